@@ -1,0 +1,85 @@
+"""Is this command really the actor's? Signature, key history and signing time.
+
+The key must be registered to the acting department, verify the signature over the
+envelope's canonical bytes, and have been valid when the command says it was signed.
+A revoked key is refused from the moment of revocation whatever its claimed signing
+time, because whoever stole it can also backdate. A command claiming to be signed more
+than ``MAX_CLOCK_SKEW`` in the future is refused (a clock that far off is a fault).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from commands.envelope import SignedCommand
+from commands.messages import RegisterDepartment
+from ledger import streams
+from ledger.application import UnitOfWork
+from ledger.departments import Department, apply_department
+from ledger.errors import InvalidSignatureError, KeyNotValidError, UnknownKeyError
+from ledger.signing import b64decode, key_id_for, verify
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_signature(algorithm: str, public_key_b64: str, signed: SignedCommand) -> None:
+    try:
+        public = b64decode(public_key_b64, what="public key")
+    except ValueError as exc:
+        raise InvalidSignatureError(str(exc)) from None
+    try:
+        verify(algorithm, public, signed.signing_bytes, signed.signature)
+    except InvalidSignatureError:
+        raise InvalidSignatureError(
+            f"signature of command {signed.command_id} does not verify with key"
+            f" {signed.key_id}: the command was altered, or signed with another key"
+        ) from None
+
+
+def check_clock(signed: SignedCommand, now: datetime) -> None:
+    if signed.issued_at > now + MAX_CLOCK_SKEW:
+        raise KeyNotValidError(
+            f"issued_at {signed.raw['issued_at']} is more than {MAX_CLOCK_SKEW} ahead of the"
+            " ledger's clock; check the sender's clock",
+            code="issued_in_future",
+        )
+
+
+def authenticate(uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Department:
+    """Return the acting department, or raise why the command is not authentic."""
+    check_clock(signed, now)
+    actor = uow.get(streams.department_stream(signed.actor), apply_department)
+    if actor is None:
+        raise UnknownKeyError(
+            f"actor {signed.actor} is not a registered department", code="unknown_actor"
+        )
+    record = actor.key(signed.key_id)
+    check_signature(record.algorithm, record.public_key, signed)
+    record.check_usable(signed.issued_at)
+    return actor
+
+
+def authenticate_genesis(signed: SignedCommand) -> None:
+    """The very first command registers the management department with its own key."""
+    cmd = signed.command
+    assert isinstance(cmd, RegisterDepartment)
+    if signed.actor != cmd.code:
+        raise UnknownKeyError(
+            f"the ledger has no departments yet: the first command must be the management"
+            f" department registering itself (actor {signed.actor} != code {cmd.code})",
+            code="unknown_actor",
+        )
+    expected = key_id_for(cmd.algorithm, _decode_key(cmd.public_key))
+    if signed.key_id != expected:
+        raise UnknownKeyError(
+            f"the genesis command must be signed with the key it registers ({expected}),"
+            f" not {signed.key_id}"
+        )
+    check_signature(cmd.algorithm, cmd.public_key, signed)
+
+
+def _decode_key(text: str) -> bytes:
+    try:
+        return b64decode(text, what="payload.public_key")
+    except ValueError as exc:
+        raise InvalidSignatureError(str(exc), code="invalid_command") from None

@@ -1,0 +1,185 @@
+"""The in-process message bus: decode ▸ deduplicate ▸ authenticate ▸ authorise ▸ handle.
+
+Commands are handled in batches; a batch is one database transaction ending with the
+ledger's seal. A command that fails is rolled back to its savepoint and answered with
+its reason; it never stops the rest. A repeated command id returns the original result
+and changes nothing. If another writer changed a stream this batch read, the batch is
+retried against fresh state (its commands were not applied).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+
+from commands.authenticate import authenticate, authenticate_genesis
+from commands.context import Context
+from commands.department_handlers import register_department
+from commands.envelope import SignedCommand, command_id_of, decode_envelope, decode_json_line
+from commands.handlers import HANDLERS
+from commands.messages import RegisterDepartment
+from ledger import streams
+from ledger.application import Ledger, UnitOfWork
+from ledger.canonical import format_instant
+from ledger.errors import (
+    ConcurrencyError,
+    DuplicateCommandError,
+    LedgerError,
+    UnknownKeyError,
+)
+from ledger.receipts import CommandAccepted, apply_receipt
+
+log = logging.getLogger("ledger.bus")
+MAX_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Result:
+    """The answer to one command."""
+
+    command_id: str
+    accepted: bool
+    code: str | None = None
+    message: str | None = None
+    events: tuple[tuple[str, int], ...] = ()
+    duplicate: bool = False
+    command_type: str | None = None
+    notifications: tuple[int, ...] = field(default=(), compare=False)
+
+    @property
+    def status(self) -> str:
+        return "accepted" if self.accepted else "rejected"
+
+    def line(self) -> str:
+        """``ID<TAB>accepted`` or ``ID<TAB>rejected<TAB>CODE<TAB>MESSAGE`` (one line)."""
+        if self.accepted:
+            return f"{self.command_id}\taccepted"
+        message = (self.message or "").replace("\t", " ").replace("\n", " ")
+        return f"{self.command_id}\trejected\t{self.code}\t{message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "command_id": self.command_id, "status": self.status, "code": self.code,
+            "message": self.message, "type": self.command_type, "duplicate": self.duplicate,
+            "events": [{"stream": s, "version": v} for s, v in self.events],
+        }
+
+
+def rejected(command_id: str, error: LedgerError, command_type: str | None = None) -> Result:
+    return Result(command_id, False, error.code, error.message, command_type=command_type)
+
+
+def decode_any(item: Any) -> SignedCommand | Result:
+    """Decode a JSON line (bytes/str) or an already-parsed object; errors become results."""
+    try:
+        if isinstance(item, bytes | str):
+            return decode_json_line(item)
+        return decode_envelope(item)
+    except LedgerError as exc:
+        raw: Any = item
+        if isinstance(item, bytes | str):
+            try:
+                import orjson
+
+                raw = orjson.loads(item)
+            except Exception:
+                raw = None
+        return rejected(command_id_of(raw), exc)
+
+
+class MessageBus:
+    def __init__(self, ledger: Ledger, clock: Callable[[], datetime] | None = None,
+                 after_commit: Callable[[list[int]], None] | None = None) -> None:
+        self.ledger = ledger
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.after_commit = after_commit
+        self._ledger_key_checked = False
+
+    def execute(self, items: Sequence[Any], tracking: Tracking | None = None) -> list[Result]:
+        """Handle a batch of commands (raw or decoded) in one transaction."""
+        decoded = [i if isinstance(i, SignedCommand) else decode_any(i) for i in items]
+        for attempt in range(1, MAX_RETRIES + 1):
+            now = self.clock()
+            uow = self.ledger.begin(format_instant(now))
+            self._register_ledger_key(uow)
+            results = [
+                d if isinstance(d, Result) else self._handle(uow, d, now) for d in decoded
+            ]
+            try:
+                ids = uow.commit(tracking)
+            except ConcurrencyError as exc:
+                if attempt == MAX_RETRIES:
+                    raise
+                log.info("batch conflicted with another writer (%s); retry %d", exc, attempt)
+                self._ledger_key_checked = False
+                continue
+            self._ledger_key_checked = True
+            if ids and self.after_commit:
+                self.after_commit(ids)
+            return results
+        raise AssertionError("unreachable")
+
+    def _register_ledger_key(self, uow: UnitOfWork) -> None:
+        if self._ledger_key_checked:
+            return
+        registration = self.ledger.ledger_key_registration(uow.at)
+        if registration is not None:
+            stream, evt = registration
+            uow.emit(stream, lambda s, e: e, evt, None)
+
+    def _handle(self, uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Result:
+        savepoint = uow.savepoint()
+        try:
+            return self._apply(uow, signed, now)
+        except LedgerError as exc:
+            uow.rollback(savepoint)
+            return rejected(signed.command_id, exc, signed.type)
+        except Exception as exc:  # a bug must not take the other commands down with it
+            uow.rollback(savepoint)
+            log.exception("internal error handling command %s", signed.command_id)
+            return Result(signed.command_id, False, "internal_error",
+                          f"internal error ({type(exc).__name__}); the command was not applied",
+                          command_type=signed.type)
+
+    def _apply(self, uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Result:
+        receipt_stream = streams.receipt_stream(signed.command_id)
+        receipt = uow.get(receipt_stream, apply_receipt)
+        if receipt is not None:
+            if receipt.digest != signed.digest:
+                raise DuplicateCommandError(
+                    f"command id {signed.command_id} was already used for a different"
+                    f" {receipt.command_type} command by {receipt.actor}; use a new id"
+                )
+            return Result(signed.command_id, True, events=receipt.events, duplicate=True,
+                          command_type=signed.type)
+        genesis_done = uow.get(streams.registry_stream(), lambda s, e: e) is not None
+        if not genesis_done:
+            if not isinstance(signed.command, RegisterDepartment):
+                raise UnknownKeyError(
+                    "the ledger has no departments yet: the first command must register the"
+                    " management department", code="unknown_actor",
+                )
+            authenticate_genesis(signed)
+            ctx = Context(uow, signed, _placeholder(signed), now)
+            register_department(signed.command, ctx, genesis=True)
+        else:
+            actor = authenticate(uow, signed, now)
+            ctx = Context(uow, signed, actor, now)
+            HANDLERS[signed.type](signed.command, ctx)
+        events = tuple(ctx.events)
+        uow.emit(receipt_stream, apply_receipt,
+                 CommandAccepted(signed.command_id, signed.raw, signed.digest, uow.at, events),
+                 signed.cause)
+        return Result(signed.command_id, True, events=events, command_type=signed.type)
+
+
+def _placeholder(signed: SignedCommand) -> Any:
+    """Genesis has no registered actor yet; the handler checks the command itself."""
+    from ledger.departments import Department
+
+    return Department(signed.actor, "(genesis)", ("management",), "000000")

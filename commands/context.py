@@ -1,0 +1,41 @@
+"""What a handler works with: the batch's unit of work and the authenticated command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from commands.envelope import SignedCommand
+from ledger.application import Fold, UnitOfWork
+from ledger.canonical import format_instant
+from ledger.departments import Department
+from ledger.events import DomainEvent
+
+S = TypeVar("S")
+
+
+@dataclass
+class Context:
+    uow: UnitOfWork
+    signed: SignedCommand
+    actor: Department
+    now: datetime
+    events: list[tuple[str, int]] = field(default_factory=list)
+
+    def emit(self, stream: UUID, fold: Fold, evt: DomainEvent) -> None:
+        self.events.append(self.uow.emit(stream, fold, evt, self.signed.cause))
+
+    @property
+    def at(self) -> str:
+        """When the ledger records this command (its clock, not the sender's)."""
+        return self.uow.at
+
+    @property
+    def signed_at(self) -> str:
+        """When the sender signed the command, normalised to the ledger's instant form."""
+        return format_instant(self.signed.issued_at)
+
+    def get(self, stream: UUID, fold: Fold) -> Any:
+        return self.uow.get(stream, fold)

@@ -1,0 +1,241 @@
+"""Commands: one frozen type per action a department can ask of the ledger.
+
+Names are imperative. Each command's JSON ``payload`` decodes strictly into its type
+(see :mod:`commands.fields`); ``COMMAND_TYPES`` maps the wire ``type`` to the class.
+``partition_key`` names the aggregate a command targets, which keys it on Kafka so that
+one licence's commands stay in order within one partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from commands.fields import decode_object
+
+
+@dataclass(frozen=True)
+class Command:
+    type_name: ClassVar[str] = "Command"
+
+    def partition_key(self, actor: str) -> str:
+        """Kafka key: the aggregate this command targets (``actor`` is the signer)."""
+        raise NotImplementedError
+
+
+COMMAND_TYPES: dict[str, type[Command]] = {}
+
+
+def command(cls: type[Command]) -> type[Command]:
+    cls.type_name = cls.__name__
+    COMMAND_TYPES[cls.__name__] = cls
+    return cls
+
+
+def decode_payload(type_name: str, payload: Any) -> Command:
+    cls = COMMAND_TYPES[type_name]
+    return decode_object("payload", cls, payload)
+
+
+# -- catalogue (management department) --------------------------------------------------
+@command
+@dataclass(frozen=True)
+class RegisterLicenceType(Command):
+    type_code: str
+    definition: Mapping[str, Any]
+
+    def partition_key(self, actor: str) -> str:
+        return f"catalogue:{self.type_code}"
+
+
+@command
+@dataclass(frozen=True)
+class ReviseLicenceType(Command):
+    type_code: str
+    definition: Mapping[str, Any]
+
+    def partition_key(self, actor: str) -> str:
+        return f"catalogue:{self.type_code}"
+
+
+# -- departments --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UsageEntry:
+    type_code: str
+    scenarios: tuple[str, ...] = ()
+
+
+@command
+@dataclass(frozen=True)
+class RegisterDepartment(Command):
+    code: str
+    name: str
+    roles: tuple[str, ...]
+    area_code: str
+    public_key: str
+    algorithm: str = "ed25519"
+
+    def partition_key(self, actor: str) -> str:
+        return f"department:{self.code}"
+
+
+@command
+@dataclass(frozen=True)
+class RegisterDepartmentKey(Command):
+    code: str
+    public_key: str
+    algorithm: str = "ed25519"
+
+    def partition_key(self, actor: str) -> str:
+        return f"department:{self.code}"
+
+
+@command
+@dataclass(frozen=True)
+class RotateDepartmentKey(Command):
+    """Register a new key and retire the old one in one step."""
+
+    code: str
+    old_key_id: str
+    public_key: str
+    algorithm: str = "ed25519"
+
+    def partition_key(self, actor: str) -> str:
+        return f"department:{self.code}"
+
+
+@command
+@dataclass(frozen=True)
+class RevokeDepartmentKey(Command):
+    code: str
+    key_id: str
+    reason: str
+
+    def partition_key(self, actor: str) -> str:
+        return f"department:{self.code}"
+
+
+@command
+@dataclass(frozen=True)
+class SetUsageList(Command):
+    code: str
+    entries: tuple[UsageEntry, ...]
+
+    def partition_key(self, actor: str) -> str:
+        return f"department:{self.code}"
+
+
+# -- licences -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Holder:
+    name: str
+    code: str
+    code_type: str
+
+
+@command
+@dataclass(frozen=True)
+class IssueLicence(Command):
+    type_code: str
+    serial: str
+    licence_number: str
+    holders: tuple[Holder, ...]
+    issue_date: str
+    valid_from: str
+    area_code: str
+    matter_code: str
+    case_number: str
+    face: Mapping[str, Any] = field(default_factory=dict)
+    valid_until: str | None = None
+    file_hash: str | None = None
+    paper_number: str | None = None
+    transferred_from: str | None = None  # identifier in the region it came from (op 08)
+
+    def partition_key(self, actor: str) -> str:
+        return f"licence:{self.type_code}.{actor}.{self.serial}"
+
+
+@command
+@dataclass(frozen=True)
+class ChangeLicence(Command):
+    """A change (09), a correction of an error (09) or a renewal (02): a new version."""
+
+    identifier: str
+    kind: str
+    reason: str
+    changes: Mapping[str, Any]
+
+    def partition_key(self, actor: str) -> str:
+        return licence_key(self.identifier)
+
+
+@dataclass(frozen=True)
+class _StatusCommand(Command):
+    identifier: str
+    reason: str
+
+    def partition_key(self, actor: str) -> str:
+        return licence_key(self.identifier)
+
+
+@command
+@dataclass(frozen=True)
+class SuspendLicence(_StatusCommand):
+    pass
+
+
+@command
+@dataclass(frozen=True)
+class EndSuspension(_StatusCommand):
+    pass
+
+
+@command
+@dataclass(frozen=True)
+class CancelLicence(_StatusCommand):
+    issued_in_error: bool = False
+
+
+@command
+@dataclass(frozen=True)
+class RevokeLicence(_StatusCommand):
+    pass
+
+
+@command
+@dataclass(frozen=True)
+class PenaltyRevokeLicence(_StatusCommand):
+    pass
+
+
+@command
+@dataclass(frozen=True)
+class ExpireLicence(_StatusCommand):
+    as_of: str = ""
+
+
+@command
+@dataclass(frozen=True)
+class TransferLicenceOut(_StatusCommand):
+    destination: str = ""
+
+
+@command
+@dataclass(frozen=True)
+class CancelTransferOut(_StatusCommand):
+    pass
+
+
+@command
+@dataclass(frozen=True)
+class SetLicenceStatusOther(_StatusCommand):
+    """Status 99: the reason is the required description."""
+
+
+def licence_key(identifier: str) -> str:
+    """The partition key of a licence lineage: its type and serial, version ignored."""
+    parts = identifier.split(".")
+    if len(parts) == 10:
+        return f"licence:{parts[5]}.{parts[6]}.{parts[7]}"
+    return f"licence:{identifier}"

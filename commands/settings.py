@@ -1,0 +1,74 @@
+"""Configuration, read once at the edge into a frozen object. Secrets are never logged.
+
+| variable                  | default                          | meaning                       |
+|---------------------------|----------------------------------|-------------------------------|
+| LEDGER_DATABASE_URL       | sqlite:///.ledger/ledger.db      | sqlite:///FILE or postgresql:// |
+| LEDGER_KEY_FILE           | .ledger/ledger-key.pem           | the ledger's own signing key  |
+| LEDGER_LANE               | local                            | seal lane of this writer      |
+| LEDGER_BATCH_SIZE         | 200                              | commands per transaction      |
+| KAFKA_BOOTSTRAP_SERVERS   | (unset: embedded mode)           | host:port[,host:port]         |
+| LEDGER_CONSUMER_GROUP     | licence-ledger                   | Kafka consumer group id       |
+| LEDGER_COMMANDS_TOPIC     | licence.commands                 |                               |
+| LEDGER_RESULTS_TOPIC      | licence.results                  |                               |
+| LEDGER_DLQ_TOPIC          | licence.commands.dlq             |                               |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger.errors import ConfigurationError
+from ledger.store import redact
+
+DEFAULT_HOME = Path(".ledger")
+DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_HOME / 'ledger.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    key_file: Path
+    lane: str
+    batch_size: int
+    kafka_bootstrap_servers: str | None
+    consumer_group: str
+    commands_topic: str
+    results_topic: str
+    dlq_topic: str
+    database_is_default: bool
+
+    def __repr__(self) -> str:
+        return f"Settings(database_url={redact(self.database_url)!r}, key_file={self.key_file})"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql:", "postgres:"))
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    url = env.get("LEDGER_DATABASE_URL", "").strip()
+    batch = env.get("LEDGER_BATCH_SIZE", "200")
+    try:
+        batch_size = int(batch)
+        if batch_size < 1:
+            raise ValueError
+    except ValueError:
+        raise ConfigurationError(
+            f"LEDGER_BATCH_SIZE={batch!r}: expected a whole number of at least 1"
+        ) from None
+    return Settings(
+        database_url=url or DEFAULT_DATABASE_URL,
+        key_file=Path(env.get("LEDGER_KEY_FILE", "") or DEFAULT_HOME / "ledger-key.pem"),
+        lane=env.get("LEDGER_LANE", "local") or "local",
+        batch_size=batch_size,
+        kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+        consumer_group=env.get("LEDGER_CONSUMER_GROUP", "licence-ledger"),
+        commands_topic=env.get("LEDGER_COMMANDS_TOPIC", "licence.commands"),
+        results_topic=env.get("LEDGER_RESULTS_TOPIC", "licence.results"),
+        dlq_topic=env.get("LEDGER_DLQ_TOPIC", "licence.commands.dlq"),
+        database_is_default=not url,
+    )

@@ -1,0 +1,285 @@
+"""Recompute every hash and check every signature and chain link, in global order.
+
+The auditor trusts nothing but the stored rows and the key history they contain:
+
+* each row decodes, is in canonical form, and its bytes name the row's stream/version;
+* versions of a stream run 1, 2, 3… and each event's ``prev`` is the hash of the last;
+* every batch ends with a ``BatchSealed`` listing exactly the hashes of its events,
+  signed by a ledger key registered in the ledger (later keys endorsed by earlier ones);
+* every event caused by a command matches that command's receipt, whose department
+  signature verifies with a key registered to the actor, not revoked before the command
+  was recorded, and valid when the command says it was signed.
+
+It streams the rows page by page, keeping one small entry per stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from ledger.canonical import canonical_bytes, parse_instant, sha256_hex
+from ledger.errors import InvalidSignatureError
+from ledger.events import EVENT_TYPES, decode_event
+from ledger.mapper import Record, RecordFormatError, decode_stored
+from ledger.sealing import endorsement_message, seal_message
+from ledger.signing import b64decode, verify
+
+MAX_ERRORS = 100
+
+
+@dataclass
+class AuditError:
+    stream: str
+    position: int
+    notification_id: int
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stream": self.stream, "position": self.position,
+                "notification_id": self.notification_id, "reason": self.reason}
+
+
+@dataclass
+class AuditReport:
+    events: int = 0
+    streams: int = 0
+    batches: int = 0
+    commands: int = 0
+    ledger_keys: list[str] = field(default_factory=list)
+    errors: list[AuditError] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "ok": self.ok, "events": self.events, "streams": self.streams,
+            "batches": self.batches, "commands": self.commands, "ledger_keys": self.ledger_keys,
+        }
+        if not self.ok:
+            out["errors"] = [e.to_json() for e in self.errors]
+            out["first_error"] = self.errors[0].to_json()
+            out["errors_truncated"] = self.truncated
+        return out
+
+
+class _Failure(Exception):
+    pass
+
+
+@dataclass
+class _DeptKey:
+    algorithm: str
+    public: bytes
+    registered_at: str
+    retired_at: str | None = None
+    revoked_at: str | None = None
+
+
+class Auditor:
+    def __init__(self) -> None:
+        self.report = AuditReport()
+        self.heads: dict[UUID, tuple[int, str]] = {}
+        self.batch: list[tuple[str, Record, int]] = []
+        self.ledger_keys: dict[str, tuple[str, bytes]] = {}
+        self.dept_keys: dict[tuple[str, str], _DeptKey] = {}
+        self.causes: dict[str, list[tuple[Record, int]]] = {}
+
+    def fail(self, stream: str, position: int, nid: int, reason: str) -> None:
+        if len(self.report.errors) >= MAX_ERRORS:
+            self.report.truncated = True
+            return
+        self.report.errors.append(AuditError(stream, position, nid, reason))
+
+    def run(self, rows: Iterator[tuple[int, Any]],
+            progress: Callable[[int], None] | None = None) -> AuditReport:
+        for nid, row in rows:
+            self.row(nid, row)
+            if progress is not None and self.report.events % 10_000 == 0:
+                progress(self.report.events)
+        self.finish()
+        return self.report
+
+    def row(self, nid: int, row: Any) -> None:
+        self.report.events += 1
+        try:
+            record = decode_stored(row)
+        except RecordFormatError as exc:
+            self.fail(str(row.originator_id), row.originator_version, nid, f"unreadable: {exc}")
+            return
+        stream, version = str(record.stream), record.version
+        try:
+            self._check(record, nid)
+        except _Failure as exc:
+            self.fail(stream, version, nid, str(exc))
+        self.heads[record.stream] = (version, record.hash)
+
+    def _check(self, record: Record, nid: int) -> None:
+        if canonical_bytes(record_body(record)) != record.raw:
+            raise _Failure("stored bytes are not in canonical form (altered?)")
+        last = self.heads.get(record.stream)
+        if last is None:
+            self.report.streams += 1
+            if record.version != 1 or record.prev is not None:
+                raise _Failure(f"stream starts at version {record.version}, expected 1 with no"
+                               " predecessor (earlier rows missing?)")
+        else:
+            if record.version != last[0] + 1:
+                raise _Failure(f"version {record.version} follows {last[0]} (row missing or"
+                               " reordered)")
+            if record.prev != last[1]:
+                raise _Failure("hash chain broken: prev does not match the hash of version"
+                               f" {last[0]} (an earlier event was altered)")
+        if record.type not in EVENT_TYPES:
+            raise _Failure(f"unknown event type {record.type!r}")
+        try:
+            decode_event(record.type, record.data)
+        except TypeError as exc:
+            raise _Failure(f"event data does not fit {record.type}: {exc}") from None
+        if record.type == "BatchSealed":
+            self._seal(record, nid)
+            return
+        self.batch.append((record.hash, record, nid))
+        handler = _KEY_EVENTS.get(record.type)
+        if handler is not None:
+            handler(self, record)
+        if record.cause is not None:
+            self.causes.setdefault(str(record.cause.get("command_id")), []).append((record, nid))
+        if record.type == "CommandAccepted":
+            self._receipt(record)
+
+    def _seal(self, record: Record, nid: int) -> None:
+        self.report.batches += 1
+        data = record.data
+        batch, self.batch = self.batch, []
+        hashes = [h for h, _, _ in batch]
+        key = self.ledger_keys.get(data["key_id"])
+        if key is None:
+            raise _Failure(f"sealed with {data['key_id']}, which is not a registered ledger key")
+        message = seal_message(data["lane"], record.version, record.prev, list(data["events"]),
+                               data["key_id"])
+        try:
+            verify(key[0], key[1], message, b64decode(data["signature"], what="seal"))
+        except (InvalidSignatureError, ValueError):
+            raise _Failure("ledger seal signature does not verify") from None
+        if list(data["events"]) != hashes:
+            missing = [h for h in data["events"] if h not in hashes]
+            extra = [(str(r.stream), r.version) for h, r, _ in batch if h not in data["events"]]
+            raise _Failure(
+                f"seal covers {len(data['events'])} event(s) but {len(hashes)} precede it:"
+                f" {len(missing)} sealed event(s) missing or altered, unsealed rows {extra[:3]}"
+            )
+
+    def _receipt(self, record: Record) -> None:
+        self.report.commands += 1
+        data = record.data
+        command = data["command"]
+        command_id = data["command_id"]
+        try:
+            self._verify_command(command, record.at)
+        except _Failure as exc:
+            raise _Failure(f"command {command_id}: {exc}") from None
+        digest = sha256_hex(canonical_bytes({k: v for k, v in command.items() if k != "signature"}))
+        if digest != data["digest"]:
+            raise _Failure(f"command {command_id}: digest does not match the stored command")
+        caused = self.causes.pop(command_id, [])
+        expected = {(str(s), int(v)) for s, v in data["events"]}
+        seen = {(str(r.stream), r.version) for r, _ in caused if r.type != "CommandAccepted"}
+        if expected != seen:
+            raise _Failure(f"command {command_id}: receipt lists events {sorted(expected)[:3]}…"
+                           f" but the rows it caused are {sorted(seen)[:3]}…")
+        for caused_record, _ in caused:
+            cause = caused_record.cause or {}
+            if (cause.get("actor"), cause.get("key_id"), cause.get("signature")) != (
+                command["actor"], command["key_id"], command["signature"]
+            ):
+                raise _Failure(f"event {caused_record.stream}/{caused_record.version} names"
+                               f" command {command_id} but not its signer or signature")
+
+    def _verify_command(self, command: dict[str, Any], recorded_at: str) -> None:
+        key = self.dept_keys.get((command["actor"], command["key_id"]))
+        if key is None:
+            raise _Failure(f"key {command['key_id']} was not registered to {command['actor']}")
+        signed_at = parse_instant(command["issued_at"])
+        if key.revoked_at is not None and key.revoked_at <= recorded_at:
+            raise _Failure(f"accepted after its key was revoked at {key.revoked_at}")
+        if key.retired_at is not None and parse_instant(key.retired_at) <= signed_at:
+            raise _Failure(f"signed after its key was retired at {key.retired_at}")
+        if signed_at < parse_instant(key.registered_at):
+            raise _Failure("signed before its key was registered")
+        message = canonical_bytes({k: v for k, v in command.items() if k != "signature"})
+        try:
+            verify(key.algorithm, key.public, message,
+                   b64decode(command["signature"], what="command signature"))
+        except (InvalidSignatureError, ValueError):
+            raise _Failure("department signature does not verify") from None
+
+    def finish(self) -> None:
+        for _, record, nid in self.batch:
+            self.fail(str(record.stream), record.version, nid,
+                      "not covered by any ledger seal (the seal row is missing)")
+        self.batch = []
+        for command_id, caused in self.causes.items():
+            record, nid = caused[0]
+            self.fail(str(record.stream), record.version, nid,
+                      f"caused by command {command_id}, whose receipt is missing")
+        self.report.ledger_keys = sorted(self.ledger_keys)
+
+
+def record_body(record: Record) -> dict[str, Any]:
+    return {"at": record.at, "cause": record.cause, "data": record.data, "prev": record.prev,
+            "stream": str(record.stream), "type": record.type, "version": record.version}
+
+
+def _ledger_key(auditor: Auditor, record: Record) -> None:
+    d = record.data
+    public = b64decode(d["public_key"], what="ledger public key")
+    if auditor.ledger_keys:
+        endorser = auditor.ledger_keys.get(d["endorsed_by"] or "")
+        if endorser is None or d["endorsement"] is None:
+            raise _Failure(f"ledger key {d['key_id']} is not endorsed by an earlier ledger key")
+        try:
+            verify(endorser[0], endorser[1], endorsement_message(d["key_id"], d["public_key"]),
+                   b64decode(d["endorsement"], what="endorsement"))
+        except (InvalidSignatureError, ValueError):
+            raise _Failure(f"endorsement of ledger key {d['key_id']} does not verify") from None
+    auditor.ledger_keys[d["key_id"]] = (d["algorithm"], public)
+
+
+def _dept_key_registered(auditor: Auditor, record: Record) -> None:
+    d = record.data
+    auditor.dept_keys[(d["code"], d["key_id"])] = _DeptKey(
+        d["algorithm"], b64decode(d["public_key"], what="department public key"),
+        d["registered_at"])
+
+
+def _dept_key_retired(auditor: Auditor, record: Record) -> None:
+    key = auditor.dept_keys.get((record.data["code"], record.data["key_id"]))
+    if key is None:
+        raise _Failure("retires a key that was never registered")
+    key.retired_at = record.data["retired_at"]
+
+
+def _dept_key_revoked(auditor: Auditor, record: Record) -> None:
+    key = auditor.dept_keys.get((record.data["code"], record.data["key_id"]))
+    if key is None:
+        raise _Failure("revokes a key that was never registered")
+    key.revoked_at = record.data["revoked_at"]
+
+
+_KEY_EVENTS: dict[str, Callable[[Auditor, Record], None]] = {
+    "LedgerKeyRegistered": _ledger_key,
+    "DepartmentKeyRegistered": _dept_key_registered,
+    "DepartmentKeyRetired": _dept_key_retired,
+    "DepartmentKeyRevoked": _dept_key_revoked,
+}
+
+
+def audit_rows(rows: Iterator[tuple[int, Any]],
+               progress: Callable[[int], None] | None = None) -> AuditReport:
+    return Auditor().run(rows, progress)

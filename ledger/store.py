@@ -1,0 +1,141 @@
+"""Persistence through eventsourcing: SQLite (embedded default) or PostgreSQL (psycopg 3).
+
+The ledger uses eventsourcing's recorders as they are (tables, notification log, tracking
+records, the table lock that gives PostgreSQL one global order) and its own Mapper, so
+every stored row is the canonical, hash-chained :class:`~ledger.mapper.Record`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    ProcessRecorder,
+    Tracking,
+)
+
+from ledger.errors import ConcurrencyError, ConfigurationError
+from ledger.mapper import LedgerMapper, Record, decode_stored, to_stored
+
+
+def persistence_env(url: str) -> dict[str, str]:
+    """Translate ``sqlite:///path`` or ``postgresql://user:pw@host:port/db?schema=s``."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        if parts.netloc or not path or path == "/":
+            raise ConfigurationError(
+                f"LEDGER_DATABASE_URL {url!r}: expected sqlite:///relative/path.db or"
+                " sqlite:////absolute/path.db"
+            )
+        db = path[1:] if path.startswith("/") else path
+        if db != ":memory:":
+            Path(db).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": db,
+                "SQLITE_LOCK_TIMEOUT": "30"}
+    if parts.scheme in ("postgresql", "postgres"):
+        dbname = parts.path.lstrip("/")
+        if not dbname:
+            raise ConfigurationError(
+                f"LEDGER_DATABASE_URL {url!r}: no database name; expected"
+                " postgresql://user@host:5432/dbname"
+            )
+        query = parse_qs(parts.query)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(dbname),
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_POOL_SIZE": "4",
+        }
+        if "schema" in query:
+            env["POSTGRES_SCHEMA"] = query["schema"][0]
+        return env
+    raise ConfigurationError(
+        f"LEDGER_DATABASE_URL {url!r}: unsupported scheme {parts.scheme!r};"
+        " use sqlite:///file.db or postgresql://…"
+    )
+
+
+class LedgerApplication(Application[UUID]):
+    """eventsourcing Application whose recorder also stores tracking records."""
+
+    name = "ledger"
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return LedgerMapper(transcoder=JSONTranscoder())
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+
+class EventStore:
+    """Reads and appends :class:`Record` rows; translates library errors at this edge."""
+
+    def __init__(self, url: str, *, create_table: bool = True) -> None:
+        env = persistence_env(url)
+        env["CREATE_TABLE"] = "y" if create_table else "n"
+        self.url = url
+        try:
+            self.app = LedgerApplication(env=env)
+        except Exception as exc:  # psycopg/sqlite raise many types; all mean "cannot open"
+            raise ConfigurationError(
+                f"cannot open the ledger database {redact(url)}: {exc}"
+            ) from None
+        recorder = self.app.recorder
+        assert isinstance(recorder, ProcessRecorder)
+        self.recorder: ProcessRecorder = recorder
+
+    def read_stream(self, stream: UUID) -> list[Record]:
+        return [decode_stored(s) for s in self.recorder.select_events(stream)]
+
+    def last_of_stream(self, stream: UUID) -> Record | None:
+        rows = self.recorder.select_events(stream, desc=True, limit=1)
+        return decode_stored(rows[0]) if rows else None
+
+    def append(self, records: Sequence[Record], tracking: Tracking | None = None) -> list[int]:
+        """Insert atomically with the optional tracking position; conflicts raise."""
+        kwargs: dict[str, Any] = {"tracking": tracking} if tracking is not None else {}
+        try:
+            ids = self.recorder.insert_events([to_stored(r) for r in records], **kwargs)
+        except IntegrityError as exc:
+            raise ConcurrencyError(
+                f"another writer got there first (stream version or position taken): {exc}"
+            ) from None
+        return list(ids or [])
+
+    def max_notification_id(self) -> int:
+        return int(self.recorder.max_notification_id() or 0)
+
+    def iter_rows(self, start: int = 1, page: int = 5000) -> Iterator[tuple[int, Any]]:
+        """Yield (notification id, raw stored row) in global order, a page at a time."""
+        while True:
+            rows = self.recorder.select_notifications(start, page)
+            if not rows:
+                return
+            for row in rows:
+                yield row.id, row
+            start = rows[-1].id + 1
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def redact(url: str) -> str:
+    """A database URL fit for logs: the password is never shown."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url

@@ -1,0 +1,53 @@
+"""Deterministic stream ids (uuid5), so uniqueness is enforced by the store itself.
+
+Two writers that try to create the same catalogue entry, licence, licence number or
+command receipt collide on (stream id, version 1) and one of them is refused.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+NAMESPACE = UUID("6f1d3c52-7a0e-5b8e-9d43-2c1a7e5f0b91")
+
+
+def _sid(kind: str, key: str) -> UUID:
+    return uuid5(NAMESPACE, f"{kind}:{key}")
+
+
+def registry_stream() -> UUID:
+    """The ledger-wide stream that records genesis (the first management department)."""
+    return _sid("registry", "ledger")
+
+
+def ledger_keys_stream() -> UUID:
+    return _sid("ledger-keys", "ledger")
+
+
+def department_stream(code: str) -> UUID:
+    return _sid("department", code)
+
+
+def catalogue_stream(type_code: str) -> UUID:
+    return _sid("catalogue", type_code)
+
+
+def licence_stream(type_code: str, issuer_code: str, serial: str) -> UUID:
+    """One stream per licence lineage: all its versions share type, issuer and serial."""
+    return _sid("licence", f"{type_code}.{issuer_code}.{serial}")
+
+
+def licence_number_stream(type_code: str, number: str) -> UUID:
+    return _sid("licence-number", f"{type_code}:{number}")
+
+
+def holder_slot_stream(type_code: str, code_type: str, code: str) -> UUID:
+    return _sid("holder-slot", f"{type_code}:{code_type}:{code}")
+
+
+def receipt_stream(command_id: str) -> UUID:
+    return _sid("command", command_id)
+
+
+def seal_stream(lane: str) -> UUID:
+    return _sid("seal", lane)
