@@ -100,12 +100,17 @@ class MessageBus:
         self.after_commit = after_commit
         self._ledger_key_checked = False
 
-    def execute(self, items: Sequence[Any], tracking: Tracking | None = None) -> list[Result]:
-        """Handle a batch of commands (raw or decoded) in one transaction."""
+    def execute(self, items: Sequence[Any], tracking: Tracking | None = None,
+                lane: str | None = None) -> list[Result]:
+        """Handle a batch of commands (raw or decoded) in one transaction.
+
+        ``tracking`` (a Kafka position, say) is recorded in the same transaction, so a
+        redelivered batch collides and changes nothing. ``lane`` names the seal chain.
+        """
         decoded = [i if isinstance(i, SignedCommand) else decode_any(i) for i in items]
         for attempt in range(1, MAX_RETRIES + 1):
             now = self.clock()
-            uow = self.ledger.begin(format_instant(now))
+            uow = self.ledger.begin(format_instant(now), lane)
             self._register_ledger_key(uow)
             results = [
                 d if isinstance(d, Result) else self._handle(uow, d, now) for d in decoded

@@ -53,7 +53,7 @@ class Ledger:
         self.lane = lane
         self._cache: OrderedDict[UUID, _View] = OrderedDict()
         self._cache_size = cache_size
-        self._lane_view: _View | None = None
+        self._lanes: dict[str, _View] = {}
 
     # -- reading -------------------------------------------------------------------------
     def view(self, stream: UUID, fold: Fold) -> _View:
@@ -83,19 +83,20 @@ class Ledger:
     def forget(self) -> None:
         """Drop cached state (after a conflict, or when another process may have written)."""
         self._cache.clear()
-        self._lane_view = None
+        self._lanes.clear()
 
     # -- writing -------------------------------------------------------------------------
-    def begin(self, at: str) -> UnitOfWork:
-        return UnitOfWork(self, at)
+    def begin(self, at: str, lane: str | None = None) -> UnitOfWork:
+        """Start a batch; ``lane`` names the seal chain (default: this ledger's lane)."""
+        return UnitOfWork(self, at, lane or self.lane)
 
-    def _lane(self) -> _View:
-        if self._lane_view is None:
-            last = self.store.last_of_stream(streams.seal_stream(self.lane))
-            self._lane_view = (
-                _View(None, last.version, last.hash) if last else _View(None, 0, None)
-            )
-        return self._lane_view
+    def _lane(self, lane: str) -> _View:
+        view = self._lanes.get(lane)
+        if view is None:
+            last = self.store.last_of_stream(streams.seal_stream(lane))
+            view = _View(None, last.version, last.hash) if last else _View(None, 0, None)
+            self._lanes[lane] = view
+        return view
 
     def ledger_key_registration(self, at: str) -> tuple[UUID, LedgerKeyRegistered] | None:
         """The event registering this ledger's key, or None if it is already the active one.
@@ -133,9 +134,10 @@ class Ledger:
 class UnitOfWork:
     """Events of one batch of commands; committed atomically with a ledger seal."""
 
-    def __init__(self, ledger: Ledger, at: str) -> None:
+    def __init__(self, ledger: Ledger, at: str, lane: str) -> None:
         self.ledger = ledger
         self.at = at
+        self.lane = lane
         self._views: dict[UUID, _View] = {}
         self._base_heads: dict[UUID, str | None] = {}
         self._pending: list[tuple[UUID, int, DomainEvent, dict[str, Any] | None]] = []
@@ -194,15 +196,15 @@ class UnitOfWork:
             record = encode_record(stream, version, evt, self.at, cause, heads[stream])
             heads[stream] = record.hash
             records.append(record)
-        lane = ledger._lane()
+        lane = ledger._lane(self.lane)
         hashes = [r.hash for r in records]
         seal_version = lane.version + 1
         signature = ledger.signer.sign(
-            seal_message(ledger.lane, seal_version, lane.head, hashes, ledger.signer.key_id)
+            seal_message(self.lane, seal_version, lane.head, hashes, ledger.signer.key_id)
         )
         seal = encode_record(
-            streams.seal_stream(ledger.lane), seal_version,
-            BatchSealed(ledger.lane, tuple(hashes), ledger.signer.key_id, b64encode(signature)),
+            streams.seal_stream(self.lane), seal_version,
+            BatchSealed(self.lane, tuple(hashes), ledger.signer.key_id, b64encode(signature)),
             self.at, None, lane.head,
         )
         records.append(seal)

@@ -1,0 +1,59 @@
+"""The ``ledger`` console script: turns arguments into calls on the composed services.
+
+Exit codes: 0 success; 1 the command ran but found a problem (a rejected command, an
+invalid identifier, a failed audit); 2 bad usage or configuration; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from commands import cli_demo, cli_tools
+from commands.output import fail
+from ledger.errors import LedgerError
+
+DESCRIPTION = """\
+Signed, event-sourced ledger of electronic licences (电子证照).
+
+With no configuration it runs embedded on SQLite (.ledger/ledger.db, ledger key
+.ledger/ledger-key.pem). Set LEDGER_DATABASE_URL=postgresql://… for production and
+KAFKA_BOOTSTRAP_SERVERS for the Kafka consumers.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ledger", description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    cli_demo.register(sub)
+    cli_tools.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+    )
+    try:
+        code: int = args.func(args)
+    except LedgerError as exc:
+        return fail(f"{exc.message} [{exc.code}]")
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # e.g. `ledger loadgen | head`
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

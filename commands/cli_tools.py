@@ -1,0 +1,184 @@
+"""``ledger keygen | sign | apply | check-id | audit``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from commands.bootstrap import bootstrap, open_store
+from commands.bus import Result
+from commands.envelope import sign_envelope
+from commands.output import fail, out, progress, table
+from commands.settings import load_settings
+from ledger.audit import AuditReport, audit_rows
+from ledger.canonical import format_instant
+from ledger.errors import ConfigurationError
+from ledger.identifiers import IdentifierError, check_value
+from ledger.signing import SigningKey, b64encode, load_signing_key, save_signing_key
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("keygen", help="generate an Ed25519 signing key (PKCS#8 PEM, mode 0600)")
+    p.add_argument("--out", type=Path, required=True, help="where to write the private key")
+    p.set_defaults(func=keygen)
+
+    p = sub.add_parser("sign", help="sign a JSON-lines file of commands")
+    p.add_argument("file", help="JSON lines: {type, payload[, actor, command_id, issued_at]}"
+                   " or '-' for stdin")
+    keys = p.add_mutually_exclusive_group(required=True)
+    keys.add_argument("--key", type=Path, help="one key for every line (with --actor)")
+    keys.add_argument("--keys", type=Path, help="directory of <actor USCC>.pem keys")
+    p.add_argument("--actor", help="acting department USCC for lines without one")
+    p.set_defaults(func=sign)
+
+    p = sub.add_parser("apply", help="apply a JSON-lines file of signed commands in-process")
+    p.add_argument("file", help="JSON lines of signed envelopes, or '-' for stdin")
+    p.add_argument("--json", action="store_true", help="print each result as a JSON line")
+    p.set_defaults(func=apply)
+
+    p = sub.add_parser("check-id", help="validate licence identifiers, USCCs, citizen IDs")
+    p.add_argument("values", nargs="+", metavar="VALUE")
+    p.set_defaults(func=check_id)
+
+    p = sub.add_parser("audit", help="verify every hash, chain link and signature")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=audit)
+
+
+def _lines(name: str) -> Iterator[tuple[int, bytes]]:
+    if name == "-":
+        for n, line in enumerate(sys.stdin.buffer, 1):
+            if line.strip():
+                yield n, line
+        return
+    try:
+        handle = open(name, "rb")  # noqa: SIM115 - closed below, streamed line by line
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {name}: {exc.strerror}") from None
+    with handle:
+        for n, line in enumerate(handle, 1):
+            if line.strip():
+                yield n, line
+
+
+def keygen(args: argparse.Namespace) -> int:
+    if args.out.exists():
+        return fail(f"{args.out} exists; refusing to overwrite a key")
+    key = SigningKey.generate()
+    save_signing_key(key, args.out)
+    out.print(f"key_id\t{key.key_id}\npublic_key\t{b64encode(key.public_key)}")
+    return 0
+
+
+def sign(args: argparse.Namespace) -> int:
+    single = load_signing_key(args.key) if args.key else None
+    cache: dict[str, SigningKey] = {}
+    for n, line in _lines(args.file):
+        try:
+            item = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            return fail(f"{args.file}:{n}: not valid JSON ({exc})")
+        if not isinstance(item, dict) or "type" not in item or "payload" not in item:
+            return fail(f"{args.file}:{n}: expected an object with 'type' and 'payload'")
+        if "signature" in item:
+            sys.stdout.buffer.write(orjson.dumps(item) + b"\n")
+            continue
+        actor = item.get("actor") or args.actor
+        if not actor:
+            return fail(f"{args.file}:{n}: no actor; give it in the line or with --actor")
+        if single is not None:
+            key = single
+        else:
+            if actor not in cache:
+                cache[actor] = load_signing_key(args.keys / f"{actor}.pem")
+            key = cache[actor]
+        envelope = sign_envelope(
+            key, command_type=item["type"], actor=actor, payload=item["payload"],
+            issued_at=item.get("issued_at") or format_instant(datetime.now(UTC)),
+            command_id=item.get("command_id") or str(uuid.uuid4()),
+        )
+        sys.stdout.buffer.write(orjson.dumps(envelope) + b"\n")
+    return 0
+
+
+def apply(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    services = bootstrap(settings)
+    counts: Counter[str] = Counter()
+    try:
+        batch: list[bytes] = []
+        with progress() as bar:
+            task = bar.add_task("applying", total=None)
+            for _, line in _lines(args.file):
+                batch.append(line)
+                if len(batch) >= settings.batch_size:
+                    _emit(services.bus.execute(batch), args.json, counts)
+                    bar.advance(task, len(batch))
+                    batch = []
+            if batch:
+                _emit(services.bus.execute(batch), args.json, counts)
+                bar.advance(task, len(batch))
+    finally:
+        services.close()
+    table("apply", ["result", "commands"], sorted(counts.items()))
+    return 0 if counts["rejected"] == 0 else 1
+
+
+def _emit(results: list[Result], as_json: bool, counts: Counter[str]) -> None:
+    write = sys.stdout.write
+    for r in results:
+        counts[r.status] += 1
+        write(orjson.dumps(r.to_json()).decode() + "\n" if as_json else r.line() + "\n")
+    sys.stdout.flush()
+
+
+def check_id(args: argparse.Namespace) -> int:
+    all_valid = True
+    for value in args.values:
+        try:
+            check_value(value)
+        except IdentifierError as exc:
+            all_valid = False
+            print(f"{value}\tinvalid\t{exc.message}")
+        else:
+            print(f"{value}\tvalid")
+    return 0 if all_valid else 1
+
+
+def audit(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    store = open_store(settings)
+    try:
+        total = store.max_notification_id()
+        with progress() as bar:
+            task = bar.add_task("auditing", total=total or None)
+            report = audit_rows(store.iter_rows(),
+                                lambda n: bar.update(task, completed=n))
+    finally:
+        store.close()
+    if args.json:
+        print(orjson.dumps(report.to_json()).decode())
+    else:
+        print_audit(report)
+    return 0 if report.ok else 1
+
+
+def print_audit(report: AuditReport) -> None:
+    table("audit", ["check", "value"], [
+        ("events verified", report.events), ("streams", report.streams),
+        ("sealed batches", report.batches), ("command signatures", report.commands),
+        ("ledger keys", ", ".join(report.ledger_keys) or "-"),
+        ("result", "OK" if report.ok else f"FAILED ({len(report.errors)} problem(s))"),
+    ])
+    if not report.ok:
+        table("audit problems (first is where history breaks)",
+              ["stream", "position", "notification", "reason"],
+              [(e.stream, e.position, e.notification_id, e.reason) for e in report.errors[:20]])

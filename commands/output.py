@@ -1,0 +1,42 @@
+"""Terminal output: tables and progress on stderr for people, plain lines on stdout.
+
+Results that scripts read (result lines, JSON) go to stdout; tables, progress and
+notes go to stderr, so piping stdout never mixes the two.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+          console: Console = err) -> None:
+    t = Table(title=title, title_justify="left")
+    for i, c in enumerate(columns):
+        t.add_column(c, justify="right" if i else "left")
+    for r in rows:
+        t.add_row(*[str(v) for v in r])
+    console.print(t)
+
+
+def progress() -> AbstractContextManager[Progress]:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err, transient=not sys.stderr.isatty(),
+    )
+
+
+def fail(message: str) -> int:
+    """Print a clear error (never a traceback) and return the usage/config exit code."""
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    return 2
