@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import uuid
 from collections import Counter
@@ -16,7 +17,7 @@ import orjson
 from commands.bootstrap import bootstrap, open_store
 from commands.bus import Result
 from commands.envelope import sign_envelope
-from commands.output import fail, out, progress, table
+from commands.output import fail, progress, table
 from commands.settings import load_settings
 from ledger.audit import AuditReport, audit_rows
 from ledger.canonical import format_instant
@@ -48,6 +49,15 @@ def register(sub: Any) -> None:
     p.add_argument("values", nargs="+", metavar="VALUE")
     p.set_defaults(func=check_id)
 
+    p = sub.add_parser("schema", help="print the JSON Schema of the command wire format")
+    p.set_defaults(func=schema)
+
+    p = sub.add_parser("rotate-ledger-key",
+                       help="register the configured LEDGER_KEY_FILE as the ledger's new key,"
+                       " endorsed by the previous key, and retire the previous one")
+    p.add_argument("--previous", type=Path, required=True, help="the current ledger key (PEM)")
+    p.set_defaults(func=rotate_ledger_key)
+
     p = sub.add_parser("audit", help="verify every hash, chain link and signature")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=audit)
@@ -74,7 +84,7 @@ def keygen(args: argparse.Namespace) -> int:
         return fail(f"{args.out} exists; refusing to overwrite a key")
     key = SigningKey.generate()
     save_signing_key(key, args.out)
-    out.print(f"key_id\t{key.key_id}\npublic_key\t{b64encode(key.public_key)}")
+    print(f"key_id\t{key.key_id}\npublic_key\t{b64encode(key.public_key)}")
     return 0
 
 
@@ -151,6 +161,25 @@ def check_id(args: argparse.Namespace) -> int:
         else:
             print(f"{value}\tvalid")
     return 0 if all_valid else 1
+
+
+def schema(args: argparse.Namespace) -> int:
+    from commands.schema_gen import command_schema
+
+    print(json.dumps(command_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def rotate_ledger_key(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    previous = load_signing_key(args.previous)
+    services = bootstrap(settings)
+    try:
+        services.ledger.rotate_key(previous, format_instant(datetime.now(UTC)))
+    finally:
+        services.close()
+    print(f"ledger key rotated: {previous.key_id} -> {services.ledger.signer.key_id}")
+    return 0
 
 
 def audit(args: argparse.Namespace) -> int:

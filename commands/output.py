@@ -15,8 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
@@ -38,5 +37,5 @@ def progress() -> AbstractContextManager[Progress]:
 
 def fail(message: str) -> int:
     """Print a clear error (never a traceback) and return the usage/config exit code."""
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    print(f"error: {message}", file=sys.stderr)  # plain: never wrapped, easy to grep
     return 2

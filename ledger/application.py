@@ -24,6 +24,7 @@ from ledger.mapper import Record, encode_record
 from ledger.sealing import (
     BatchSealed,
     LedgerKeyRegistered,
+    LedgerKeyRetired,
     endorsement_message,
     seal_message,
 )
@@ -106,6 +107,12 @@ class Ledger:
         """
         records = self.store.read_stream(streams.ledger_keys_stream())
         registered = [r for r in records if r.type == "LedgerKeyRegistered"]
+        retired = {r.data["key_id"] for r in records if r.type == "LedgerKeyRetired"}
+        if self.signer.key_id in retired:
+            raise ConfigurationError(
+                f"the configured ledger key {self.signer.key_id} was retired by a rotation;"
+                " configure the ledger's current key"
+            )
         if any(r.data["key_id"] == self.signer.key_id for r in registered):
             return None
         if registered:
@@ -116,6 +123,28 @@ class Ledger:
                 " --previous OLD_KEY.pem` or configure the registered key"
             )
         return streams.ledger_keys_stream(), self.key_registration_event(at, None)
+
+    def rotate_key(self, previous: SigningKey, at: str) -> list[int]:
+        """Register this ledger's (new) key, endorsed by ``previous``, and retire the old one.
+
+        Seals written after this are signed by the new key; an auditor accepts the new key
+        only because the old one signed the endorsement.
+        """
+        records = self.store.read_stream(streams.ledger_keys_stream())
+        active = [r.data["key_id"] for r in records if r.type == "LedgerKeyRegistered"]
+        retired = {r.data["key_id"] for r in records if r.type == "LedgerKeyRetired"}
+        if not active or active[-1] != previous.key_id or previous.key_id in retired:
+            raise ConfigurationError(
+                f"--previous key {previous.key_id} is not the ledger's active signing key"
+                f" ({active[-1] if active else 'none registered yet'})"
+            )
+        if self.signer.key_id in active:
+            raise ConfigurationError(f"key {self.signer.key_id} is already registered")
+        uow = self.begin(at)
+        stream = streams.ledger_keys_stream()
+        uow.emit(stream, lambda s, e: e, self.key_registration_event(at, previous), None)
+        uow.emit(stream, lambda s, e: e, LedgerKeyRetired(previous.key_id, at), None)
+        return uow.commit()
 
     def key_registration_event(
         self, at: str, previous: SigningKey | None

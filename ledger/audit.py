@@ -87,6 +87,7 @@ class Auditor:
         self.heads: dict[UUID, tuple[int, str]] = {}
         self.batch: list[tuple[str, Record, int]] = []
         self.ledger_keys: dict[str, tuple[str, bytes]] = {}
+        self.retired_ledger_keys: set[str] = set()
         self.dept_keys: dict[tuple[str, str], _DeptKey] = {}
         self.causes: dict[str, list[tuple[Record, int]]] = {}
 
@@ -161,19 +162,29 @@ class Auditor:
         key = self.ledger_keys.get(data["key_id"])
         if key is None:
             raise _Failure(f"sealed with {data['key_id']}, which is not a registered ledger key")
+        if data["key_id"] in self.retired_ledger_keys:
+            raise _Failure(f"sealed with ledger key {data['key_id']} after it was retired")
         message = seal_message(data["lane"], record.version, record.prev, list(data["events"]),
                                data["key_id"])
         try:
             verify(key[0], key[1], message, b64decode(data["signature"], what="seal"))
         except (InvalidSignatureError, ValueError):
             raise _Failure("ledger seal signature does not verify") from None
-        if list(data["events"]) != hashes:
-            missing = [h for h in data["events"] if h not in hashes]
-            extra = [(str(r.stream), r.version) for h, r, _ in batch if h not in data["events"]]
-            raise _Failure(
-                f"seal covers {len(data['events'])} event(s) but {len(hashes)} precede it:"
-                f" {len(missing)} sealed event(s) missing or altered, unsealed rows {extra[:3]}"
-            )
+        sealed = list(data["events"])
+        if sealed == hashes:
+            return
+        # Point at the rows themselves: an altered or inserted row is the place to look.
+        sealed_set = set(sealed)
+        for h, r, row_nid in batch:
+            if h not in sealed_set:
+                self.fail(str(r.stream), r.version, row_nid,
+                          "altered or inserted: its hash is not among those the ledger sealed")
+        present = set(hashes)
+        missing = [h for h in sealed if h not in present]
+        if missing:
+            raise _Failure(f"{len(missing)} event(s) this seal covers are missing or altered")
+        if sorted(sealed) == sorted(hashes):
+            raise _Failure("the batch's rows are not in the order the ledger sealed them")
 
     def _receipt(self, record: Record) -> None:
         self.report.commands += 1
@@ -229,6 +240,7 @@ class Auditor:
             self.fail(str(record.stream), record.version, nid,
                       f"caused by command {command_id}, whose receipt is missing")
         self.report.ledger_keys = sorted(self.ledger_keys)
+        self.report.errors.sort(key=lambda e: e.notification_id)
 
 
 def record_body(record: Record) -> dict[str, Any]:
@@ -249,6 +261,12 @@ def _ledger_key(auditor: Auditor, record: Record) -> None:
         except (InvalidSignatureError, ValueError):
             raise _Failure(f"endorsement of ledger key {d['key_id']} does not verify") from None
     auditor.ledger_keys[d["key_id"]] = (d["algorithm"], public)
+
+
+def _ledger_key_retired(auditor: Auditor, record: Record) -> None:
+    if record.data["key_id"] not in auditor.ledger_keys:
+        raise _Failure("retires a ledger key that was never registered")
+    auditor.retired_ledger_keys.add(record.data["key_id"])
 
 
 def _dept_key_registered(auditor: Auditor, record: Record) -> None:
@@ -274,6 +292,7 @@ def _dept_key_revoked(auditor: Auditor, record: Record) -> None:
 
 _KEY_EVENTS: dict[str, Callable[[Auditor, Record], None]] = {
     "LedgerKeyRegistered": _ledger_key,
+    "LedgerKeyRetired": _ledger_key_retired,
     "DepartmentKeyRegistered": _dept_key_registered,
     "DepartmentKeyRetired": _dept_key_retired,
     "DepartmentKeyRevoked": _dept_key_revoked,
