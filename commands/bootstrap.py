@@ -15,6 +15,9 @@ from commands.settings import Settings
 from ledger.application import Ledger
 from ledger.signing import SigningKey, load_signing_key, save_signing_key
 from ledger.store import EventStore
+from projections.db import ProjectionDB
+from projections.registry import all_projections
+from projections.runner import ProjectionRunner
 
 
 @dataclass
@@ -23,8 +26,11 @@ class Services:
     store: EventStore
     ledger: Ledger
     bus: MessageBus
+    read_db: ProjectionDB
+    projections: ProjectionRunner
 
     def close(self) -> None:
+        self.read_db.close()
         self.store.close()
 
 
@@ -49,5 +55,11 @@ def bootstrap(
 ) -> Services:
     store = open_store(settings)
     ledger = Ledger(store, signer or ledger_signing_key(settings), lane or settings.lane)
+    read_db = ProjectionDB(settings.database_url)
+    runner = ProjectionRunner(store, read_db, all_projections())
+    if after_commit is None and settings.inline_projections:
+        # Embedded mode: read models are brought up to date right after each batch.
+        def after_commit(_ids: list[int]) -> None:
+            runner.catch_up()
     bus = MessageBus(ledger, clock=clock, after_commit=after_commit)
-    return Services(settings, store, ledger, bus)
+    return Services(settings, store, ledger, bus, read_db, runner)

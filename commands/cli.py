@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from commands import cli_demo, cli_tools
+from commands import cli_demo, cli_read, cli_tools
 from commands.output import fail
 from ledger.errors import LedgerError
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     cli_demo.register(sub)
     cli_tools.register(sub)
+    cli_read.register(sub)
     return parser
 
 

@@ -21,9 +21,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
           console: Console = err) -> None:
     t = Table(title=title, title_justify="left")
+    body = [list(r) for r in rows]
     for i, c in enumerate(columns):
-        t.add_column(c, justify="right" if i else "left")
-    for r in rows:
+        numeric = bool(body) and all(isinstance(r[i], int | float) for r in body)
+        t.add_column(c, justify="right" if numeric else "left")
+    for r in body:
         t.add_row(*[str(v) for v in r])
     console.print(t)
 

@@ -6,6 +6,7 @@
 | LEDGER_KEY_FILE           | .ledger/ledger-key.pem           | the ledger's own signing key  |
 | LEDGER_LANE               | local                            | seal lane of this writer      |
 | LEDGER_BATCH_SIZE         | 200                              | commands per transaction      |
+| LEDGER_INLINE_PROJECTIONS | yes on SQLite, no on PostgreSQL  | update read models in-process |
 | KAFKA_BOOTSTRAP_SERVERS   | (unset: embedded mode)           | host:port[,host:port]         |
 | LEDGER_CONSUMER_GROUP     | licence-ledger                   | Kafka consumer group id       |
 | LEDGER_COMMANDS_TOPIC     | licence.commands                 |                               |
@@ -39,6 +40,7 @@ class Settings:
     results_topic: str
     dlq_topic: str
     database_is_default: bool
+    inline_projections: bool
 
     def __repr__(self) -> str:
         return f"Settings(database_url={redact(self.database_url)!r}, key_file={self.key_file})"
@@ -71,4 +73,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         results_topic=env.get("LEDGER_RESULTS_TOPIC", "licence.results"),
         dlq_topic=env.get("LEDGER_DLQ_TOPIC", "licence.commands.dlq"),
         database_is_default=not url,
+        inline_projections=_flag(env.get("LEDGER_INLINE_PROJECTIONS"),
+                                 default=not (url or "sqlite").startswith("postgres")),
     )
+
+
+def _flag(value: str | None, *, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "y", "yes", "true", "on"):
+        return True
+    if value.lower() in ("0", "n", "no", "false", "off"):
+        return False
+    raise ConfigurationError(f"expected yes or no, got {value!r}")

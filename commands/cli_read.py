@@ -1,0 +1,120 @@
+"""``ledger show | project``: the read side."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+from typing import Any
+
+from commands.bootstrap import Services, bootstrap
+from commands.output import err, progress, table
+from commands.settings import load_settings
+from projections.db import ProjectionDB
+from projections.queries import get_licence
+from projections.runner import check
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("show", help="a licence's current state and history, by identifier")
+    p.add_argument("identifier", metavar="IDENTIFIER")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=show)
+
+    p = sub.add_parser("project", help="bring every read model up to date with the ledger")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--follow", action="store_true",
+                      help="keep them up to date until SIGTERM (production process)")
+    mode.add_argument("--rebuild", action="store_true", help="rebuild every one from zero")
+    mode.add_argument("--check", action="store_true",
+                      help="prove each equals a fresh replay of the log (exit 0 only then)")
+    p.set_defaults(func=project)
+
+
+def _open() -> Services:
+    return bootstrap(load_settings())
+
+
+def warn_if_behind(services: Services) -> None:
+    head = services.store.max_notification_id()
+    behind = head - min(services.projections.positions().values(), default=head)
+    if behind > 0:
+        err.print(f"note: read models are {behind} event(s) behind the ledger;"
+                  " run `ledger project` (or keep `ledger project --follow` running)")
+
+
+def show(args: argparse.Namespace) -> int:
+    services = _open()
+    try:
+        warn_if_behind(services)
+        licence = get_licence(services.read_db, args.identifier)
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps(licence, ensure_ascii=False, indent=2))
+        return 0
+    if not licence["is_current_version"]:
+        err.print(f"[bold yellow]{args.identifier} is superseded; the current version is"
+                  f" {licence['identifier']}[/]", markup=True)
+    holders = "; ".join(f"{h['name']} ({h['code_type']}:{h['code']})"
+                        for h in licence["holders"])
+    table(f"licence {licence['identifier']}", ["field", "value"], [
+        ("status", f"{licence['status']} {licence['status_name']}"
+         + (f" — {licence['status_reason']}" if licence["status_reason"] else "")
+         + (f" ({licence['cancel_kind']})" if licence["cancel_kind"] else "")),
+        ("licence type", licence["type_code"]), ("issuer", licence["issuer_code"]),
+        ("licence number", licence["licence_number"]), ("holders", holders),
+        ("version", licence["version"]), ("catalogue version", licence["catalogue_version"]),
+        ("issue date", licence["issue_date"]),
+        ("valid", f"{licence['valid_from']} – {licence['valid_until'] or 'open-ended'}"),
+        ("paper licence", licence["paper_number"] or "-"),
+        ("matter / case", f"{licence['matter_code']} / {licence['case_number']}"),
+        *[(f"face: {k}", v) for k, v in sorted(licence["face"].items())],
+    ])
+    table("versions", ["version", "identifier", "operation", "kind", "recorded", "reason"],
+          [(v["version"], v["identifier"], v["operation"], v["kind"], v["recorded_at"],
+            v["reason"] or "") for v in licence["versions"]])
+    table("status history", ["recorded", "operation", "status", "reason"],
+          [(h["recorded_at"], h["operation"], h["status"], h["reason"] or "")
+           for h in licence["status_history"]])
+    return 0
+
+
+def project(args: argparse.Namespace) -> int:
+    services = _open()
+    runner = services.projections
+    try:
+        if args.check:
+            scratch = ProjectionDB("sqlite:///:memory:")
+            problems = check(services.store, services.read_db, runner.projections, scratch)
+            table("projection check (live vs fresh replay)", ["projection", "result"],
+                  [(name, "equal" if not diffs else "; ".join(diffs))
+                   for name, diffs in problems.items()])
+            return 0 if not any(problems.values()) else 1
+        if args.follow:
+            stopping = {"now": False}
+
+            def stop(*_: object) -> None:
+                stopping["now"] = True
+
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
+            err.print("following the ledger; SIGTERM or Ctrl-C to stop")
+            runner.follow(lambda: stopping["now"])
+            return 0
+        with progress() as bar:
+            task = bar.add_task("rebuilding" if args.rebuild else "catching up", total=None)
+
+            def report(position: int, head: int) -> None:
+                bar.update(task, completed=position, total=head)
+
+            if args.rebuild:
+                runner.rebuild()
+            runner.catch_up(report)
+        table("read models", ["projection", "position"], sorted(runner.positions().items()))
+        return 0
+    finally:
+        services.close()
+
+
+
