@@ -27,12 +27,13 @@ from ledger import streams
 from ledger.application import Ledger, UnitOfWork
 from ledger.canonical import format_instant
 from ledger.errors import (
+    AccessRefusedError,
     ConcurrencyError,
     DuplicateCommandError,
     LedgerError,
     UnknownKeyError,
 )
-from ledger.receipts import CommandAccepted, apply_receipt
+from ledger.receipts import CommandRecorded, apply_receipt
 
 log = logging.getLogger("ledger.bus")
 MAX_RETRIES = 5
@@ -50,6 +51,7 @@ class Result:
     duplicate: bool = False
     command_type: str | None = None
     notifications: tuple[int, ...] = field(default=(), compare=False)
+    data: dict[str, Any] | None = field(default=None, compare=False)  # what a read returns
 
     @property
     def status(self) -> str:
@@ -67,6 +69,7 @@ class Result:
             "command_id": self.command_id, "status": self.status, "code": self.code,
             "message": self.message, "type": self.command_type, "duplicate": self.duplicate,
             "events": [{"stream": s, "version": v} for s, v in self.events],
+            **({"data": self.data} if self.data is not None else {}),
         }
 
 
@@ -141,6 +144,15 @@ class MessageBus:
         savepoint = uow.savepoint()
         try:
             return self._apply(uow, signed, now)
+        except AccessRefusedError as exc:
+            if not exc.recorded:
+                uow.rollback(savepoint)
+                return rejected(signed.command_id, exc, signed.type)
+            # The refused read stays recorded; the receipt makes a repeat return this answer.
+            events = self._events_since(uow, savepoint)
+            self._receipt(uow, signed, events, exc)
+            return Result(signed.command_id, False, exc.code, exc.message, events=events,
+                          command_type=signed.type)
         except LedgerError as exc:
             uow.rollback(savepoint)
             return rejected(signed.command_id, exc, signed.type)
@@ -160,7 +172,8 @@ class MessageBus:
                     f"command id {signed.command_id} was already used for a different"
                     f" {receipt.command_type} command by {receipt.actor}; use a new id"
                 )
-            return Result(signed.command_id, True, events=receipt.events, duplicate=True,
+            return Result(signed.command_id, receipt.outcome == "accepted", receipt.code,
+                          receipt.message, events=receipt.events, duplicate=True,
                           command_type=signed.type)
         genesis_done = uow.get(streams.registry_stream(), lambda s, e: e) is not None
         if not genesis_done:
@@ -177,10 +190,26 @@ class MessageBus:
             ctx = Context(uow, signed, actor, now)
             HANDLERS[signed.type](signed.command, ctx)
         events = tuple(ctx.events)
-        uow.emit(receipt_stream, apply_receipt,
-                 CommandAccepted(signed.command_id, signed.raw, signed.digest, uow.at, events),
-                 signed.cause)
-        return Result(signed.command_id, True, events=events, command_type=signed.type)
+        self._receipt(uow, signed, events, None)
+        return Result(signed.command_id, True, events=events, command_type=signed.type,
+                      data=ctx.answer)
+
+    @staticmethod
+    def _events_since(uow: UnitOfWork, savepoint: int) -> tuple[tuple[str, int], ...]:
+        return tuple(uow.emitted_since(savepoint))
+
+    @staticmethod
+    def _receipt(uow: UnitOfWork, signed: SignedCommand, events: tuple[tuple[str, int], ...],
+                 refusal: LedgerError | None) -> None:
+        uow.emit(
+            streams.receipt_stream(signed.command_id), apply_receipt,
+            CommandRecorded(
+                signed.command_id, signed.raw, signed.digest, uow.at, events,
+                "refused" if refusal else "accepted",
+                refusal.code if refusal else None, refusal.message if refusal else None,
+            ),
+            signed.cause,
+        )
 
 
 def _placeholder(signed: SignedCommand) -> Any:

@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_demo.register(sub)
     cli_tools.register(sub)
     cli_read.register(sub)
+    cli_read.register_use(sub)
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+from datetime import UTC, datetime
 from typing import Any
 
 from commands.bootstrap import Services, bootstrap
@@ -13,6 +14,7 @@ from commands.settings import load_settings
 from projections.db import ProjectionDB
 from projections.queries import get_licence
 from projections.runner import check
+from projections.use_queries import get_access_log, get_stats, get_wallet
 
 
 def register(sub: Any) -> None:
@@ -118,3 +120,93 @@ def project(args: argparse.Namespace) -> int:
 
 
 
+
+
+def register_use(sub: Any) -> None:
+    p = sub.add_parser("wallet", help="a holder's licences and the live grants they gave")
+    p.add_argument("holder_code", metavar="HOLDER_CODE")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=wallet)
+
+    p = sub.add_parser("access-log", help="who read which licence, when, why, and the outcome")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--licence", metavar="ID", help="reads of one licence (any version)")
+    which.add_argument("--issuer", metavar="CODE", help="reads of one issuer's licences")
+    which.add_argument("--user", metavar="CODE", help="reads by one department")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=access_log)
+
+    p = sub.add_parser("stats", help="issuance rate (发证率) and usage rate (用证率)")
+    p.add_argument("--period", metavar="YYYY-MM", type=_period, help="one month only")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=stats)
+
+
+def _period(text: str) -> str:
+    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit() \
+            or not 1 <= int(text[5:]) <= 12:
+        raise argparse.ArgumentTypeError(f"expected a month written YYYY-MM, got {text!r}")
+    return text
+
+
+def wallet(args: argparse.Namespace) -> int:
+    services = _open()
+    try:
+        warn_if_behind(services)
+        data = get_wallet(services.read_db, args.holder_code, datetime.now(UTC).date())
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    table(f"licences held by {args.holder_code}", ["identifier", "number", "status", "until"],
+          [(x["identifier"], x["licence_number"], f"{x['status']} {x['status_name']}",
+            x["valid_until"] or "open-ended") for x in data["licences"]])
+    table("live grants", ["grant", "kind", "to", "rights", "matter", "until"],
+          [(g["grant_id"], g["kind"], g["grantee"], ",".join(g["rights"]), g["matter_code"],
+            g["valid_until"]) for g in data["live_grants"]])
+    return 0
+
+
+def access_log(args: argparse.Namespace) -> int:
+    services = _open()
+    try:
+        warn_if_behind(services)
+        rows = get_access_log(services.read_db, licence=args.licence, issuer=args.issuer,
+                              user=args.user)
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    table(f"access log ({len(rows)} reads)",
+          ["when", "action", "mode", "outcome", "by", "operator", "matter/case", "licence"],
+          [(r["recorded_at"][:19], r["action"], r["mode"], r["outcome"]
+            + (f" ({r['code']})" if r["code"] else ""), r["organisation"], r["operator"],
+            f"{r['matter_code']}/{r['case_number']}", r["identifier"] or "-") for r in rows])
+    return 0
+
+
+def stats(args: argparse.Namespace) -> int:
+    services = _open()
+    try:
+        warn_if_behind(services)
+        data = get_stats(services.read_db, args.period)
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{v:.1%}"
+
+    table(f"issuance and usage rates{' for ' + args.period if args.period else ''}",
+          ["department", "type", "period", "e-issued", "paper", "issuance", "e-cases",
+           "cases", "usage"],
+          [(r["department"], r["licence_type"][-3:], r["period"], r["electronic_issued"],
+            r["paper_issued"] if r["paper_issued"] is not None else "-",
+            pct(r["issuance_rate"]), r["cases_using_electronic"],
+            r["cases_requiring"] if r["cases_requiring"] is not None else "-",
+            pct(r["usage_rate"])) for r in data["rows"]])
+    return 0

@@ -23,6 +23,7 @@ class Context:
     actor: Department
     now: datetime
     events: list[tuple[str, int]] = field(default_factory=list)
+    answer: dict[str, Any] | None = None  # what a read returns to the caller
 
     def emit(self, stream: UUID, fold: Fold, evt: DomainEvent) -> None:
         self.events.append(self.uow.emit(stream, fold, evt, self.signed.cause))

@@ -7,6 +7,8 @@ from typing import Any
 
 from commands import department_handlers as dh
 from commands import licence_handlers as lh
+from commands import report_handlers as rh
+from commands import use_handlers as uh
 from commands.context import Context
 
 Handler = Callable[[Any, Context], None]
@@ -22,4 +24,17 @@ HANDLERS: dict[str, Handler] = {
     "IssueLicence": lh.issue_licence,
     "ChangeLicence": lh.change_licence,
     **{name: lh.change_status for name in lh.STATUS_ACTIONS},
+    "GrantFunctionalUse": uh.grant_functional_use,
+    "GrantHolderConsent": uh.grant_holder_consent,
+    "DelegateUse": uh.delegate_use,
+    "RevokeGrant": uh.revoke_grant,
+    **{name: uh.read_licence for name in uh.ACTION_OF},
+    "QueryPublicRegister": uh.query_public_register,
+    "RequestBulkAnalysis": rh.request_bulk_analysis,
+    "DecideBulkAnalysis": rh.decide_bulk_analysis,
+    "BulkRead": rh.bulk_read,
+    "ReportCorrection": rh.report_correction,
+    "AnswerCorrection": rh.answer_correction,
+    "ReportPaperCount": rh.report_paper_count,
+    "ReportCaseCount": rh.report_case_count,
 }

@@ -239,3 +239,7 @@ def licence_key(identifier: str) -> str:
     if len(parts) == 10:
         return f"licence:{parts[5]}.{parts[6]}.{parts[7]}"
     return f"licence:{identifier}"
+
+
+# The use commands live in their own module; importing it registers them.
+from commands import use_messages  # noqa: E402,F401

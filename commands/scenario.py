@@ -66,7 +66,8 @@ def make_city(seed: int) -> City:
             "transport": dept("常熟市交通运输局", ("issuing", "using"), "11320581"),
         },
         [dept("常熟市税务局", ("using",), "11320581"),
-         dept("常熟市人力资源和社会保障局", ("using",), "11320581")],
+         dept("常熟市人力资源和社会保障局", ("using",), "11320581"),
+         dept("常熟市政务服务平台", ("platform",), "12320581")],
     )
     m, h, t = (city.issuers[k].code for k in ("market", "health", "transport"))
     authority = city.management.code
@@ -132,9 +133,17 @@ class Scenario:
         for type_code, definition in city.types.items():
             yield self.sign(mgmt, "RegisterLicenceType",
                             {"type_code": type_code, "definition": definition})
-        for user in city.users:
+        for user in self.using_departments:
             yield self.sign(user, "SetUsageList", {"code": user.code, "entries": [
                 {"type_code": t, "scenarios": ["MATTER-001"]} for t in city.types]})
+
+    @property
+    def using_departments(self) -> list[Dept]:
+        return [d for d in self.city.users if "using" in d.roles]
+
+    @property
+    def platform(self) -> Dept:
+        return next(d for d in self.city.users if "platform" in d.roles)
 
     def issue(self, n: int) -> Iterator[dict[str, Any]]:
         codes = list(self.city.types)
@@ -169,8 +178,14 @@ class Scenario:
         }
         ident = str(make_licence_identifier(type_code, issuer.code, serial, 1))
         self.issued.append({"identifier": ident, "issuer": issuer, "until": until,
-                            "type_code": type_code, "status": "01"})
+                            "type_code": type_code, "status": "01",
+                            "holder": holder["code"], "period": start.strftime("%Y-%m")})
         return self.sign(issuer, "IssueLicence", payload)
+
+    def holder_of(self, identifier: str) -> str:
+        prefix = identifier.rsplit(".", 2)[0]
+        return str(next(lic["holder"] for lic in self.issued
+                        if lic["identifier"].rsplit(".", 2)[0] == prefix))
 
     def lifecycle(self, today: date) -> Iterator[dict[str, Any]]:
         """Change, suspend, cancel, revoke, expire and transfer a share of the licences."""
@@ -178,31 +193,34 @@ class Scenario:
             roll = self.rng.random()
             ident, issuer = lic["identifier"], lic["issuer"]
             if lic["until"] is not None and lic["until"] < today.isoformat():
-                yield self.sign(issuer, "ExpireLicence", {"identifier": ident, "reason":
-                                "validity ended", "as_of": today.isoformat()})
+                yield self._status(lic, "ExpireLicence", "05", {
+                    "reason": "validity ended", "as_of": today.isoformat()})
             elif roll < 0.10:
                 yield self.sign(issuer, "ChangeLicence", {
                     "identifier": ident, "kind": "change", "reason": "holder moved premises",
                     "changes": {"case_number": f"CHG-{ident[-14:]}"}})
-                lic["identifier"] = ident = _next(ident)
+                lic["identifier"] = _next(ident)
             elif roll < 0.15:
-                yield self.sign(issuer, "SuspendLicence", {"identifier": ident,
-                                "reason": "inspection pending"})
+                yield self._status(lic, "SuspendLicence", "02", {"reason": "inspection pending"})
                 if self.rng.random() < 0.5:
-                    yield self.sign(issuer, "EndSuspension", {"identifier": ident,
-                                    "reason": "inspection passed"})
+                    yield self._status(lic, "EndSuspension", "01",
+                                       {"reason": "inspection passed"})
             elif roll < 0.18:
-                yield self.sign(issuer, "CancelLicence", {"identifier": ident,
-                                "reason": "business closed", "issued_in_error": roll < 0.16})
+                yield self._status(lic, "CancelLicence", "04", {
+                    "reason": "business closed", "issued_in_error": roll < 0.16})
             elif roll < 0.20:
-                yield self.sign(issuer, "RevokeLicence", {"identifier": ident,
-                                "reason": "obtained by deception"})
+                yield self._status(lic, "RevokeLicence", "03", {"reason": "obtained by deception"})
             elif roll < 0.21:
-                yield self.sign(issuer, "PenaltyRevokeLicence", {"identifier": ident,
-                                "reason": "serious violation"})
+                yield self._status(lic, "PenaltyRevokeLicence", "07",
+                                   {"reason": "serious violation"})
             elif roll < 0.22:
-                yield self.sign(issuer, "TransferLicenceOut", {"identifier": ident,
-                                "reason": "holder moved", "destination": "320500"})
+                yield self._status(lic, "TransferLicenceOut", "06", {
+                    "reason": "holder moved", "destination": "320500"})
+
+    def _status(self, lic: dict[str, Any], command_type: str, status: str,
+                payload: dict[str, Any]) -> dict[str, Any]:
+        lic["status"] = status
+        return self.sign(lic["issuer"], command_type, {"identifier": lic["identifier"], **payload})
 
 
 def _next(identifier: str) -> str:

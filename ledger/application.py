@@ -199,6 +199,10 @@ class UnitOfWork:
         self._pending.append((stream, view.version, evt, cause))
         return str(stream), view.version
 
+    def emitted_since(self, savepoint: int) -> list[tuple[str, int]]:
+        """(stream, version) of the events emitted after ``savepoint``."""
+        return [(str(s), v) for s, v, _, _ in self._pending[savepoint:]]
+
     def savepoint(self) -> int:
         return len(self._journal)
 

@@ -151,7 +151,7 @@ class Auditor:
             handler(self, record)
         if record.cause is not None:
             self.causes.setdefault(str(record.cause.get("command_id")), []).append((record, nid))
-        if record.type == "CommandAccepted":
+        if record.type == "CommandRecorded":
             self._receipt(record)
 
     def _seal(self, record: Record, nid: int) -> None:
@@ -200,7 +200,7 @@ class Auditor:
             raise _Failure(f"command {command_id}: digest does not match the stored command")
         caused = self.causes.pop(command_id, [])
         expected = {(str(s), int(v)) for s, v in data["events"]}
-        seen = {(str(r.stream), r.version) for r, _ in caused if r.type != "CommandAccepted"}
+        seen = {(str(r.stream), r.version) for r, _ in caused if r.type != "CommandRecorded"}
         if expected != seen:
             raise _Failure(f"command {command_id}: receipt lists events {sorted(expected)[:3]}…"
                            f" but the rows it caused are {sorted(seen)[:3]}…")

@@ -24,7 +24,9 @@ from ledger.errors import (
 )
 from ledger.events import DomainEvent, event
 
-ROLES = ("management", "issuing", "using")
+# "platform": the trusted service platform through which real-name-verified holders
+# show their licences and give consent (Art. 5, 16, 23).
+ROLES = ("management", "issuing", "using", "platform")
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,21 @@ class UnauthorisedError(LedgerError):
     code = "unauthorised"
 
 
+class AccessRefusedError(UnauthorisedError):
+    """A read (verify, view, download, annotate, query) that policy does not allow.
+
+    Unlike other refusals the attempt itself is recorded as an access event, so the
+    handler raises it *after* emitting that event, with ``recorded`` set.
+    """
+
+    code = "access_refused"
+    recorded = False
+
+    def as_recorded(self) -> AccessRefusedError:
+        self.recorded = True
+        return self
+
+
 class NotFoundError(LedgerError):
     """The command names something the ledger does not hold."""
 

@@ -57,6 +57,7 @@ class Licence:
     last_operation: str
     status_reason: str | None = None
     cancel_kind: str | None = None
+    copies: tuple[Mapping[str, str], ...] = ()  # annotated copies (加注件) made of it
 
     @property
     def holders(self) -> tuple[Mapping[str, str], ...]:
@@ -162,6 +163,20 @@ class LicenceTransferOutCancelled(LicenceStatusChanged):
 @dataclass(frozen=True)
 class LicenceStatusSetOther(LicenceStatusChanged):
     """Status 99 其他 always carries a description (the reason)."""
+
+
+@event
+@dataclass(frozen=True)
+class AnnotatedCopyMade(DomainEvent):
+    """加注件: an event on the licence, never a new version (DOMAIN §7)."""
+
+    identifier: str
+    copy_id: str
+    purpose: str
+    maker: str
+    recipient: str
+    made_on: str
+    valid_until: str
 
 
 # operation name -> (event class, statuses it may start from, status it leads to, op code)
@@ -310,4 +325,7 @@ def apply_licence(state: Licence | None, evt: DomainEvent) -> Licence:
                 if isinstance(evt, LicenceCancelled) else None
             ),
         )
+    if isinstance(evt, AnnotatedCopyMade):
+        copy = {"copy_id": evt.copy_id, "made_on": evt.made_on, "valid_until": evt.valid_until}
+        return replace(state, copies=(*state.copies, copy))
     raise TypeError(f"{type(evt).__name__} does not apply to a licence")

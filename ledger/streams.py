@@ -51,3 +51,32 @@ def receipt_stream(command_id: str) -> UUID:
 
 def seal_stream(lane: str) -> UUID:
     return _sid("seal", lane)
+
+
+def grant_stream(grant_id: str) -> UUID:
+    return _sid("grant", grant_id)
+
+
+def access_stream(command_id: str) -> UUID:
+    """Each read has a stream of its own, so licence streams stay short."""
+    return _sid("access", command_id)
+
+
+def usage_counter_stream(grant_id: str, day: str) -> UUID:
+    return _sid("usage", f"{grant_id}:{day}")
+
+
+def correction_stream(correction_id: str) -> UUID:
+    return _sid("correction", correction_id)
+
+
+def paper_count_stream(department: str, type_code: str, period: str) -> UUID:
+    return _sid("paper-count", f"{department}:{type_code}:{period}")
+
+
+def case_count_stream(department: str, matter_code: str, type_code: str, period: str) -> UUID:
+    return _sid("case-count", f"{department}:{matter_code}:{type_code}:{period}")
+
+
+def bulk_request_stream(request_id: str) -> UUID:
+    return _sid("bulk-request", request_id)

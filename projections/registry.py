@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from projections.access_log import AccessLog
 from projections.base import Projection
+from projections.corrections import CorrectionsQueue
 from projections.licence_state import LicenceState
+from projections.public_register import PublicRegister
+from projections.statistics import Statistics
+from projections.wallet import Grants
 
 
 def all_projections() -> list[Projection]:
-    return [LicenceState()]
+    return [LicenceState(), AccessLog(), Grants(), PublicRegister(), CorrectionsQueue(),
+            Statistics()]

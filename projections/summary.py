@@ -49,7 +49,7 @@ def summarise(rows: Iterator[tuple[int, Any]]) -> Summary:
                 summary.cancelled_in_error += 1
         elif record.type in ("LicenceTypeRegistered", "LicenceTypeRevised"):
             summary.type_names[data["type_code"]] = data["definition"]["name"]
-        elif record.type == "CommandAccepted":
+        elif record.type == "CommandRecorded":
             summary.commands[data["command"]["type"]] += 1
     return summary
 

@@ -1,0 +1,153 @@
+"""Use of licences (Art. 15-23, 27): every read is a recorded fact, allowed or refused.
+
+The checks here are pure: they take the states involved and today's date and raise
+:class:`AccessRefusedError` naming the rule that refuses the read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from ledger.canonical import parse_date
+from ledger.catalogue import CatalogueEntry
+from ledger.departments import Department
+from ledger.errors import AccessRefusedError
+from ledger.events import DomainEvent, event
+from ledger.grants import CONSENT, DELEGATION, FUNCTION, Grant
+from ledger.licence import VALID, AnnotatedCopyMade, Licence
+
+__all__ = ["AnnotatedCopyMade"]
+
+ACTIONS = ("verify", "view", "download", "annotate", "public_query", "bulk_read")
+
+
+@event
+@dataclass(frozen=True)
+class AccessRecorded(DomainEvent):
+    """One read of one licence (or one bulk read), with everything Art. 27 asks to log."""
+
+    action: str
+    mode: str
+    outcome: str  # "allowed" or "refused"
+    identifier: str | None
+    licence_stream: str | None
+    type_code: str | None
+    issuer_code: str | None
+    organisation: str
+    operator: str
+    matter_code: str
+    case_number: str
+    purpose: str
+    grant_id: str | None
+    code: str | None
+    reason: str | None
+    fields_returned: tuple[str, ...]
+    day: str
+
+
+@event
+@dataclass(frozen=True)
+class UseCounted(DomainEvent):
+    """One allowed read under a capped grant on one day (the stream's length is the count)."""
+
+    grant_id: str
+    day: str
+
+
+def refuse(code: str, message: str) -> AccessRefusedError:
+    return AccessRefusedError(message, code=code)
+
+
+def check_grant_live(grant: Grant | None, grant_id: str, today: date) -> Grant:
+    if grant is None:
+        raise refuse("no_grant", f"grant {grant_id} does not exist")
+    if grant.revoked:
+        raise refuse("grant_revoked", f"grant {grant_id} was revoked ({grant.revocation_reason})")
+    if not grant.live_on(today):
+        raise refuse("grant_expired", f"grant {grant_id} is valid {grant.valid_from} to"
+                     f" {grant.valid_until}, not on {today}")
+    return grant
+
+
+def check_function_use(dept: Department, grant: Grant | None, grant_id: str, licence: Licence,
+                       matter_code: str, today: date) -> tuple[str, ...]:
+    """Use by government function: usage list plus a live grant; returns fields granted."""
+    listed = [e for e in dept.usage_list if e["type_code"] == licence.type_code]
+    if not listed:
+        raise refuse("not_in_usage_list", f"licence type {licence.type_code} is not on the"
+                     f" usage list (用证清单) of {dept.code}")
+    scenarios = {s for e in listed for s in e["scenarios"]}
+    if scenarios and matter_code not in scenarios:
+        raise refuse("not_in_usage_list", f"matter {matter_code} is not among the scenarios"
+                     f" {sorted(scenarios)} on the usage list of {dept.code}")
+    g = check_grant_live(grant, grant_id, today)
+    if g.kind != FUNCTION or g.grantee != dept.code:
+        raise refuse("wrong_party", f"grant {grant_id} is not a functional grant to {dept.code}")
+    if licence.type_code not in g.type_codes:
+        raise refuse("type_not_granted", f"grant {grant_id} does not cover licence type"
+                     f" {licence.type_code}")
+    if g.scenarios and matter_code not in g.scenarios:
+        raise refuse("matter_not_granted", f"grant {grant_id} does not cover matter {matter_code}")
+    return g.fields
+
+
+def check_cap(grant: Grant, used_today: int) -> None:
+    if grant.daily_cap is not None and used_today >= grant.daily_cap:
+        raise refuse("cap_exceeded", f"grant {grant.grant_id} allows {grant.daily_cap} read(s)"
+                     " a day and they are used up")
+
+
+def check_holder_use(actor: str, agent_code: str | None, grant: Grant | None, grant_id: str,
+                     licence_stream: str, action: str, matter_code: str, today: date) -> None:
+    """Use by holder consent or delegation, for this licence, matter, action and party."""
+    g = check_grant_live(grant, grant_id, today)
+    if g.kind not in (CONSENT, DELEGATION) or g.licence_stream != licence_stream:
+        raise refuse("wrong_party", f"grant {grant_id} is not the holder's grant for this licence")
+    party = agent_code if g.kind == DELEGATION else actor
+    if g.grantee != party:
+        raise refuse("wrong_party", f"grant {grant_id} was given to {g.grantee}, not {party}")
+    if action not in g.rights:
+        raise refuse("right_not_granted", f"grant {grant_id} allows {', '.join(g.rights)},"
+                     f" not {action}")
+    if g.matter_code != matter_code:
+        raise refuse("matter_not_granted", f"grant {grant_id} is for matter {g.matter_code},"
+                     f" not {matter_code}")
+
+
+def public_view(entry: CatalogueEntry, licence: Licence) -> dict[str, Any]:
+    """What the public may see of a licence (Art. 17(3)); refuses non-public types."""
+    if entry.disclosure != "public":
+        raise refuse("not_public", f"licence type {entry.type_code} ({entry.name}) is"
+                     f" {entry.disclosure}, not publicly disclosed")
+    public_fields = tuple(entry.definition.get("public_fields", ()))
+    face: Mapping[str, Any] = licence.fields["face"]
+    return {"identifier": licence.identifier, "licence_type": entry.name,
+            "licence_number": licence.licence_number, "issuer": licence.issuer_code,
+            "status": licence.status,
+            "face": {k: face[k] for k in public_fields if k in face}}
+
+
+def check_annotation(licence: Licence, entry: CatalogueEntry, copies: tuple[Any, ...],
+                     valid_until: str, today: date) -> None:
+    """Copies: licence valid, end not past and within the cap, at most K live per window."""
+    if licence.status != VALID:
+        raise refuse("licence_not_valid", f"licence {licence.identifier} has status"
+                     f" {licence.status}; annotated copies are made of valid licences only")
+    end = parse_date(valid_until)
+    limits = entry.definition.get("annotation") or {"max_days": 90, "max_live": 3}
+    max_days = int(limits["max_days"])
+    if end < today:
+        raise refuse("copy_expired", f"valid_until {end} is in the past")
+    if end > today + timedelta(days=max_days):
+        raise refuse("copy_too_long", f"an annotated copy of {entry.name} may be valid for at"
+                     f" most {max_days} days (until {today + timedelta(days=max_days)})")
+    window_start = today - timedelta(days=max_days)
+    live = [c for c in copies
+            if parse_date(c["valid_until"]) >= today and parse_date(c["made_on"]) > window_start]
+    if len(live) >= int(limits["max_live"]):
+        raise refuse("too_many_copies", f"licence {licence.identifier} already has"
+                     f" {len(live)} live annotated copies; at most {limits['max_live']} per"
+                     f" {limits['max_days']} days")

@@ -1,0 +1,102 @@
+"""Corrections and disputes (Art. 20-21) and the counts issuers and users report.
+
+A holder (through the platform) or a using department reports an error in a licence or
+a missing licence; the issuing department answers — fixed by a new version, or refused
+with reasons — and the management department watches the ages of open reports.
+Paper-count reports (Art. 12) and case counts feed reconciliation and the metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ledger.errors import AlreadyExistsError, IllegalTransitionError, NotFoundError
+from ledger.events import DomainEvent, event
+
+KINDS = ("error", "missing")
+OUTCOMES = ("fixed", "refused")
+
+
+@dataclass(frozen=True)
+class Correction:
+    correction_id: str
+    issuer_code: str
+    licence_stream: str | None
+    answered: bool = False
+
+
+@event
+@dataclass(frozen=True)
+class CorrectionReported(DomainEvent):
+    correction_id: str
+    kind: str
+    identifier: str | None
+    licence_stream: str | None
+    type_code: str
+    issuer_code: str
+    reporter: str
+    description: str
+    reported_on: str
+
+
+@event
+@dataclass(frozen=True)
+class CorrectionAnswered(DomainEvent):
+    correction_id: str
+    outcome: str
+    new_identifier: str | None
+    reasons: str
+    answered_on: str
+
+
+@event
+@dataclass(frozen=True)
+class PaperCountReported(DomainEvent):
+    """An issuer's paper register for one type and month (latest report wins)."""
+
+    department: str
+    type_code: str
+    period: str
+    issued: int
+    changed: int
+    withdrawn: int
+    in_force: int
+
+
+@event
+@dataclass(frozen=True)
+class CaseCountReported(DomainEvent):
+    """How many cases of a matter needed a licence type in a month (usage-rate base)."""
+
+    department: str
+    matter_code: str
+    type_code: str
+    period: str
+    cases: int
+
+
+def report(current: Correction | None, evt: CorrectionReported) -> CorrectionReported:
+    if current is not None:
+        raise AlreadyExistsError(f"correction {evt.correction_id} was already reported")
+    return evt
+
+
+def answer(current: Correction | None, correction_id: str, issuer: str,
+           evt: CorrectionAnswered) -> CorrectionAnswered:
+    if current is None:
+        raise NotFoundError(f"correction {correction_id} was never reported")
+    if current.answered:
+        raise IllegalTransitionError(f"correction {correction_id} was already answered")
+    if current.issuer_code != issuer:
+        raise IllegalTransitionError(
+            f"correction {correction_id} is for issuer {current.issuer_code}, not {issuer}",
+            code="unauthorised")
+    return evt
+
+
+def apply_correction(state: Correction | None, evt: DomainEvent) -> Correction:
+    if isinstance(evt, CorrectionReported):
+        return Correction(evt.correction_id, evt.issuer_code, evt.licence_stream)
+    if isinstance(evt, CorrectionAnswered) and state is not None:
+        return replace(state, answered=True)
+    raise TypeError(f"{type(evt).__name__} does not apply to a correction")
