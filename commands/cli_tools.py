@@ -17,9 +17,10 @@ import orjson
 from commands.bootstrap import bootstrap, open_store
 from commands.bus import Result
 from commands.envelope import sign_envelope
-from commands.output import fail, progress, table
+from commands.output import err, fail, progress, table
 from commands.settings import load_settings
 from ledger.audit import AuditReport, audit_rows
+from ledger.checkpoint_audit import CheckpointAuditor
 from ledger.canonical import format_instant
 from ledger.errors import ConfigurationError
 from ledger.identifiers import IdentifierError, check_value
@@ -189,14 +190,17 @@ def audit(args: argparse.Namespace) -> int:
         total = store.max_notification_id()
         with progress() as bar:
             task = bar.add_task("auditing", total=total or None)
-            report = audit_rows(store.iter_rows(),
+            checkpoints = CheckpointAuditor()  # shares the one read of the rows
+            report = audit_rows(checkpoints.observe(store.iter_rows()),
                                 lambda n: bar.update(task, completed=n))
+            checkpoints.fold_into(report)
     finally:
         store.close()
     if args.json:
-        print(orjson.dumps(report.to_json()).decode())
+        print(orjson.dumps({**report.to_json(), "checkpoints": checkpoints.checkpoints}).decode())
     else:
         print_audit(report)
+        err.print(f"transparency checkpoints verified: {checkpoints.checkpoints}")
     return 0 if report.ok else 1
 
 

@@ -8,10 +8,11 @@ refused so that a typo never silently drops data.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, TypeVar, get_args, get_origin, get_type_hints
+from typing import Any, TypeVar, cast, get_args, get_origin, get_type_hints
 
 from ledger.canonical import freeze
 from ledger.errors import InvalidCommandError
@@ -94,11 +95,16 @@ def _reject_floats(where: str, value: Any) -> None:
             _reject_floats(f"{where}[{i}]", v)
 
 
+@functools.cache
+def _shape(cls: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]]]:
+    """Type hints and fields of a command type, computed once (they never change)."""
+    return get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls)}
+
+
 def decode_object(where: str, cls: type[T], value: Any) -> T:
     if not isinstance(value, dict):
         fail(where, f"expected an object, got {describe(value)}")
-    hints = get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    hints, fields = _shape(cast(type, cls))
     unknown = sorted(set(value) - set(fields))
     if unknown:
         fail(where, f"unknown field(s) {', '.join(unknown)}; expected {', '.join(fields)}")

@@ -124,3 +124,10 @@ def test_sign_envelope_round_trip(envelopes: list[dict[str, Any]]) -> None:
                         issued_at="2026-11-27T08:00:00Z")
     decoded = decode_envelope(env)
     assert decoded.key_id == key.key_id and decoded.signature
+
+
+def test_committed_command_docs_are_the_generated_ones() -> None:
+    from commands.docs_gen import render
+
+    docs = Path(__file__).parents[2] / "docs" / "commands.md"
+    assert docs.read_text() == render()

@@ -1,0 +1,64 @@
+"""``docs/commands.md``, generated from the command types so it cannot drift.
+
+Regenerate with ``python -m commands.docs_gen > docs/commands.md``; a test compares.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any
+
+from commands.messages import COMMAND_TYPES
+
+WHO = {
+    "RegisterLicenceType": "management", "ReviseLicenceType": "management",
+    "RegisterDepartment": "management (the very first: the management department itself)",
+    "RegisterDepartmentKey": "the department itself or management",
+    "RotateDepartmentKey": "the department itself or management",
+    "RevokeDepartmentKey": "the department itself or management",
+    "SetUsageList": "the department itself or management",
+    "IssueLicence": "an issuing department listed in the catalogue entry",
+    "GrantFunctionalUse": "management", "GrantHolderConsent": "platform (for the holder)",
+    "DelegateUse": "platform (for the holder)",
+    "RevokeGrant": "management (functional grants), platform (holder grants)",
+    "QueryPublicRegister": "platform (the public portal)",
+    "RequestBulkAnalysis": "using department", "DecideBulkAnalysis": "management",
+    "BulkRead": "using department",
+    "ReportCorrection": "platform (for a holder) or a using department",
+    "AnswerCorrection": "the licence's issuer", "ReportPaperCount": "an issuer of the type",
+    "ReportCaseCount": "using department",
+}
+READS = ("VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence")
+
+
+def _type(t: Any) -> str:
+    return t.__name__ if isinstance(t, type) else str(t).replace("typing.", "").replace(
+        "collections.abc.", "").replace("commands.messages.", "").replace(
+        "commands.use_messages.", "")
+
+
+def render() -> str:
+    out = ["# Commands", "",
+           "Generated from the command types (`commands/messages.py`,"
+           " `commands/use_messages.py`) by `python -m commands.docs_gen`; the JSON Schema is",
+           "`commands/schema/command.schema.json`. Fields marked * are required.", ""]
+    for name, cls in sorted(COMMAND_TYPES.items()):
+        hints = typing.get_type_hints(cls)
+        fields = []
+        for f in dataclasses.fields(cls):
+            required = (f.default is dataclasses.MISSING
+                        and f.default_factory is dataclasses.MISSING)
+            fields.append(f"`{f.name}`{'*' if required else ''} ({_type(hints[f.name])})")
+        doc = cls.__doc__ or ""
+        doc = "" if doc.startswith(name + "(") else " ".join(doc.split())
+        who = WHO.get(name) or ("a using department (by function) or the party a holder"
+                                " named (consent, delegation)" if name in READS
+                                else "the licence's issuer")
+        out += [f"## {name}", ""] + ([doc, ""] if doc else []) + [
+            f"Who: {who}.", "", "Payload: " + ", ".join(fields) + ".", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(render(), end="")
