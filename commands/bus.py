@@ -23,6 +23,7 @@ from commands.department_handlers import register_department
 from commands.envelope import SignedCommand, command_id_of, decode_envelope, decode_json_line
 from commands.handlers import HANDLERS
 from commands.messages import RegisterDepartment
+from commands.prefetch import streams_of
 from ledger import streams
 from ledger.application import Ledger, UnitOfWork
 from ledger.canonical import format_instant
@@ -114,6 +115,8 @@ class MessageBus:
         for attempt in range(1, MAX_RETRIES + 1):
             now = self.clock()
             uow = self.ledger.begin(format_instant(now), lane)
+            self.ledger.prefetch([streams.registry_stream()] + [
+                i for d in decoded if isinstance(d, SignedCommand) for i in streams_of(d)])
             self._register_ledger_key(uow)
             results = [
                 d if isinstance(d, Result) else self._handle(uow, d, now) for d in decoded

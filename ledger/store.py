@@ -19,6 +19,7 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
     ProcessRecorder,
+    StoredEvent,
     Tracking,
 )
 
@@ -99,6 +100,41 @@ class EventStore:
 
     def read_stream(self, stream: UUID) -> list[Record]:
         return [decode_stored(s) for s in self.recorder.select_events(stream)]
+
+    def read_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[Record]]:
+        """Many streams in one query (a batch's worth), in version order; absent ones empty.
+
+        eventsourcing reads one stream per query; a batch of commands touches thousands,
+        so this reads them in chunks with the recorder's own table and connection.
+        """
+        found: dict[UUID, list[Record]] = {i: [] for i in ids}
+        for start in range(0, len(ids), 500):
+            for row in self._select_many(list(ids[start:start + 500])):
+                record = decode_stored(row)
+                found[record.stream].append(record)
+        return found
+
+    def _select_many(self, ids: list[UUID]) -> list[StoredEvent]:
+        r: Any = self.recorder
+        columns = "originator_id, originator_version, topic, state"
+        if self.url.startswith("sqlite"):
+            marks = ",".join("?" * len(ids))
+            sql = (f"SELECT {columns} FROM {r.events_table_name} WHERE originator_id IN"
+                   f" ({marks}) ORDER BY originator_id, originator_version")
+            with r.datastore.transaction(commit=False) as c:
+                c.execute(sql, [i.hex for i in ids])
+                return [StoredEvent(UUID(row["originator_id"]), row["originator_version"],
+                                    row["topic"], row["state"]) for row in c.fetchall()]
+        from psycopg.sql import SQL, Identifier
+
+        statement = SQL(
+            "SELECT " + columns + " FROM {}.{} WHERE originator_id = ANY(%s)"
+            " ORDER BY originator_id, originator_version"
+        ).format(Identifier(r.datastore.schema), Identifier(r.events_table_name))
+        with r.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [ids])
+            return [StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
+                                bytes(row["state"])) for row in curs.fetchall()]
 
     def last_of_stream(self, stream: UUID) -> Record | None:
         rows = self.recorder.select_events(stream, desc=True, limit=1)

@@ -6,11 +6,13 @@ command receipt collide on (stream id, version 1) and one of them is refused.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 NAMESPACE = UUID("6f1d3c52-7a0e-5b8e-9d43-2c1a7e5f0b91")
 
 
+@lru_cache(maxsize=65536)  # uuid5 costs ~15 µs; a batch asks for the same ids repeatedly
 def _sid(kind: str, key: str) -> UUID:
     return uuid5(NAMESPACE, f"{kind}:{key}")
 
@@ -80,3 +82,8 @@ def case_count_stream(department: str, matter_code: str, type_code: str, period:
 
 def bulk_request_stream(request_id: str) -> UUID:
     return _sid("bulk-request", request_id)
+
+
+def checkpoint_stream() -> UUID:
+    """The stream of the transparency log's signed checkpoints (``CheckpointPublished``)."""
+    return _sid("checkpoints", "ledger")
