@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from commands import cli_demo, cli_read, cli_tools
+from commands import cli_demo, cli_files, cli_read, cli_tools, cli_transparency
 from commands.output import fail
 from ledger.errors import LedgerError
 
@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_tools.register(sub)
     cli_read.register(sub)
     cli_read.register_use(sub)
+    cli_transparency.register(sub)
+    cli_files.register(sub)
     return parser
 
 

@@ -20,8 +20,8 @@ from commands.envelope import sign_envelope
 from commands.output import err, fail, progress, table
 from commands.settings import load_settings
 from ledger.audit import AuditReport, audit_rows
-from ledger.checkpoint_audit import CheckpointAuditor
 from ledger.canonical import format_instant
+from ledger.checkpoint_audit import CheckpointAuditor
 from ledger.errors import ConfigurationError
 from ledger.identifiers import IdentifierError, check_value
 from ledger.signing import SigningKey, b64encode, load_signing_key, save_signing_key

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from ledger import all_events  # noqa: F401 - every event type must decode
 from ledger.canonical import canonical_bytes, parse_instant, sha256_hex
 from ledger.errors import InvalidSignatureError
 from ledger.events import EVENT_TYPES, decode_event
@@ -90,6 +91,8 @@ class Auditor:
         self.retired_ledger_keys: set[str] = set()
         self.dept_keys: dict[tuple[str, str], _DeptKey] = {}
         self.causes: dict[str, list[tuple[Record, int]]] = {}
+        self.pending_endings: dict[str, list[tuple[Callable[[Auditor, Record], None],
+                                                   Record]]] = {}
 
     def fail(self, stream: str, position: int, nid: int, reason: str) -> None:
         if len(self.report.errors) >= MAX_ERRORS:
@@ -116,7 +119,7 @@ class Auditor:
         stream, version = str(record.stream), record.version
         try:
             self._check(record, nid)
-        except _Failure as exc:
+        except (_Failure, LookupError, TypeError, ValueError, AttributeError) as exc:
             self.fail(stream, version, nid, str(exc))
         self.heads[record.stream] = (version, record.hash)
 
@@ -148,7 +151,13 @@ class Auditor:
         self.batch.append((record.hash, record, nid))
         handler = _KEY_EVENTS.get(record.type)
         if handler is not None:
-            handler(self, record)
+            if record.cause is not None and record.type in _ENDINGS:
+                # A rotation or revocation ends a key at the very moment its command was
+                # signed; apply it only after that command's own signature was checked.
+                self.pending_endings.setdefault(str(record.cause.get("command_id")),
+                                                []).append((handler, record))
+            else:
+                handler(self, record)
         if record.cause is not None:
             self.causes.setdefault(str(record.cause.get("command_id")), []).append((record, nid))
         if record.type == "CommandRecorded":
@@ -195,6 +204,9 @@ class Auditor:
             self._verify_command(command, record.at)
         except _Failure as exc:
             raise _Failure(f"command {command_id}: {exc}") from None
+        finally:
+            for handler, ending in self.pending_endings.pop(command_id, []):
+                handler(self, ending)
         digest = sha256_hex(canonical_bytes({k: v for k, v in command.items() if k != "signature"}))
         if digest != data["digest"]:
             raise _Failure(f"command {command_id}: digest does not match the stored command")
@@ -297,6 +309,9 @@ _KEY_EVENTS: dict[str, Callable[[Auditor, Record], None]] = {
     "DepartmentKeyRetired": _dept_key_retired,
     "DepartmentKeyRevoked": _dept_key_revoked,
 }
+
+
+_ENDINGS = frozenset({"DepartmentKeyRetired", "DepartmentKeyRevoked"})
 
 
 def audit_rows(rows: Iterator[tuple[int, Any]],

@@ -1,0 +1,168 @@
+"""Audit of the transparency log: every checkpoint against the events and the one before.
+
+While ``ledger audit`` streams the rows, this auditor hashes each row's stored bytes into
+a leaf (leaf ``i`` is the ``i``-th row) and, at each ``CheckpointPublished``, checks that
+
+* its signature verifies with a registered, not yet retired ledger key;
+* its origin is the log's (fixed by the first ledger key) and never changes;
+* it covers no more leaves than precede it in the log;
+* it does not shrink the log: its size is at least the previous checkpoint's;
+* its root equals the root recomputed from the stored events at its size.
+
+Both roots of two consecutive checkpoints are recomputed from one leaf sequence, so
+passing the last two checks means the later tree extends the earlier one: a stronger
+statement than any consistency proof, which only shows that *some* such sequence exists.
+
+Memory stays small: a compact range (one hash per complete subtree) at the previous
+checkpoint's size plus the leaf hashes after it, 32 bytes each, capped at ``WINDOW``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Final
+
+import orjson
+
+from ledger.audit import AuditError, AuditReport
+from ledger.merkle import EMPTY_ROOT, HASH_SIZE, hash_children, hash_leaf
+from ledger.signing import b64decode
+from ledger.transparency import (
+    Checkpoint,
+    CheckpointError,
+    from_event,
+    log_origin,
+    verify_checkpoint,
+)
+
+WINDOW: Final = 1 << 21
+"""Leaves kept after the last checkpoint: a checkpoint may lag its own position by this many."""
+
+
+class CompactRange:
+    """The roots of the complete subtrees that cover a prefix of the leaves, largest first."""
+
+    def __init__(self) -> None:
+        """Start with the empty prefix."""
+        self.size = 0
+        self.nodes: list[bytes] = []
+
+    def append(self, leaf_hash: bytes) -> None:
+        """Extend the prefix by one leaf hash."""
+        node, index = leaf_hash, self.size
+        while index & 1:  # each odd index closes a complete subtree
+            node = hash_children(self.nodes.pop(), node)
+            index >>= 1
+        self.nodes.append(node)
+        self.size += 1
+
+    def root(self) -> bytes:
+        """RFC 6962 root of the prefix."""
+        if not self.nodes:
+            return EMPTY_ROOT
+        root = self.nodes[-1]
+        for left in reversed(self.nodes[:-1]):
+            root = hash_children(left, root)
+        return root
+
+    def copy(self) -> CompactRange:
+        """An independent copy."""
+        other = CompactRange()
+        other.size, other.nodes = self.size, list(self.nodes)
+        return other
+
+
+class CheckpointAuditor:
+    """Checks checkpoints while rows stream past; see the module docstring."""
+
+    def __init__(self) -> None:
+        """Start before the first row."""
+        self.leaves = 0
+        self.checkpoints = 0
+        self.errors: list[AuditError] = []
+        self._anchor = CompactRange()
+        self._pending = bytearray()
+        self._keys: dict[str, tuple[str, bytes]] = {}
+        self._retired: set[str] = set()
+        self._origin: str | None = None
+        self._previous: Checkpoint | None = None
+
+    def observe(self, rows: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+        """Pass rows through unchanged, checking them on the way (to share one read)."""
+        for nid, row in rows:
+            self.row(nid, row)
+            yield nid, row
+
+    def row(self, nid: int, row: Any) -> None:
+        """Take the next stored row of the log."""
+        topic = row.topic
+        if topic in ("LedgerKeyRegistered", "LedgerKeyRetired", "CheckpointPublished"):
+            try:
+                self._special(nid, row)
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                self._fail(nid, row, f"unreadable {topic} ({exc})")
+            except CheckpointError as exc:
+                self._fail(nid, row, exc.message)
+        self._pending += hash_leaf(bytes(row.state))
+        self.leaves += 1
+        if len(self._pending) > WINDOW * HASH_SIZE:
+            self._advance(self._anchor.size + len(self._pending) // HASH_SIZE - WINDOW)
+
+    def _special(self, nid: int, row: Any) -> None:
+        # The stored bytes alone, not the row's columns: a checkpoint moved to another row
+        # must still be judged by what it says.
+        data = orjson.loads(bytes(row.state))["data"]
+        if row.topic == "LedgerKeyRegistered":
+            public = b64decode(data["public_key"], what="ledger public key")
+            self._keys.setdefault(data["key_id"], (data["algorithm"], public))
+        elif row.topic == "LedgerKeyRetired":
+            self._retired.add(data["key_id"])
+        else:
+            self._checkpoint(nid, row, from_event(data))
+
+    def _checkpoint(self, nid: int, row: Any, checkpoint: Checkpoint) -> None:
+        self.checkpoints += 1
+        size, where = checkpoint.size, f"checkpoint of size {checkpoint.size}"
+        if checkpoint.key_id in self._retired:
+            self._fail(nid, row, f"{where} is signed by ledger key {checkpoint.key_id} after"
+                       " that key was retired")
+        verify_checkpoint(checkpoint, self._keys)
+        if self._origin is None and self._keys:
+            self._origin = log_origin(next(iter(self._keys)))  # the first ledger key
+        if checkpoint.origin != self._origin:
+            self._fail(nid, row, f"{where} names the log {checkpoint.origin!r}; this log is"
+                       f" {self._origin!r}")
+        previous = self._previous
+        if previous is not None and size < previous.size:
+            self._fail(nid, row, f"{where} follows one of size {previous.size}: the log would"
+                       " have shrunk (not consistent with the previous checkpoint)")
+            return
+        self._previous = checkpoint
+        if size > self.leaves:
+            self._fail(nid, row, f"{where} claims more leaves than the {self.leaves} events"
+                       " that precede it in the log")
+            return
+        if size < self._anchor.size:
+            self._fail(nid, row, f"{where} lags its own position by more than {WINDOW} leaves;"
+                       " it cannot be checked while streaming")
+            return
+        self._advance(size)
+        if self._anchor.root() != checkpoint.root:
+            self._fail(nid, row, f"{where}: its root does not match the root recomputed from"
+                       " the stored events (history was altered, or the checkpoint forged)")
+
+    def _advance(self, size: int) -> None:
+        """Move the compact range forward to ``size`` leaves, dropping buffered ones."""
+        count = size - self._anchor.size
+        for i in range(count):
+            self._anchor.append(bytes(self._pending[i * HASH_SIZE:(i + 1) * HASH_SIZE]))
+        del self._pending[:count * HASH_SIZE]
+
+    def _fail(self, nid: int, row: Any, reason: str) -> None:
+        self.errors.append(AuditError(str(row.originator_id), row.originator_version, nid,
+                                      reason))
+
+    def fold_into(self, report: AuditReport) -> None:
+        """Add this auditor's problems to ``report``, keeping it in log order."""
+        report.errors.extend(self.errors)
+        report.errors.sort(key=lambda e: e.notification_id)

@@ -1,0 +1,208 @@
+"""The transparency log: every stored event as a Merkle leaf, proofs, signed checkpoints.
+
+Leaf ``i`` is the ``i``-th stored event in global order, counted densely: PostgreSQL's
+notification ids have gaps (a rolled-back insert still consumes its sequence numbers),
+so the leaf table maps each leaf index to the notification id it came from. Rows are
+read without a topic filter, so no event type, known or future, can be skipped.
+
+Checkpoints are ledger events (``CheckpointPublished`` on the seal lane
+``transparency``): durable, sealed, audited, exported and backed up with everything
+else. Each becomes a later leaf of the log it describes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from uuid import UUID
+
+from ledger import streams
+from ledger.application import Ledger
+from ledger.errors import ConcurrencyError, LedgerError
+from ledger.events import DomainEvent
+from ledger.merkle import MerkleTree, hash_leaf
+from ledger.signing import b64encode
+from ledger.store import EventStore
+from ledger.transparency import (
+    Checkpoint,
+    CheckpointError,
+    from_event,
+    log_origin,
+    sign_checkpoint,
+)
+from projections.db import ProjectionDB
+
+LANE: Final = "transparency"
+PAGE: Final = 5000
+LEAVES_DDL: Final = (
+    "CREATE TABLE IF NOT EXISTS transparency_leaves (leaf_index BIGINT PRIMARY KEY,"
+    " notification_id BIGINT NOT NULL UNIQUE, leaf_hash TEXT NOT NULL)"
+)
+# Rows a checkpoint publication itself writes; they alone do not call for a new one.
+_QUIET_STREAMS: Final = frozenset(
+    {streams.checkpoint_stream(), streams.seal_stream(LANE), streams.ledger_keys_stream()})
+
+
+class LogRangeError(LedgerError):
+    """A leaf index or tree size outside the log as it stands."""
+
+    code = "out_of_range"
+
+
+def apply_checkpoint(state: Any, evt: DomainEvent) -> DomainEvent:
+    """Fold of the checkpoint stream: its state is simply the latest checkpoint."""
+    return evt
+
+
+class TransparencyLog:
+    """Keeps the dense leaf table up to date and serves the tree, proofs and checkpoints."""
+
+    def __init__(self, store: EventStore, db: ProjectionDB) -> None:
+        self.store = store
+        self.db = db
+        self._tree = MerkleTree()
+        self._ready = False
+
+    def _prepare(self) -> None:
+        if not self._ready:
+            with self.db.transaction():
+                self.db.execute(LEAVES_DDL)
+            self._ready = True
+
+    # -- the leaf table ------------------------------------------------------------------
+    def catch_up(self) -> int:
+        """Append a leaf for every event stored since the last call; returns leaves added."""
+        self._prepare()
+        added = 0
+        while True:
+            count, last_nid = self._position()
+            rows = self.store.recorder.select_notifications(last_nid + 1, PAGE)
+            if not rows:
+                return added
+            leaves = [(count + i, row.id, hash_leaf(bytes(row.state)).hex())
+                      for i, row in enumerate(rows)]
+            # A concurrent catch-up computes the same rows (the numbering is a function
+            # of the log), so a conflict means the rows are already there.
+            with self.db.transaction():
+                self.db.executemany("INSERT INTO transparency_leaves (leaf_index,"
+                                    " notification_id, leaf_hash) VALUES (?, ?, ?)"
+                                    " ON CONFLICT DO NOTHING", leaves)
+            added += len(leaves)
+
+    def _position(self) -> tuple[int, int]:
+        # Both maxima come from indexes; COUNT(*) would scan the whole table each page.
+        row = self.db.query("SELECT MAX(leaf_index), MAX(notification_id)"
+                            " FROM transparency_leaves")
+        return (-1 if row[0][0] is None else int(row[0][0])) + 1, int(row[0][1] or 0)
+
+    @property
+    def size(self) -> int:
+        """Leaves in the table (call :meth:`catch_up` first for the current log)."""
+        self._prepare()
+        return self._position()[0]
+
+    def tree(self) -> MerkleTree:
+        """The Merkle tree over every leaf in the table, extended incrementally."""
+        self._prepare()
+        start = self._tree.size
+        rows = self.db.query("SELECT leaf_index, leaf_hash FROM transparency_leaves"
+                             " WHERE leaf_index >= ? ORDER BY leaf_index", [start])
+        for expected, (index, leaf_hash) in enumerate(rows, start):
+            if index != expected:
+                raise LedgerError(f"the transparency leaf table skips from leaf {expected - 1}"
+                                  f" to {index}; rebuild it (drop transparency_leaves)")
+            self._tree.append(bytes.fromhex(leaf_hash))
+        return self._tree
+
+    def leaf(self, index: int) -> tuple[int, bytes]:
+        """(notification id, leaf hash) of leaf ``index``."""
+        rows = self.db.query("SELECT notification_id, leaf_hash FROM transparency_leaves"
+                             " WHERE leaf_index = ?", [index])
+        if not rows:
+            raise LogRangeError(f"leaf {index} is not in the log (it has {self.size} leaves)")
+        return int(rows[0][0]), bytes.fromhex(rows[0][1])
+
+    # -- proofs --------------------------------------------------------------------------
+    def inclusion(self, index: int, size: int) -> dict[str, Any]:
+        """The inclusion proof of leaf ``index`` in the tree of ``size`` leaves, as JSON."""
+        tree = self.tree()
+        if not 0 < size <= tree.size:
+            raise LogRangeError(f"tree size {size} is outside 1..{tree.size} (the log's size)")
+        if not 0 <= index < size:
+            raise LogRangeError(f"leaf index {index} is outside 0..{size - 1} for a tree of"
+                                f" {size} leaves")
+        nid, leaf_hash = self.leaf(index)
+        return {"leaf_index": index, "tree_size": size, "leaf_hash": b64encode(leaf_hash),
+                "root": b64encode(tree.root(size)), "notification_id": nid,
+                "proof": [b64encode(h) for h in tree.inclusion_proof(index, size)]}
+
+    def consistency(self, size1: int, size2: int) -> dict[str, Any]:
+        """The consistency proof from the tree of ``size1`` leaves to ``size2``, as JSON."""
+        tree = self.tree()
+        if not 0 < size1 <= size2 <= tree.size:
+            raise LogRangeError(f"need 0 < from <= to <= {tree.size} (the log's size); got"
+                                f" from {size1}, to {size2}")
+        return {"size1": size1, "size2": size2, "root1": b64encode(tree.root(size1)),
+                "root2": b64encode(tree.root(size2)),
+                "proof": [b64encode(h) for h in tree.consistency_proof(size1, size2)]}
+
+    # -- checkpoints ---------------------------------------------------------------------
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every published checkpoint, oldest first (read from the ledger itself)."""
+        return [from_event(r.data) for r in self.store.read_stream(streams.checkpoint_stream())]
+
+    def latest(self) -> Checkpoint | None:
+        """The latest published checkpoint, if any."""
+        record = self.store.last_of_stream(streams.checkpoint_stream())
+        return from_event(record.data) if record else None
+
+    def publish(self, ledger: Ledger, at: str, attempts: int = 5) -> tuple[Checkpoint, bool]:
+        """Sign and record a checkpoint of the whole log unless nothing but checkpoints
+        were added since the latest. Returns (checkpoint, whether it is new)."""
+        for attempt in range(1, attempts + 1):
+            self.catch_up()
+            latest = self.latest()
+            tree = self.tree()
+            if latest is not None:
+                self._check_against(latest, tree)
+                if not self._grown_since(latest.size, tree.size):
+                    return latest, False
+            if tree.size == 0:
+                raise LogRangeError("the ledger has no events yet: there is nothing to"
+                                    " checkpoint")
+            checkpoint = sign_checkpoint(self._origin(ledger), tree.size, tree.root(), at,
+                                         ledger.signer)
+            uow = ledger.begin(at, LANE)
+            registration = ledger.ledger_key_registration(at)
+            if registration is not None:
+                uow.emit(registration[0], apply_checkpoint, registration[1], None)
+            uow.emit(streams.checkpoint_stream(), apply_checkpoint, checkpoint.to_event(), None)
+            try:
+                uow.commit()
+            except ConcurrencyError:
+                if attempt == attempts:
+                    raise
+                continue  # another process published meanwhile: look again
+            return checkpoint, True
+        raise AssertionError("unreachable")
+
+    def _check_against(self, latest: Checkpoint, tree: MerkleTree) -> None:
+        if latest.size > tree.size or tree.root(latest.size) != latest.root:
+            raise CheckpointError(
+                f"the log no longer matches its latest checkpoint (size {latest.size}): the"
+                " stored events were altered or the leaf table is stale; run `ledger audit`")
+
+    def _grown_since(self, size: int, current: int) -> bool:
+        if current - size > 16:
+            return True
+        if current == size:
+            return False
+        first_nid, _ = self.leaf(size)
+        rows = self.store.recorder.select_notifications(first_nid, current - size)
+        return any(UUID(str(r.originator_id)) not in _QUIET_STREAMS for r in rows)
+
+    def _origin(self, ledger: Ledger) -> str:
+        for record in self.store.read_stream(streams.ledger_keys_stream()):
+            if record.type == "LedgerKeyRegistered":
+                return log_origin(str(record.data["key_id"]))
+        return log_origin(ledger.signer.key_id)  # registered in this very batch
+
