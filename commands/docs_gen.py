@@ -28,6 +28,10 @@ WHO = {
     "ReportCorrection": "platform (for a holder) or a using department",
     "AnswerCorrection": "the licence's issuer", "ReportPaperCount": "an issuer of the type",
     "ReportCaseCount": "using department",
+    "RegisterFileCertificate": "the department itself or management",
+    "MakeAnnotatedCopy": "a using department (by function) or the party a holder named"
+                         " (consent, delegation)",
+    "VerifyLicenceFile": "any registered department (the verifier of a presented file)",
 }
 READS = ("VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence")
 

