@@ -6,6 +6,7 @@ services wired for the configured database; nothing connects at import time.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +38,9 @@ class Services:
 def ledger_signing_key(settings: Settings) -> SigningKey:
     """Load the ledger's key, creating it (mode 0600) on first use."""
     if not settings.key_file.exists():
-        save_signing_key(SigningKey.generate(), settings.key_file)
+        # Another process starting at the same instant may write it first: then use theirs.
+        with contextlib.suppress(FileExistsError):
+            save_signing_key(SigningKey.generate(), settings.key_file)
     return load_signing_key(settings.key_file)
 
 

@@ -11,8 +11,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from commands import cli_demo, cli_files, cli_read, cli_tools, cli_transparency
-from commands.output import fail
+from commands import cli_bench, cli_demo, cli_files, cli_read, cli_tools, cli_transparency
+from commands.output import fail, quiet_library_tracebacks
+from consumers import cli as consumers_cli
 from ledger.errors import LedgerError
 
 DESCRIPTION = """\
@@ -37,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_read.register(sub)
     cli_read.register_use(sub)
     cli_transparency.register(sub)
+    consumers_cli.register(sub)
     cli_files.register(sub)
+    cli_bench.register(sub)
     return parser
 
 
@@ -48,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
     )
+    quiet_library_tracebacks()
     try:
         code: int = args.func(args)
     except LedgerError as exc:

@@ -178,7 +178,9 @@ def change_licence(cmd: ChangeLicence, ctx: Context) -> None:
     _check_fields(entry, fields)
     new_ident = str(ident.next_version())
     versioned = lic.new_version(licence, entry, new_ident, cmd.kind, cmd.reason, fields)
-    _claim_indexes(ctx, entry, fields, new_ident, licence.fields)
+    # A lapsed licence released its holder slots; renewing it must take them back.
+    previous = licence.fields if licence.live else {**licence.fields, "holders": ()}
+    _claim_indexes(ctx, entry, fields, new_ident, previous)
     stream = streams.licence_stream(licence.type_code, licence.issuer_code, licence.serial)
     ctx.emit(stream, apply_licence, versioned)
 
@@ -202,9 +204,13 @@ def change_status(cmd: _StatusCommand, ctx: Context) -> None:
     elif action == "expire":
         as_of = getattr(cmd, "as_of", "") or ctx.now.date().isoformat()
         try:
-            parse_date(as_of)
+            as_of_date = parse_date(as_of)
         except ValueError as exc:
             fail("payload.as_of", str(exc))
+        if as_of_date > ctx.now.date():
+            raise IllegalTransitionError(
+                f"payload.as_of: {as_of} is after the ledger's date {ctx.now.date()}; expiry"
+                " follows the calendar and cannot be recorded in advance")
         extra["as_of"] = as_of
     elif action == "transfer_out":
         if not getattr(cmd, "destination", ""):

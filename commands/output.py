@@ -6,6 +6,7 @@ notes go to stderr, so piping stdout never mixes the two.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -41,3 +42,17 @@ def fail(message: str) -> int:
     """Print a clear error (never a traceback) and return the usage/config exit code."""
     print(f"error: {message}", file=sys.stderr)  # plain: never wrapped, easy to grep
     return 2
+
+
+def _without_library_traceback(record: logging.LogRecord) -> bool:
+    if record.name.startswith("kafka"):
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+    return True
+
+
+def quiet_library_tracebacks() -> None:
+    """kafka-python logs a full traceback each time a broker refuses a connection; our own
+    log lines already say the broker is away, so keep its message and drop the trace.
+    (A filter on the ``kafka`` logger would miss its child loggers: handlers see all.)"""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_without_library_traceback)

@@ -58,9 +58,11 @@ def decide_bulk_analysis(cmd: DecideBulkAnalysis, ctx: Context) -> None:
 
 
 def bulk_read(cmd: BulkRead, ctx: Context) -> None:
-    require_role(ctx.actor, "using", "bulk reading")
     request = ctx.get(streams.bulk_request_stream(cmd.request_id), bulk.apply_bulk)
     try:
+        if not ctx.actor.has_role("using"):
+            raise AccessRefusedError(f"bulk reads are for using departments, not"
+                                     f" {ctx.actor.code}", code="unauthorised")
         bulk.check_bulk_read(request, cmd.request_id, ctx.actor.code, cmd.type_code,
                              ctx.now.date())
     except AccessRefusedError as exc:
@@ -115,18 +117,39 @@ def answer_correction(cmd: AnswerCorrection, ctx: Context) -> None:
         fail("payload.outcome", f"expected one of {', '.join(corrections.OUTCOMES)}")
     cstream = streams.correction_stream(cmd.correction_id)
     current = ctx.get(cstream, apply_correction)
-    if cmd.outcome == "fixed":
-        if cmd.new_identifier is None:
-            fail("payload.new_identifier", "a fix names the licence version that fixes it")
-        ident = _parse(cmd.new_identifier, "payload.new_identifier")
-        stream = streams.licence_stream(ident.type_code, ident.issuer_code, ident.serial)
-        licence: Licence | None = ctx.get(stream, apply_licence)
-        if licence is None or cmd.new_identifier not in licence.identifiers:
-            raise NotFoundError(f"licence {cmd.new_identifier} is not in the ledger")
+    if current is not None and current.issuer_code != ctx.actor.code:
+        raise UnauthorisedError(f"correction {cmd.correction_id} is for issuer"
+                                f" {current.issuer_code}; {ctx.actor.code} may not answer it")
+    if cmd.outcome == "fixed" and current is not None:
+        _check_fix(ctx, current, cmd.new_identifier)
     evt = corrections.CorrectionAnswered(cmd.correction_id, cmd.outcome, cmd.new_identifier,
                                          cmd.reasons, ctx.now.date().isoformat())
     ctx.emit(cstream, apply_correction,
              corrections.answer(current, cmd.correction_id, ctx.actor.code, evt))
+
+
+def _check_fix(ctx: Context, current: corrections.Correction, new_identifier: str | None) -> None:
+    """A fix is a later version of the licence reported (or, for a missing licence, a
+    licence of that issuer)."""
+    if new_identifier is None:
+        fail("payload.new_identifier", "a fix names the licence version that fixes it")
+    ident = _parse(new_identifier, "payload.new_identifier")
+    stream = streams.licence_stream(ident.type_code, ident.issuer_code, ident.serial)
+    licence: Licence | None = ctx.get(stream, apply_licence)
+    if licence is None or new_identifier not in licence.identifiers:
+        raise NotFoundError(f"licence {new_identifier} is not in the ledger")
+    if current.licence_stream is None:
+        if ident.issuer_code != current.issuer_code:
+            fail("payload.new_identifier", f"the missing licence was to be issued by"
+                 f" {current.issuer_code}, not {ident.issuer_code}")
+        return
+    if str(stream) != current.licence_stream:
+        fail("payload.new_identifier", "a fix must be a new version of the licence reported,"
+             " not another licence")
+    if current.reported_version is not None and ident.version <= current.reported_version:
+        fail("payload.new_identifier", f"version {ident.version} is not later than the version"
+             f" {current.reported_version} reported as wrong; correct it first (ChangeLicence"
+             " with kind correction)")
 
 
 def report_paper_count(cmd: ReportPaperCount, ctx: Context) -> None:

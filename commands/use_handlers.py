@@ -106,7 +106,9 @@ def delegate_use(cmd: DelegateUse, ctx: Context) -> None:
 def revoke_grant(cmd: RevokeGrant, ctx: Context) -> None:
     stream = streams.grant_stream(cmd.grant_id)
     grant: Grant | None = ctx.get(stream, apply_grant)
-    if grant is not None and grant.kind == grants.FUNCTION:
+    if grant is None:
+        raise NotFoundError(f"grant {cmd.grant_id} does not exist")
+    if grant.kind == grants.FUNCTION:
         require_catalogue_owner(ctx.actor, "revoking a functional grant")
     else:
         require_role(ctx.actor, "platform", "revoking a holder's grant")
@@ -157,7 +159,9 @@ def _authorise(cmd: _Read, ctx: Context, action: str, licence: Licence, stream: 
     grant = ctx.get(streams.grant_stream(cmd.grant_id), apply_grant)
     effects: dict[str, Any] = {}
     if cmd.mode == grants.FUNCTION:
-        require_role(ctx.actor, "using", f"{action} by government function")
+        if not ctx.actor.has_role("using"):
+            raise access.refuse("unauthorised", f"{action} by government function needs the"
+                                f" using role; {ctx.actor.code} does not have it")
         fields = access.check_function_use(ctx.actor, grant, cmd.grant_id, licence,
                                            cmd.matter_code, today)
         if grant.daily_cap is not None:
@@ -206,9 +210,11 @@ def _record(ctx: Context, cmd: Any, action: str,
 
 
 def query_public_register(cmd: QueryPublicRegister, ctx: Context) -> None:
-    require_role(ctx.actor, "platform", "relaying a public query")
     found = None
     try:
+        if not ctx.actor.has_role("platform"):
+            raise access.refuse("unauthorised", "public queries are relayed by the public"
+                                f" service platform, not by {ctx.actor.code}")
         found = _find(ctx, cmd.identifier)
         view = access.public_view(found[2], found[0])
     except AccessRefusedError as exc:

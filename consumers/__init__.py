@@ -1,0 +1,5 @@
+"""Kafka in and out: consume commands, apply them with their positions, answer, dead-letter.
+
+See docs/kafka.md. Entry points: ``ledger consume | post | loadgen`` (:mod:`consumers.cli`)
+or ``python -m consumers``.
+"""

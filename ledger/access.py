@@ -141,6 +141,13 @@ def check_annotation(licence: Licence, entry: CatalogueEntry, copies: tuple[Any,
     max_days = int(limits["max_days"])
     if end < today:
         raise refuse("copy_expired", f"valid_until {end} is in the past")
+    licence_end = licence.fields.get("valid_until")
+    if licence_end is not None and parse_date(licence_end) < today:
+        raise refuse("licence_not_valid", f"licence {licence.identifier} was valid until"
+                     f" {licence_end}; it has lapsed even if no expiry was recorded yet")
+    if licence_end is not None and end > parse_date(licence_end):
+        raise refuse("copy_outlives_licence", f"a copy valid until {end} would outlive the"
+                     f" licence, which is valid until {licence_end}")
     if end > today + timedelta(days=max_days):
         raise refuse("copy_too_long", f"an annotated copy of {entry.name} may be valid for at"
                      f" most {max_days} days (until {today + timedelta(days=max_days)})")

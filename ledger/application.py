@@ -243,7 +243,8 @@ class UnitOfWork:
         hashes = [r.hash for r in records]
         seal_version = lane.version + 1
         signature = ledger.signer.sign(
-            seal_message(self.lane, seal_version, lane.head, hashes, ledger.signer.key_id)
+            seal_message(self.lane, seal_version, lane.head, hashes, ledger.signer.key_id,
+                         self.at)
         )
         seal = encode_record(
             streams.seal_stream(self.lane), seal_version,

@@ -150,7 +150,7 @@ class EventChecks:
             if key is None or data["key_id"] in self._retired:
                 raise ValueError
             message = seal_message(data["lane"], record.version, record.prev,
-                                   list(data["events"]), data["key_id"])
+                                   list(data["events"]), data["key_id"], record.at)
             verify(key[0], key[1], message, b64decode(data["signature"], what="seal"))
         except (InvalidSignatureError, ValueError):
             self.problems.append(f"{where}: the ledger seal does not verify with an active"

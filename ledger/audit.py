@@ -27,6 +27,7 @@ from ledger.events import EVENT_TYPES, decode_event
 from ledger.mapper import Record, RecordFormatError, decode_stored
 from ledger.sealing import endorsement_message, seal_message
 from ledger.signing import b64decode, verify
+from ledger.streams import receipt_stream
 
 MAX_ERRORS = 100
 
@@ -37,6 +38,9 @@ class AuditError:
     position: int
     notification_id: int
     reason: str
+    # A knock-on of another problem (a broken link after an altered event, rows a damaged
+    # seal no longer vouches for): listed after the problems that cause them.
+    consequence: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"stream": self.stream, "position": self.position,
@@ -73,6 +77,10 @@ class _Failure(Exception):
     pass
 
 
+class _Consequence(_Failure):
+    """A failure that follows from a problem reported at another row."""
+
+
 @dataclass
 class _DeptKey:
     algorithm: str
@@ -89,16 +97,18 @@ class Auditor:
         self.batch: list[tuple[str, Record, int]] = []
         self.ledger_keys: dict[str, tuple[str, bytes]] = {}
         self.retired_ledger_keys: set[str] = set()
+        self.unreadable_receipts = 0
         self.dept_keys: dict[tuple[str, str], _DeptKey] = {}
         self.causes: dict[str, list[tuple[Record, int]]] = {}
         self.pending_endings: dict[str, list[tuple[Callable[[Auditor, Record], None],
                                                    Record]]] = {}
 
-    def fail(self, stream: str, position: int, nid: int, reason: str) -> None:
+    def fail(self, stream: str, position: int, nid: int, reason: str,
+             consequence: bool = False) -> None:
         if len(self.report.errors) >= MAX_ERRORS:
             self.report.truncated = True
             return
-        self.report.errors.append(AuditError(stream, position, nid, reason))
+        self.report.errors.append(AuditError(stream, position, nid, reason, consequence))
 
     def run(self, rows: Iterator[tuple[int, Any]],
             progress: Callable[[int], None] | None = None) -> AuditReport:
@@ -115,13 +125,27 @@ class Auditor:
             record = decode_stored(row)
         except RecordFormatError as exc:
             self.fail(str(row.originator_id), row.originator_version, nid, f"unreadable: {exc}")
+            if row.topic == "BatchSealed":
+                self._orphan_batch("its batch's seal is unreadable")
+            elif row.topic == "CommandRecorded":
+                self.unreadable_receipts += 1
             return
         stream, version = str(record.stream), record.version
         try:
             self._check(record, nid)
+        except _Consequence as exc:
+            self.fail(stream, version, nid, str(exc), consequence=True)
         except (_Failure, LookupError, TypeError, ValueError, AttributeError) as exc:
             self.fail(stream, version, nid, str(exc))
+            if record.type == "BatchSealed" and self.batch:
+                self._orphan_batch("its batch's seal is damaged")
         self.heads[record.stream] = (version, record.hash)
+
+    def _orphan_batch(self, why: str) -> None:
+        for _, r, row_nid in self.batch:
+            self.fail(str(r.stream), r.version, row_nid, f"not verifiable: {why}",
+                      consequence=True)
+        self.batch = []
 
     def _check(self, record: Record, nid: int) -> None:
         if canonical_bytes(record_body(record)) != record.raw:
@@ -137,7 +161,9 @@ class Auditor:
                 raise _Failure(f"version {record.version} follows {last[0]} (row missing or"
                                " reordered)")
             if record.prev != last[1]:
-                raise _Failure("hash chain broken: prev does not match the hash of version"
+                if record.type == "BatchSealed":
+                    self._seal(record, nid)  # still settle its batch before reporting
+                raise _Consequence("hash chain broken: prev does not match the hash of version"
                                f" {last[0]} (an earlier event was altered)")
         if record.type not in EVENT_TYPES:
             raise _Failure(f"unknown event type {record.type!r}")
@@ -174,7 +200,7 @@ class Auditor:
         if data["key_id"] in self.retired_ledger_keys:
             raise _Failure(f"sealed with ledger key {data['key_id']} after it was retired")
         message = seal_message(data["lane"], record.version, record.prev, list(data["events"]),
-                               data["key_id"])
+                               data["key_id"], record.at)
         try:
             verify(key[0], key[1], message, b64decode(data["signature"], what="seal"))
         except (InvalidSignatureError, ValueError):
@@ -200,6 +226,7 @@ class Auditor:
         data = record.data
         command = data["command"]
         command_id = data["command_id"]
+        caused = self.causes.pop(command_id, [])
         try:
             self._verify_command(command, record.at)
         except _Failure as exc:
@@ -210,7 +237,6 @@ class Auditor:
         digest = sha256_hex(canonical_bytes({k: v for k, v in command.items() if k != "signature"}))
         if digest != data["digest"]:
             raise _Failure(f"command {command_id}: digest does not match the stored command")
-        caused = self.causes.pop(command_id, [])
         expected = {(str(s), int(v)) for s, v in data["events"]}
         seen = {(str(r.stream), r.version) for r, _ in caused if r.type != "CommandRecorded"}
         if expected != seen:
@@ -250,9 +276,11 @@ class Auditor:
         for command_id, caused in self.causes.items():
             record, nid = caused[0]
             self.fail(str(record.stream), record.version, nid,
-                      f"caused by command {command_id}, whose receipt is missing")
+                      f"caused by command {command_id}, whose receipt is missing (expected at"
+                      f" stream {receipt_stream(command_id)} version 1)",
+                      consequence=self.unreadable_receipts > 0)
         self.report.ledger_keys = sorted(self.ledger_keys)
-        self.report.errors.sort(key=lambda e: e.notification_id)
+        self.report.errors.sort(key=lambda e: (e.consequence, e.notification_id))
 
 
 def record_body(record: Record) -> dict[str, Any]:

@@ -23,6 +23,7 @@ class Correction:
     issuer_code: str
     licence_stream: str | None
     answered: bool = False
+    reported_version: int | None = None  # version of the licence reported as wrong
 
 
 @event
@@ -96,7 +97,9 @@ def answer(current: Correction | None, correction_id: str, issuer: str,
 
 def apply_correction(state: Correction | None, evt: DomainEvent) -> Correction:
     if isinstance(evt, CorrectionReported):
-        return Correction(evt.correction_id, evt.issuer_code, evt.licence_stream)
+        version = int(evt.identifier.split(".")[8]) if evt.identifier else None
+        return Correction(evt.correction_id, evt.issuer_code, evt.licence_stream,
+                          reported_version=version)
     if isinstance(evt, CorrectionAnswered) and state is not None:
         return replace(state, answered=True)
     raise TypeError(f"{type(evt).__name__} does not apply to a correction")

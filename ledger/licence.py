@@ -317,6 +317,7 @@ def apply_licence(state: Licence | None, evt: DomainEvent) -> Licence:
             previous_identifier=evt.previous_identifier,
             identifiers=(*state.identifiers, evt.identifier), last_operation=evt.operation,
             status=VALID if evt.kind == "renewal" else state.status,
+            status_reason=None if evt.kind == "renewal" else state.status_reason,
         )
     if isinstance(evt, LicenceStatusChanged):
         return replace(

@@ -46,10 +46,14 @@ class LedgerKeyRetired(DomainEvent):
 
 
 def seal_message(lane: str, version: int, prev: str | None, hashes: list[str],
-                 key_id: str) -> bytes:
-    """The bytes a seal signs: its place in the lane chain and the batch's hashes."""
+                 key_id: str, at: str) -> bytes:
+    """The bytes a seal signs: its place in the lane chain, its time and the batch's hashes.
+
+    The time is signed because nothing after the last seal of a lane hashes it.
+    """
     body: dict[str, Any] = {
-        "events": hashes, "key_id": key_id, "lane": lane, "prev": prev, "version": version,
+        "at": at, "events": hashes, "key_id": key_id, "lane": lane, "prev": prev,
+        "version": version,
     }
     return canonical_bytes(body)
 

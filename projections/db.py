@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -42,6 +42,7 @@ class ProjectionDB:
                 self._pg = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
                 self._pg.execute(psycopg.sql.SQL("SET search_path TO {}").format(
                     psycopg.sql.Identifier(schema)))
+                self._cursor = self._pg.cursor()
         except (sqlite3.Error, psycopg.Error) as exc:
             raise ConfigurationError(
                 f"cannot open the read-model database {redact(url)}: {exc}") from None
@@ -62,7 +63,8 @@ class ProjectionDB:
         self._depth = 1
         self._raw("BEGIN" if self.dialect == "postgres" else "BEGIN IMMEDIATE")
         try:
-            yield
+            with self._pipelined():
+                yield
         except BaseException:
             self._raw("ROLLBACK")
             raise
@@ -70,6 +72,13 @@ class ProjectionDB:
             self._raw("COMMIT")
         finally:
             self._depth = 0
+
+    def _pipelined(self) -> AbstractContextManager[Any]:
+        """On PostgreSQL a transaction's writes are sent without waiting for each answer
+        (pipeline mode: one round trip per query instead of one per statement); a query
+        waits for everything sent before it, and an error surfaces by the end of the
+        transaction at the latest, which then rolls back."""
+        return self._pg.pipeline() if self.dialect == "postgres" else nullcontext()
 
     def _raw(self, statement: str) -> None:
         if self.dialect == "sqlite":
@@ -81,7 +90,7 @@ class ProjectionDB:
         if self.dialect == "sqlite":
             self._sqlite.execute(statement, params)
         else:
-            self._pg.execute(self._sql(statement), params)
+            self._cursor.execute(self._sql(statement), params)
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:

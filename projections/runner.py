@@ -66,6 +66,12 @@ class ProjectionRunner:
         wanted = {p.name for p in self.projections}
         return {str(name): int(pos) for name, pos in rows if name in wanted}
 
+    def _locked_positions(self) -> dict[str, int]:
+        lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
+        rows = self.db.query(f"SELECT name, position FROM projection_positions{lock}")
+        wanted = {p.name for p in self.projections}
+        return {str(name): int(pos) for name, pos in rows if name in wanted}
+
     def catch_up(self, progress: Callable[[int, int], None] | None = None,
                  until: int | None = None) -> int:
         """Apply every new event (up to ``until``) to every projection; returns events read."""
@@ -75,10 +81,17 @@ class ProjectionRunner:
         topics = sorted(set().union(*(p.topics for p in self.projections)))
         seen = 0
         while start <= head:
+            # A page is a window of PAGE notification ids, never "the rest of the log": with
+            # stale statistics (after a bulk load or a restore) PostgreSQL answers a topic
+            # filter over an open range by scanning and sorting all the rest, every page.
+            last = min(head, start + PAGE - 1)
             rows = self.store.recorder.select_notifications(
-                start, PAGE, stop=head, topics=topics)
-            last = rows[-1].id if rows else head
+                start, PAGE, stop=last, topics=topics)
             with self.db.transaction():
+                # Positions are read again inside the page's transaction (locked on
+                # PostgreSQL): another runner may have moved on since, and a position must
+                # never move back nor a row be applied twice.
+                positions = self._locked_positions()
                 for row in rows:
                     record = decode_stored(row)
                     for p in self.projections:
@@ -87,7 +100,8 @@ class ProjectionRunner:
                 for p in self.projections:
                     if last > positions[p.name]:
                         self.db.execute("UPDATE projection_positions SET position = ?"
-                                        " WHERE name = ?", [last, p.name])
+                                        " WHERE name = ? AND position < ?",
+                                        [last, p.name, last])
                         positions[p.name] = last
             seen += len(rows)
             if progress is not None:

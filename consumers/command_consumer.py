@@ -1,0 +1,282 @@
+"""The command consumer: poll ▸ batch per partition ▸ apply with position ▸ answer ▸ commit.
+
+Each partition's batch is one database transaction holding its events and the
+partition's position (a tracking record), so a record is applied once however often
+it is delivered; a redelivered, already-tracked batch collides and changes nothing.
+Results and dead letters are published after the commit, then Kafka's offset is
+committed: an advisory marker of what was *answered*. On assignment a partition
+resumes from the database position; records between Kafka's marker and that position
+were applied but perhaps not answered, and are answered again by a dry run.
+
+What happens when ...
+- the broker is away: polls come back empty and publishing retries (nothing is
+  committed to Kafka until results are out); the client reconnects by itself;
+- PostgreSQL is away: the batch in hand is dropped, its partitions are sought back
+  and paused, and the consumer retries after a growing pause; nothing was applied;
+- a record repeats: its tracked position makes the batch collide (the bus changes
+  nothing); a command id posted again is answered with its original result;
+- a key is revoked: the department's partition applies the revocation; commands
+  signed with that key and applied after it are rejected by the bus (key_not_valid);
+- a command arrives before what it depends on: see :mod:`consumers.parking`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from kafka import TopicPartition
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from commands.bootstrap import Services
+from commands.bus import Result, decode_any
+from commands.envelope import SignedCommand
+from consumers import kafka_io
+from consumers.assignment import Assignments
+from consumers.config import KafkaOptions
+from consumers.dead_letter import dead_letter
+from consumers.parking_watch import ParkingWatch
+from consumers.records import (
+    Incoming,
+    Outgoing,
+    group_by_partition,
+    lane_name,
+    stored_position,
+    tracking_for,
+)
+from consumers.results import DryRun, result_message
+from consumers.side_reader import SideReader
+from consumers.store_watch import DATABASE_ERRORS, DatabaseUnavailable, StoreWatch, describe
+from ledger.errors import ConcurrencyError
+
+log = logging.getLogger("ledger.consumers")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result for one consumed record; ``poison`` records also go to the DLQ."""
+
+    record: Incoming
+    result: Result
+    poison: bool
+    recovered: bool = False
+
+
+class CommandConsumer:
+    """One member of the consumer group; :meth:`run` until stopped or idle."""
+
+    def __init__(self, services: Services, options: KafkaOptions, watch: StoreWatch,
+                 connect_timeout: float | None = None) -> None:
+        self.services, self.options, self.watch = services, options, watch
+        self.stopping = False
+        self.recorder = services.store.recorder
+        self.dry = DryRun(services)
+        self.consumer = kafka_io.connect(lambda: kafka_io.make_consumer(options), options,
+                                         "the consumer", connect_timeout, self._stopped)
+        producer = kafka_io.connect(lambda: kafka_io.make_producer(options), options,
+                                    "the results producer", connect_timeout, self._stopped)
+        self.publisher = kafka_io.Publisher(producer, self._stopped)
+        self.reader = kafka_io.connect(lambda: SideReader(options, kafka_io.client_id("consume")),
+                                       options, "the side reader", connect_timeout,
+                                       self._stopped)
+        self.parking = ParkingWatch(self, options)
+        self.db_backoff = kafka_io.Backoff()
+        self.kafka_backoff = kafka_io.Backoff()
+        self.assignments = Assignments(self)
+        self.last_activity = time.monotonic()
+        self.consumer.subscribe([options.commands_topic], listener=self.assignments)
+
+    def _stopped(self) -> bool:
+        return self.stopping
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then leave (safe to call from a signal handler)."""
+        self.stopping = True
+
+    # -- the loop ------------------------------------------------------------------------
+    def run(self, until_idle: float | None = None) -> int:
+        started = time.monotonic()
+        log.info("consuming %s as group %s from %s", self.options.commands_topic,
+                 self.options.group, self.options.bootstrap_servers)
+        try:
+            while not self.stopping:
+                self.assignments.settle()
+                self.parking.check()
+                try:
+                    records = self._gather()
+                except KafkaError as exc:  # the client retries by itself; do not spin
+                    delay = self.kafka_backoff.next()
+                    log.warning("polling Kafka failed (%s); retrying in %.1fs", exc, delay)
+                    time.sleep(delay)
+                    continue
+                self.kafka_backoff.reset()
+                if records:
+                    self.last_activity = time.monotonic()
+                    self._round(records)
+                elif until_idle is not None and self._idle_for(until_idle, started):
+                    log.info("no new records for %.0fs: stopping", until_idle)
+                    break
+        finally:
+            self.close()
+        return 0
+
+    def _gather(self) -> list[Incoming]:
+        """Up to a batch per assigned partition: what one poll returns, plus what is
+        already fetched. A poll alone hands out a few records per partition, and every
+        partition's share is its own transaction; fuller batches commit less often."""
+        limit = self.options.batch_size * max(1, len(self.consumer.assignment()))
+        records: list[Incoming] = []
+        timeout = self.options.poll_ms
+        while len(records) < limit:
+            polled = self.consumer.poll(timeout_ms=timeout, max_records=limit - len(records))
+            got = [Incoming.of(r) for batch in polled.values() for r in batch]
+            if not got:
+                break
+            records.extend(got)
+            timeout = 0
+        return records
+
+    def _idle_for(self, seconds: float, started: float) -> bool:
+        if self.parking.busy() or self.assignments.busy():
+            return False
+        now = time.monotonic()
+        if not self.assignments.assigned_once:  # joining a group takes a few seconds: allow for it
+            return now - started >= max(seconds, 60.0)
+        return now - self.last_activity >= seconds and not self._lagging()
+
+    def _lagging(self) -> bool:
+        """Does the broker hold records of our partitions that we have not read?"""
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            if high is not None and self.consumer.position(tp) < high:
+                return True
+        return False
+
+    def _round(self, records: list[Incoming]) -> None:
+        self.assignments.settle()  # re-answer before anything new of a just-assigned partition
+        answers: list[Answer] = []
+        commits: dict[TopicPartition, int] = {}
+        batches = list(group_by_partition(records).items())
+        for i, ((topic, partition), batch) in enumerate(batches):
+            tp = TopicPartition(topic, partition)
+            if tp not in self.consumer.assignment() or self.parking.is_parked(tp):
+                continue  # revoked or paused while this poll's records were in flight
+            if self.assignments.must_recover(tp):  # its re-answering waits for the database
+                self.consumer.seek(tp, batch[0].offset)
+                continue
+            done, failure = self._handle_partition(tp, batch)
+            answers.extend(done)
+            if done:
+                commits[tp] = done[-1].record.offset + 1
+            if failure is not None:
+                for (t, p), rest in batches[i + 1:]:
+                    if TopicPartition(t, p) in self.consumer.assignment():
+                        self.consumer.seek(TopicPartition(t, p), rest[0].offset)
+                self.publish(answers, commits)
+                self.wait_for_database(failure)
+                return
+        self.publish(answers, commits)
+
+    def _handle_partition(self, tp: TopicPartition, batch: list[Incoming]
+                          ) -> tuple[list[Answer], DatabaseUnavailable | None]:
+        """Apply the batch up to the first command that must wait, and park there.
+
+        If the database fails, the partition is sought back to the first record not
+        applied, and the failure is returned with the answers of what was applied.
+        """
+        decoded = [decode_any(r.value) for r in batch]
+        answers: list[Answer] = []
+        while batch:
+            try:
+                cut, waiting_for = self.parking.first_unready(tp, batch, decoded)
+                if cut == 0:
+                    signed = decoded[0]
+                    assert isinstance(signed, SignedCommand) and waiting_for is not None
+                    self.parking.park(tp, batch[0], signed, waiting_for)
+                    break
+                cut = min(cut, self.options.batch_size)  # a transaction holds a batch at most
+                done, stop = self._execute(tp, batch[:cut], decoded[:cut])
+            except DATABASE_ERRORS as exc:
+                self.services.ledger.forget()
+                self.consumer.seek(tp, batch[0].offset)
+                return answers, DatabaseUnavailable(describe(exc))
+            answers.extend(done)
+            if stop:
+                break
+            batch, decoded = batch[cut:], decoded[cut:]
+        return answers, None
+
+    def _execute(self, tp: TopicPartition, head: list[Incoming],
+                 decoded: list[SignedCommand | Result]) -> tuple[list[Answer], bool]:
+        items = [d if isinstance(d, SignedCommand) else r.value
+                 for r, d in zip(head, decoded, strict=True)]
+        try:
+            self.watch.refresh_if_others_wrote()
+            results = self.services.bus.execute(items, tracking=tracking_for(head),
+                                                lane=lane_name(tp.topic, tp.partition))
+        except ConcurrencyError:
+            return self._after_conflict(tp, head), True
+        self.db_backoff.reset()
+        self.parking.applied(tp, head)
+        return [Answer(r, res, isinstance(d, Result))
+                for r, res, d in zip(head, results, decoded, strict=True)], False
+
+    def _after_conflict(self, tp: TopicPartition, head: list[Incoming]) -> list[Answer]:
+        """Someone else applied (part of) this batch: a zombie owner of the partition."""
+        position = stored_position(self.recorder, tp.topic, tp.partition)
+        applied = [r for r in head if r.offset < position]
+        log.warning("%s: offsets %d-%d collide with the ledger's position %d (another consumer"
+                    " applied them); answering those from the ledger and resuming at %d",
+                    tp, head[0].offset, head[-1].offset, position, max(position, head[0].offset))
+        self.consumer.seek(tp, max(position, head[0].offset))
+        return self.answer_applied(applied)
+
+    def answer_applied(self, records: list[Incoming]) -> list[Answer]:
+        """Answers for records already applied (by a dry run: nothing is written)."""
+        if not records:
+            return []
+        results = self.dry.answer_applied(records)
+        return [Answer(r, res, isinstance(decode_any(r.value), Result), recovered=True)
+                for r, res in zip(records, results, strict=True)]
+
+    # -- answering -----------------------------------------------------------------------
+    def publish(self, answers: list[Answer], commits: dict[TopicPartition, int]) -> None:
+        out: list[Outgoing] = []
+        for a in answers:
+            out.append(result_message(a.result, a.record, self.options.results_topic,
+                                      recovered=a.recovered))
+            if a.poison:
+                out.append(dead_letter(a.record, a.result, self.options.dlq_topic))
+        if out and not self.publisher.publish(out):
+            return  # stopping: Kafka's offsets stay put, so these are answered on restart
+        owned = {tp: OffsetAndMetadata(o, "", -1) for tp, o in commits.items()
+                 if tp in self.consumer.assignment()}
+        if owned:
+            try:
+                self.consumer.commit(owned)
+            except KafkaError as exc:  # advisory only: at worst results are sent twice
+                log.warning("could not commit Kafka offsets %s (%s); the ledger's positions"
+                            " stand", {str(k): v.offset for k, v in owned.items()}, exc)
+
+    # -- outages ------------------------------------------------------------------------
+    def wait_for_database(self, exc: Exception) -> None:
+        delay = self.db_backoff.next()
+        log.warning("the ledger database is unavailable (%s); nothing of the batch in hand was"
+                    " applied; retrying in %.1fs", exc, delay)
+        held = [tp for tp in self.consumer.assignment() if not self.parking.is_parked(tp)]
+        self.consumer.pause(*held)
+        deadline = time.monotonic() + delay
+        while not self.stopping and time.monotonic() < deadline:
+            # polling paused partitions fetches nothing but keeps this member in the group
+            self.consumer.poll(timeout_ms=int(min(0.5, deadline - time.monotonic()) * 1000) + 1)
+        kafka_io.resume(self.consumer, *[tp for tp in held if tp in self.consumer.assignment()
+                                         and not self.assignments.waiting(tp)])
+
+    def close(self) -> None:
+        for closing in (self.consumer.close, self.publisher.producer.close, self.reader.close):
+            try:
+                closing()
+            except Exception as exc:  # closing must not hide why we stopped
+                log.info("while closing: %s", exc)

@@ -1,0 +1,140 @@
+"""Parks partitions whose next command waits for another aggregate, and frees them.
+
+The policy is in :mod:`consumers.parking`; this module applies it to a live consumer:
+it pauses the partition at the waiting record, looks again every ``park_check_ms``
+(other partitions' positions from the database, their next record's timestamp from
+the broker, the dependency from fresh ledger state), and resumes the partition with
+the record either ready or released to the bus for its final answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from kafka import TopicPartition
+
+from commands.bus import Result
+from commands.envelope import SignedCommand
+from consumers import kafka_io
+from consumers.config import KafkaOptions
+from consumers.parking import Decision, Parked, decide, others_passed
+from consumers.readiness import missing_dependency
+from consumers.records import Incoming, stored_position
+from consumers.store_watch import DATABASE_ERRORS
+
+if TYPE_CHECKING:
+    from consumers.command_consumer import CommandConsumer
+
+log = logging.getLogger("ledger.consumers.parking")
+
+
+class ParkingWatch:
+    """The parked partitions of one consumer."""
+
+    def __init__(self, owner: CommandConsumer, options: KafkaOptions) -> None:
+        self.owner = owner
+        self.options = options
+        self.parked: dict[TopicPartition, Parked] = {}
+        self.released: dict[TopicPartition, int] = {}  # offsets to hand to the bus as they are
+        self.first_parked: dict[tuple[TopicPartition, int], float] = {}
+        self.next_check = 0.0
+
+    def busy(self) -> bool:
+        return bool(self.parked or self.released)
+
+    def is_parked(self, tp: TopicPartition) -> bool:
+        return tp in self.parked
+
+    def first_unready(self, tp: TopicPartition, batch: Sequence[Incoming],
+                      decoded: Sequence[SignedCommand | Result]) -> tuple[int, str | None]:
+        """Index of the first command that must wait, and what for (len(batch) if none)."""
+        ledger = self.owner.services.ledger
+        for i, (record, item) in enumerate(zip(batch, decoded, strict=True)):
+            if isinstance(item, Result):
+                continue  # undecodable: nothing to wait for
+            if i == 0 and self.released.get(tp) == record.offset:
+                continue
+            waiting_for = missing_dependency(ledger, item)
+            if waiting_for is not None:
+                return i, waiting_for
+        return len(batch), None
+
+    def park(self, tp: TopicPartition, record: Incoming, signed: SignedCommand,
+             waiting_for: str) -> None:
+        now = time.monotonic()
+        since = self.first_parked.setdefault((tp, record.offset), now)
+        if not self.parked:
+            self.next_check = now + self.options.park_check_ms / 1e3
+        if tp not in self.parked:
+            log.info("%s paused at offset %d: %s %s waits for %s", tp, record.offset,
+                     signed.type, signed.command_id, waiting_for)
+        self.parked[tp] = Parked(tp.topic, tp.partition, record.offset, record.timestamp, since,
+                                 waiting_for, signed)
+        self.owner.consumer.seek(tp, record.offset)
+        self.owner.consumer.pause(tp)
+
+    def applied(self, tp: TopicPartition, records: Sequence[Incoming]) -> None:
+        """The records were handled: forget that any of them waited."""
+        if self.released.get(tp) in {r.offset for r in records}:
+            del self.released[tp]
+        for r in records:
+            self.first_parked.pop((tp, r.offset), None)
+
+    def forget(self, partitions: Sequence[TopicPartition]) -> None:
+        """Partitions were assigned or revoked: start afresh from the database position."""
+        for tp in partitions:
+            self.parked.pop(tp, None)
+            self.released.pop(tp, None)
+        if partitions:
+            kafka_io.resume(self.owner.consumer, *[tp for tp in partitions
+                                         if tp in self.owner.consumer.assignment()])
+
+    def check(self) -> None:
+        """Look at every parked partition if it is time; resume those that may go on."""
+        now = time.monotonic()
+        if not self.parked or now < self.next_check:
+            return
+        self.next_check = now + self.options.park_check_ms / 1e3
+        for tp, parked in list(self.parked.items()):
+            try:
+                decision = self._decide(parked)
+            except DATABASE_ERRORS as exc:
+                log.warning("%s: cannot look at the parked command (%s); still waiting", tp, exc)
+                continue
+            if decision is Decision.WAIT:
+                continue
+            waited = time.monotonic() - parked.since
+            if decision is Decision.GIVE_UP:
+                log.warning("%s offset %d: %s waited %.0fs for %s, longer than"
+                            " LEDGER_PARK_MAX_SECONDS; handing it to the ledger as it is",
+                            tp, parked.offset, parked.command.command_id, waited,
+                            parked.waiting_for)
+            else:
+                log.info("%s offset %d: %s after %.1fs (%s)", tp, parked.offset,
+                         "retrying" if decision is Decision.RETRY else "final answer",
+                         waited, parked.waiting_for)
+            if decision is not Decision.RETRY:
+                self.released[tp] = parked.offset
+            del self.parked[tp]
+            kafka_io.resume(self.owner.consumer, tp)
+
+    def _decide(self, parked: Parked) -> Decision:
+        # Observe the other partitions first, then read fresh state: whatever a partition
+        # had committed when it was seen to have passed is then visible.
+        passed = self._others_passed(parked)
+        ledger = self.owner.services.ledger
+        ledger.forget()
+        ready = missing_dependency(ledger, parked.command) is None
+        return decide(ready=ready, passed=passed, waited=time.monotonic() - parked.since,
+                      max_wait=self.options.park_max_seconds)
+
+    def _others_passed(self, parked: Parked) -> bool:
+        consumer, recorder = self.owner.consumer, self.owner.recorder
+        partitions = consumer.partitions_for_topic(parked.topic) or set()
+        positions = {p: stored_position(recorder, parked.topic, p)
+                     for p in partitions if p != parked.partition}
+        upcoming = self.owner.reader.next_timestamps(parked.topic, positions)
+        return upcoming is not None and others_passed(parked.timestamp, upcoming)

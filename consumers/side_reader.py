@@ -1,0 +1,93 @@
+"""A group-less reader for partitions this process does not consume in the group.
+
+Used to look at the next undecided record of other partitions (for the parking rule)
+and to re-read records whose results must be published again after a crash. It only
+fetches: it never joins the group and never commits offsets. Fetch is used rather
+than ListOffsets because fetch responses carry exact high watermarks on every broker
+we test against (Tansu answers ListOffsets per record batch, not per record).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+from kafka import KafkaConsumer, TopicPartition
+
+from consumers.config import KafkaOptions
+from consumers.kafka_io import BOOTSTRAP_MS
+from consumers.records import Incoming
+
+log = logging.getLogger("ledger.consumers.side_reader")
+
+
+class SideReader:
+    """Reads chosen partitions from chosen offsets, without a consumer group."""
+
+    def __init__(self, options: KafkaOptions, client_id: str) -> None:
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=options.servers, group_id=None, enable_auto_commit=False,
+            client_id=f"{client_id}-side", fetch_max_wait_ms=50, bootstrap_timeout_ms=BOOTSTRAP_MS,
+            max_poll_records=max(options.batch_size, 500),
+        )
+
+    def _start(self, positions: Mapping[TopicPartition, int]) -> None:
+        # Dropping the assignment first forgets high watermarks seen in earlier reads,
+        # which could otherwise make a partition look empty.
+        self._consumer.unsubscribe()
+        self._consumer.assign(list(positions))
+        for tp, offset in positions.items():
+            self._consumer.seek(tp, offset)
+
+    def next_timestamps(self, topic: str, positions: Mapping[int, int],
+                        timeout: float = 3.0) -> dict[int, int | None] | None:
+        """Timestamp of the record at each partition's position (None: no record there).
+
+        Returns None if some partition could not be read within ``timeout`` seconds:
+        the caller must then assume that partition has not passed anything.
+        """
+        if not positions:
+            return {}
+        wanted = {TopicPartition(topic, p): o for p, o in positions.items()}
+        self._start(wanted)
+        found: dict[TopicPartition, int | None] = {}
+        deadline = time.monotonic() + timeout
+        while len(found) < len(wanted) and time.monotonic() < deadline:
+            batch = self._consumer.poll(timeout_ms=100)
+            for tp, records in batch.items():
+                first = next((r for r in records if r.offset >= wanted[tp]), None)
+                if first is not None and tp not in found:
+                    found[tp] = int(first.timestamp if first.timestamp is not None else -1)
+            for tp, offset in wanted.items():
+                high = self._consumer.highwater(tp)
+                if tp not in found and high is not None and high <= offset:
+                    found[tp] = None
+        if len(found) < len(wanted):
+            log.info("could not read partitions %s of %s in %.1fs",
+                     sorted(tp.partition for tp in wanted if tp not in found), topic, timeout)
+            return None
+        return {tp.partition: ts for tp, ts in found.items()}
+
+    def read_range(self, topic: str, partition: int, start: int, end: int,
+                   timeout: float = 15.0) -> list[Incoming]:
+        """Records with ``start <= offset < end`` (fewer if the broker no longer has them)."""
+        if end <= start:
+            return []
+        tp = TopicPartition(topic, partition)
+        self._start({tp: start})
+        got: dict[int, Incoming] = {}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for record in self._consumer.poll(timeout_ms=200).get(tp, []):
+                if start <= record.offset < end:
+                    got[record.offset] = Incoming.of(record)
+            high = self._consumer.highwater(tp)
+            position = self._consumer.position(tp)
+            if position is not None and (position >= end or (high is not None
+                                                              and position >= high)):
+                break
+        return [got[o] for o in sorted(got)]
+
+    def close(self) -> None:
+        self._consumer.close()
