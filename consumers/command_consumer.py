@@ -150,6 +150,13 @@ class CommandConsumer:
         """Does the broker hold records of our partitions that we have not read?"""
         for tp in self.consumer.assignment():
             high = self.consumer.highwater(tp)
+            if high is None:
+                # No fetch answered yet for this partition (just assigned, or seeked): ask
+                # the broker, rather than take "unknown" for "nothing left to read".
+                try:
+                    high = self.consumer.end_offsets([tp]).get(tp)
+                except KafkaError:
+                    return True
             if high is not None and self.consumer.position(tp) < high:
                 return True
         return False
