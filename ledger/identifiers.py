@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -143,6 +144,7 @@ def uscc_check_char(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
+@functools.lru_cache(maxsize=4096)  # a handful of departments sign millions of commands
 def _check_uscc(text: object, what: str) -> str:
     text = _part(text, what, USCC_ALPHABET, "a USCC character (0-9, A-Y)", 18)
     # The USCC check covers all 17 characters, so it goes first; the organisation check
@@ -237,9 +239,9 @@ class LicenceIdentifier:
         """What the check covers: type + issuer + serial + version, no root, no dots."""
         return f"{self.type_code}{self.issuer_code}{self.serial}{self.version:03d}"
 
-    @property
+    @functools.cached_property
     def check(self) -> str:
-        """The MOD 37,36 check character."""
+        """The MOD 37,36 check character (computed once: identifiers are immutable)."""
         return mod37_36_check(self.body)
 
     def __str__(self) -> str:

@@ -73,8 +73,10 @@ class PublicRegister:
         if record.type in ("LicenceIssued", "LicenceVersioned"):
             f = d["fields"]
             parts = d["identifier"].split(".")
-            old = db.query("SELECT status FROM register_faces WHERE stream = ?", [stream])
-            status = "01" if not old or d.get("kind") == "renewal" else str(old[0][0])
+            status = "01"  # a new licence, or a renewal
+            if record.type == "LicenceVersioned" and d["kind"] != "renewal":
+                old = db.query("SELECT status FROM register_faces WHERE stream = ?", [stream])
+                status = str(old[0][0]) if old else status
             row = [stream, d["identifier"], parts[5], f["licence_number"], parts[6], status,
                    _j(f["face"]), record.at]
             db.execute(
