@@ -106,7 +106,9 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
         if answered is not None and answered > position:
             log.warning("%s: Kafka's committed offset %d is ahead of the ledger's position %d;"
                         " the ledger's position wins", tp, answered, position)
-        if answered is None or answered >= position:
+        if answered is None:
+            answered = 0  # never committed (killed before its first commit): from the start
+        if answered >= position:
             return
         records = owner.reader.read_range(tp.topic, tp.partition, answered, position)
         log.info("%s: answering offsets %d-%d again (applied before the last stop, maybe"
