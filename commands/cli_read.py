@@ -133,6 +133,8 @@ def register_use(sub: Any) -> None:
     which.add_argument("--licence", metavar="ID", help="reads of one licence (any version)")
     which.add_argument("--issuer", metavar="CODE", help="reads of one issuer's licences")
     which.add_argument("--user", metavar="CODE", help="reads by one department")
+    p.add_argument("--limit", type=int, default=1000, metavar="N",
+                   help="at most N reads, oldest first (default 1000)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(func=access_log)
 
@@ -173,9 +175,12 @@ def access_log(args: argparse.Namespace) -> int:
     try:
         warn_if_behind(services)
         rows = get_access_log(services.read_db, licence=args.licence, issuer=args.issuer,
-                              user=args.user)
+                              user=args.user, limit=args.limit)
     finally:
         services.close()
+    if len(rows) == args.limit:
+        err.print(f"note: showing the first {args.limit} reads; there may be more"
+                  " (raise --limit)")
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0

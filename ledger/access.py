@@ -67,7 +67,8 @@ def check_grant_live(grant: Grant | None, grant_id: str, today: date) -> Grant:
     if grant.revoked:
         raise refuse("grant_revoked", f"grant {grant_id} was revoked ({grant.revocation_reason})")
     if not grant.live_on(today):
-        raise refuse("grant_expired", f"grant {grant_id} is valid {grant.valid_from} to"
+        code = "grant_not_yet_valid" if today < parse_date(grant.valid_from) else "grant_expired"
+        raise refuse(code, f"grant {grant_id} is valid {grant.valid_from} to"
                      f" {grant.valid_until}, not on {today}")
     return grant
 

@@ -241,9 +241,8 @@ def test_expired_grant(town: Town) -> None:
 def test_grant_not_yet_valid_is_refused(town: Town) -> None:
     town.accept(town.grant("G-LATER", town.a, valid_from=town.day(2), valid_until=town.day(9)))
     ident = town.ident("002")
-    # The code says "expired" for a window that has not begun (see the report).
     refused_and_recorded(town, town.read(town.a, ident, "G-LATER", case="C-1"),
-                         "grant_expired", ident)
+                         "grant_not_yet_valid", ident)
     town.clock.advance(days=2)
     allowed(town, town.read(town.a, ident, "G-LATER", case="C-2"))
 
