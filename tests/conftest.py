@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,15 +44,24 @@ def pg_database() -> str:
     return base
 
 
-@pytest.fixture
-def pg_url(pg_database: str) -> Iterator[str]:
-    """A fresh schema in the test database; dropped afterwards."""
+@contextmanager
+def fresh_schema(pg_database: str) -> Iterator[str]:
+    """The URL of a new, empty schema in the test database; dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_database, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    yield f"{pg_database}?schema={schema}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    try:
+        yield f"{pg_database}?schema={schema}"
+    finally:
+        with psycopg.connect(pg_database, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> Iterator[str]:
+    """A fresh schema in the test database; dropped afterwards."""
+    with fresh_schema(pg_database) as url:
+        yield url
 
 
 @pytest.fixture

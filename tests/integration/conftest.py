@@ -19,6 +19,7 @@ from ledger import streams
 from ledger.licence import apply_licence
 from ledger.receipts import apply_receipt
 from ledger.signing import SigningKey, save_signing_key
+from tests.conftest import fresh_schema
 from tests.kafka_broker import Broker, tansu
 
 
@@ -123,9 +124,5 @@ def apply_in_process(database_url: str, key_file: Path, lines: list[bytes],
 @pytest.fixture
 def second_pg_url(pg_database: str) -> Iterator[str]:
     """Another fresh schema, for a reference ledger built in-process."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    yield f"{pg_database}?schema={schema}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    with fresh_schema(pg_database) as url:
+        yield url
