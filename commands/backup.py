@@ -30,7 +30,7 @@ from psycopg import sql
 from commands.bootstrap import bootstrap, open_store
 from commands.settings import Settings
 from ledger.archive_events import ledger_key_history
-from ledger.audit import audit_rows
+from ledger.audit import audit_store
 from ledger.checkpoint_audit import CheckpointAuditor
 from ledger.errors import ConfigurationError, LedgerError
 from ledger.mapper import decode_stored
@@ -101,7 +101,7 @@ def verify_restored(settings: Settings, description: dict[str, Any]) -> dict[str
     store = open_store(settings)
     try:
         checkpoints = CheckpointAuditor()
-        report = audit_rows(checkpoints.observe(store.iter_rows()))
+        report = audit_store(store, observe=checkpoints.observe)
         checkpoints.fold_into(report)
         special = [decode_stored(row) for _, row in store.iter_rows() if row.topic in (
             "LedgerKeyRegistered", "LedgerKeyRetired", "CheckpointPublished")]

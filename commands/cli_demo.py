@@ -12,12 +12,11 @@ from typing import Any
 
 from commands.bootstrap import Services, bootstrap
 from commands.bus import Result
-from commands.cli_tools import print_audit
+from commands.cli_tools import audit_with_progress, print_audit
 from commands.output import err, fail, progress, table
 from commands.scenario import Scenario
 from commands.scenario_use import use
 from commands.settings import DEFAULT_HOME, Settings, load_settings
-from ledger.audit import audit_rows
 from ledger.canonical import format_instant
 from ledger.signing import save_signing_key
 from ledger.store import redact
@@ -116,9 +115,7 @@ def _run(services: Services, args: argparse.Namespace) -> int:
     err.print(f"{accepted} commands accepted, {rejected} rejected in {elapsed:.1f} s "
               f"({accepted / max(elapsed, 1e-9):.0f}/s); versions: {dict(summary.versions)};"
               f" cancelled as issued in error: {summary.cancelled_in_error}")
-    with progress() as bar:
-        task = bar.add_task("auditing", total=services.store.max_notification_id())
-        report = audit_rows(services.store.iter_rows(), lambda n: bar.update(task, completed=n))
+    report = audit_with_progress(services.store)
     print_audit(report)
     refused_reads = sum(n for (t, status), n in results.items()
                         if status == "rejected" and t in READS)

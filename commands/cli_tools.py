@@ -19,12 +19,13 @@ from commands.bus import Result
 from commands.envelope import sign_envelope
 from commands.output import err, fail, progress, table
 from commands.settings import load_settings
-from ledger.audit import AuditReport, audit_rows
+from ledger.audit import AuditReport, Observer, audit_store
 from ledger.canonical import format_instant
 from ledger.checkpoint_audit import CheckpointAuditor
 from ledger.errors import ConfigurationError
 from ledger.identifiers import IdentifierError, check_value
 from ledger.signing import SigningKey, b64encode, load_signing_key, save_signing_key
+from ledger.store import EventStore
 
 
 def register(sub: Any) -> None:
@@ -187,13 +188,9 @@ def audit(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = open_store(settings)
     try:
-        total = store.max_notification_id()
-        with progress() as bar:
-            task = bar.add_task("auditing", total=total or None)
-            checkpoints = CheckpointAuditor()  # shares the one read of the rows
-            report = audit_rows(checkpoints.observe(store.iter_rows()),
-                                lambda n: bar.update(task, completed=n))
-            checkpoints.fold_into(report)
+        checkpoints = CheckpointAuditor()  # shares the first pass's read of the rows
+        report = audit_with_progress(store, checkpoints.observe)
+        checkpoints.fold_into(report)
     finally:
         store.close()
     if args.json:
@@ -202,6 +199,21 @@ def audit(args: argparse.Namespace) -> int:
         print_audit(report)
         err.print(f"transparency checkpoints verified: {checkpoints.checkpoints}")
     return 0 if report.ok else 1
+
+
+AUDIT_PHASES = ("signatures and seals", "stream chains")
+
+
+def audit_with_progress(store: EventStore, observe: Observer | None = None) -> AuditReport:
+    """``audit_store`` with a progress bar per pass (each pass reads every row once)."""
+    total = store.max_notification_id() or None
+    with progress() as bar:
+        tasks = {phase: bar.add_task(f"audit: {phase}", total=total) for phase in AUDIT_PHASES}
+        report = audit_store(store, lambda phase, n: bar.update(tasks[phase], completed=n),
+                             observe)
+        for task in tasks.values():
+            bar.update(task, completed=total)
+    return report
 
 
 def print_audit(report: AuditReport) -> None:

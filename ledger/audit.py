@@ -10,17 +10,21 @@ The auditor trusts nothing but the stored rows and the key history they contain:
   signature verifies with a key registered to the actor, not revoked before the command
   was recorded, and valid when the command says it was signed.
 
-It streams the rows page by page, keeping one small entry per stream.
+It streams the rows page by page in two passes: global order for everything above but
+the per-stream links, then ordered by stream for those (:mod:`ledger.audit_chains`), so
+its memory does not grow with the number of streams.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from ledger import all_events  # noqa: F401 - every event type must decode
+from ledger.audit_chains import ChainChecker, in_stream_order, rows_by_stream
 from ledger.canonical import canonical_bytes, parse_instant, sha256_hex
 from ledger.errors import InvalidSignatureError
 from ledger.events import EVENT_TYPES, decode_event
@@ -77,10 +81,6 @@ class _Failure(Exception):
     pass
 
 
-class _Consequence(_Failure):
-    """A failure that follows from a problem reported at another row."""
-
-
 @dataclass
 class _DeptKey:
     algorithm: str
@@ -93,7 +93,7 @@ class _DeptKey:
 class Auditor:
     def __init__(self) -> None:
         self.report = AuditReport()
-        self.heads: dict[UUID, tuple[int, str]] = {}
+        self.last_nid = 0
         self.batch: list[tuple[str, Record, int]] = []
         self.ledger_keys: dict[str, tuple[str, bytes]] = {}
         self.retired_ledger_keys: set[str] = set()
@@ -110,17 +110,25 @@ class Auditor:
             return
         self.report.errors.append(AuditError(stream, position, nid, reason, consequence))
 
-    def run(self, rows: Iterator[tuple[int, Any]],
-            progress: Callable[[int], None] | None = None) -> AuditReport:
+    def run(self, rows: Iterable[tuple[int, Any]],
+            chains: Callable[[int], Iterable[tuple[int, StoredEvent]]],
+            progress: Progress | None = None) -> AuditReport:
+        """First pass over ``rows`` (global order); then ``chains(last_nid)``: the same rows
+        up to the last one the first pass saw, ordered by stream and version."""
         for nid, row in rows:
             self.row(nid, row)
             if progress is not None and self.report.events % 10_000 == 0:
-                progress(self.report.events)
+                progress("signatures and seals", self.report.events)
+        checker = ChainChecker(self.fail)
+        checker.run(chains(self.last_nid),
+                    None if progress is None else lambda n: progress("stream chains", n))
+        self.report.streams = checker.streams
         self.finish()
         return self.report
 
     def row(self, nid: int, row: Any) -> None:
         self.report.events += 1
+        self.last_nid = max(self.last_nid, nid)
         try:
             record = decode_stored(row)
         except RecordFormatError as exc:
@@ -133,13 +141,10 @@ class Auditor:
         stream, version = str(record.stream), record.version
         try:
             self._check(record, nid)
-        except _Consequence as exc:
-            self.fail(stream, version, nid, str(exc), consequence=True)
         except (_Failure, LookupError, TypeError, ValueError, AttributeError) as exc:
             self.fail(stream, version, nid, str(exc))
             if record.type == "BatchSealed" and self.batch:
                 self._orphan_batch("its batch's seal is damaged")
-        self.heads[record.stream] = (version, record.hash)
 
     def _orphan_batch(self, why: str) -> None:
         for _, r, row_nid in self.batch:
@@ -150,21 +155,6 @@ class Auditor:
     def _check(self, record: Record, nid: int) -> None:
         if canonical_bytes(record_body(record)) != record.raw:
             raise _Failure("stored bytes are not in canonical form (altered?)")
-        last = self.heads.get(record.stream)
-        if last is None:
-            self.report.streams += 1
-            if record.version != 1 or record.prev is not None:
-                raise _Failure(f"stream starts at version {record.version}, expected 1 with no"
-                               " predecessor (earlier rows missing?)")
-        else:
-            if record.version != last[0] + 1:
-                raise _Failure(f"version {record.version} follows {last[0]} (row missing or"
-                               " reordered)")
-            if record.prev != last[1]:
-                if record.type == "BatchSealed":
-                    self._seal(record, nid)  # still settle its batch before reporting
-                raise _Consequence("hash chain broken: prev does not match the hash of version"
-                               f" {last[0]} (an earlier event was altered)")
         if record.type not in EVENT_TYPES:
             raise _Failure(f"unknown event type {record.type!r}")
         try:
@@ -342,6 +332,25 @@ _KEY_EVENTS: dict[str, Callable[[Auditor, Record], None]] = {
 _ENDINGS = frozenset({"DepartmentKeyRetired", "DepartmentKeyRevoked"})
 
 
-def audit_rows(rows: Iterator[tuple[int, Any]],
-               progress: Callable[[int], None] | None = None) -> AuditReport:
-    return Auditor().run(rows, progress)
+Progress = Callable[[str, int], None]
+"""(phase, rows done in that phase)"""
+
+
+def audit_rows(rows: Iterable[tuple[int, Any]], progress: Progress | None = None) -> AuditReport:
+    """Audit rows held in memory (both passes over the one list)."""
+    held = list(rows)
+    return Auditor().run(held, lambda until: in_stream_order(r for r in held if r[0] <= until),
+                         progress)
+
+
+Observer = Callable[[Iterator[tuple[int, Any]]], Iterator[tuple[int, Any]]]
+
+
+def audit_store(store: Any, progress: Progress | None = None,
+                observe: Observer | None = None) -> AuditReport:
+    """Audit an :class:`~ledger.store.EventStore` reading it twice, in memory that does not
+    grow with the ledger; ``observe`` sees the first pass's rows (the checkpoint audit)."""
+    rows = store.iter_rows()
+    sqlite = store.url.startswith("sqlite")
+    return Auditor().run(observe(rows) if observe else rows,
+                         lambda until: rows_by_stream(store.recorder, sqlite, until), progress)

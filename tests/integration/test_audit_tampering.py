@@ -16,7 +16,7 @@ import pytest
 from commands.bootstrap import Services
 from commands.scenario import Scenario
 from ledger import streams
-from ledger.audit import AuditReport, audit_rows
+from ledger.audit import AuditReport, audit_rows, audit_store
 from ledger.canonical import canonical_bytes
 from ledger.licence import LicenceRevoked
 from ledger.mapper import encode_record
@@ -59,7 +59,7 @@ class City:
         return self.caused_with(row)[-1]
 
     def audit(self) -> AuditReport:
-        return audit_rows(self.services.store.iter_rows())
+        return audit_store(self.services.store)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.audit import AuditReport, audit_rows
+from ledger.audit import AuditReport, audit_rows, audit_store
 from ledger.store import EventStore
 from tests.builders import RawEvents, Row, build_city, copy_ledger, sqlite_services
 from tests.conftest import FakeClock
@@ -38,7 +38,10 @@ def audit_after(built: tuple[Path, list[Row]], tamper: Callable[[RawEvents], Non
         tamper(RawEvents(url))
         store = EventStore(url, create_table=False)
         try:
-            return audit_rows(store.iter_rows())
+            # The store's own by-stream read and the in-memory sort must find the same.
+            report = audit_store(store)
+            assert report == audit_rows(store.iter_rows())
+            return report
         finally:
             store.close()
 
