@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -108,41 +109,36 @@ def checkpoint(args: argparse.Namespace) -> int:
 
 def proof_inclusion(args: argparse.Namespace) -> int:
     """Print the inclusion proof of a leaf (against the latest checkpoint by default)."""
+    return _prove(args.size, args.index + 1, lambda log, size: log.inclusion(args.index, size),
+                  args.json)
+
+
+def proof_consistency(args: argparse.Namespace) -> int:
+    """Print the consistency proof between two tree sizes (the second: a checkpoint
+    published now, by default)."""
+    return _prove(args.size2, None, lambda log, size: log.consistency(args.size1, size),
+                  args.json)
+
+
+def _prove(size: int | None, leaves: int | None,
+           prove: Callable[[TransparencyLog, int], dict[str, Any]], as_json: bool) -> int:
+    """Run ``prove`` at ``size``; with no size, at a signed checkpoint included in the
+    output: the latest if it covers ``leaves`` leaves, else one published now."""
     services, log = _open()
     try:
         log.catch_up()
         signed: Checkpoint | None = None
-        size = args.size
         if size is None:
             signed = log.latest()
-            if signed is None or args.index >= signed.size:
+            if signed is None or leaves is None or leaves > signed.size:
                 signed, _ = log.publish(services.ledger, now())
             size = signed.size
-        data = log.inclusion(args.index, size)
+        data = prove(log, size)
     finally:
         services.close()
     if signed is not None:
         data["checkpoint"] = signed.to_json()
-    _emit(data, args.json)
-    return 0
-
-
-def proof_consistency(args: argparse.Namespace) -> int:
-    """Print the consistency proof between two tree sizes."""
-    services, log = _open()
-    try:
-        log.catch_up()
-        size2 = args.size2
-        signed = None
-        if size2 is None:
-            signed, _ = log.publish(services.ledger, now())
-            size2 = signed.size
-        data = log.consistency(args.size1, size2)
-    finally:
-        services.close()
-    if signed is not None:
-        data["checkpoint"] = signed.to_json()
-    _emit(data, args.json)
+    _emit(data, as_json)
     return 0
 
 
