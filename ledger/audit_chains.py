@@ -20,7 +20,7 @@ from ledger.mapper import RecordFormatError, decode_stored
 Fail = Callable[[str, int, int, str, bool], None]
 """(stream, position, notification id, reason, consequence)"""
 
-PAGE = 5000
+ITERSIZE = 500  # rows a PostgreSQL server-side cursor sends at a time
 
 
 class ChainChecker:
@@ -72,40 +72,32 @@ def in_stream_order(rows: Iterable[tuple[int, StoredEvent]]) -> list[tuple[int, 
     return sorted(rows, key=lambda r: (str(r[1].originator_id), r[1].originator_version))
 
 
-def rows_by_stream(recorder: Any, sqlite: bool, until: int,
-                   page: int = PAGE) -> Iterator[tuple[int, StoredEvent]]:
-    """Every row up to notification id ``until``, ordered by (stream, version), a page at a
-    time (keyset pagination on the primary key: each page is an index range scan)."""
+def rows_by_stream(recorder: Any, sqlite: bool,
+                   until: int) -> Iterator[tuple[int, StoredEvent]]:
+    """Every row up to notification id ``until``, ordered by (stream, version): an index
+    scan of the primary key read through a streaming cursor in one read transaction.
+
+    Not pages of N rows: ordered by stream, a seal lane's rows come together, each listing
+    hundreds of hashes, and a page of them would hold tens of megabytes."""
     table = recorder.events_table_name
     if sqlite:
-        sql = (f"SELECT rowid, originator_id, originator_version, topic, state FROM {table}"
-               " WHERE (originator_id, originator_version) > (?, ?) AND rowid <= ?"
-               " ORDER BY originator_id, originator_version LIMIT ?")
-        after: tuple[Any, int] = ("", 0)
-        while True:
-            with recorder.datastore.transaction(commit=False) as c:
-                c.execute(sql, [*after, until, page])
-                fetched = c.fetchall()
-            yield from ((r[0], StoredEvent(UUID(r[1]), r[2], r[3], r[4])) for r in fetched)
-            if len(fetched) < page:
-                return
-            after = (fetched[-1][1], fetched[-1][2])  # the stored text, as compared
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM"
+                      f" {table} WHERE rowid <= ? ORDER BY originator_id, originator_version",
+                      [until])
+            for r in iter(c.fetchone, None):
+                yield r[0], StoredEvent(UUID(r[1]), r[2], r[3], r[4])
+        return
     from psycopg.sql import SQL, Identifier
 
     statement = SQL(
         "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{}"
-        " WHERE (originator_id, originator_version) > (%s, %s) AND notification_id <= %s"
-        " ORDER BY originator_id, originator_version LIMIT %s"
+        " WHERE notification_id <= %s ORDER BY originator_id, originator_version"
     ).format(Identifier(recorder.datastore.schema), Identifier(table))
-    after = (UUID(int=0), 0)
-    while True:
-        with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(statement, [*after, until, page])
-            got = [(r["notification_id"], StoredEvent(r["originator_id"], r["originator_version"],
-                                               r["topic"], bytes(r["state"])))
-                   for r in curs.fetchall()]
-        yield from got
-        if len(got) < page:
-            return
-        last = got[-1][1]
-        after = (last.originator_id, last.originator_version)
+    with recorder.datastore.get_connection() as conn, conn.transaction(), \
+            conn.cursor(name="ledger_audit_chains") as curs:
+        curs.itersize = ITERSIZE
+        curs.execute(statement, [until])
+        for r in curs:
+            yield r["notification_id"], StoredEvent(r["originator_id"], r["originator_version"],
+                                                    r["topic"], bytes(r["state"]))
