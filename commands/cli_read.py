@@ -1,4 +1,4 @@
-"""``ledger show | project``: the read side."""
+"""``ledger show | project | wallet | access-log | stats | corrections``: the read side."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ from typing import Any
 from commands.bootstrap import Services, bootstrap
 from commands.output import err, progress, table
 from commands.settings import load_settings
+from ledger.corrections import ANSWER_WITHIN_WORKING_DAYS
+from ledger.identifiers import IdentifierError, validate_uscc
+from ledger.localtime import beijing_date, to_beijing
+from projections.corrections_queries import get_corrections
 from projections.db import ProjectionDB
 from projections.queries import get_licence
 from projections.runner import check
@@ -143,6 +147,38 @@ def register_use(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=stats)
 
+    p = sub.add_parser(
+        "corrections", help="the corrections queue (纠错/异议, Art. 21): ages, deadlines, overdue",
+        description="Open corrections and disputes, oldest first, with their age in days and"
+        " the day the issuer's answer is due. Art. 21 asks for a prompt answer (及时) and names"
+        " no number of days: the deadline is --within working days after the day of the"
+        " report (Monday to Friday, Beijing time; public holidays are not modelled).")
+    p.add_argument("--issuer", metavar="CODE", type=_uscc, help="one issuer's corrections only")
+    p.add_argument("--overdue", action="store_true",
+                   help="only overdue ones (with --all, also those answered late)")
+    p.add_argument("--all", action="store_true", help="answered ones too, with their outcome")
+    p.add_argument("--within", metavar="DAYS", type=_working_days,
+                   default=ANSWER_WITHIN_WORKING_DAYS,
+                   help=f"working days the issuer has to answer (default"
+                   f" {ANSWER_WITHIN_WORKING_DAYS}; a local policy, not the regulation's)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=corrections_queue)
+
+
+def _uscc(text: str) -> str:
+    try:
+        return validate_uscc(text)
+    except IdentifierError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an issuer code: {exc.message}"
+                                         ) from None
+
+
+def _working_days(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 365:
+        raise argparse.ArgumentTypeError(f"expected a number of working days from 1 to 365,"
+                                         f" got {text!r}")
+    return int(text)
+
 
 def _period(text: str) -> str:
     if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit() \
@@ -155,7 +191,7 @@ def wallet(args: argparse.Namespace) -> int:
     services = _open()
     try:
         warn_if_behind(services)
-        data = get_wallet(services.read_db, args.holder_code, datetime.now(UTC).date())
+        data = get_wallet(services.read_db, args.holder_code, beijing_date(datetime.now(UTC)))
     finally:
         services.close()
     if args.json:
@@ -214,4 +250,40 @@ def stats(args: argparse.Namespace) -> int:
             pct(r["issuance_rate"]), r["cases_using_electronic"],
             r["cases_requiring"] if r["cases_requiring"] is not None else "-",
             pct(r["usage_rate"])) for r in data["rows"]])
+    return 0
+
+
+def corrections_queue(args: argparse.Namespace) -> int:
+    services = _open()
+    try:
+        warn_if_behind(services)
+        data = get_corrections(services.read_db, datetime.now(UTC), issuer=args.issuer,
+                               overdue_only=args.overdue, include_answered=args.all,
+                               within=args.within)
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    rows = data["corrections"]
+
+    def when(instant: str | None) -> str:
+        return to_beijing(instant).strftime("%Y-%m-%d %H:%M") if instant else "-"
+
+    columns = ["correction", "licence", "reporter", "issuer", "reported (Beijing)", "age",
+               "deadline", "overdue"]
+    if args.all:
+        columns += ["outcome", "answered (Beijing)"]
+    body = []
+    for r in rows:
+        line = [r["correction_id"], r["identifier"] or f"(missing) {r['type_code']}",
+                r["reporter"], r["issuer_code"], when(r["reported_at"]), r["age_days"],
+                r["deadline"], "OVERDUE" if r["overdue"] else "-"]
+        if args.all:
+            line += [r["outcome"] or "open", when(r["answered_at"])]
+        body.append(line)
+    which = ("overdue " if args.overdue else "") + ("" if args.all else "open ")
+    table(f"{which}corrections{' of ' + args.issuer if args.issuer else ''}"
+          f" as of {data['today']} ({len(rows)}; answer due within {args.within} working"
+          " days)", columns, body)
     return 0

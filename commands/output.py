@@ -25,7 +25,8 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
     body = [list(r) for r in rows]
     for i, c in enumerate(columns):
         numeric = bool(body) and all(isinstance(r[i], int | float) for r in body)
-        t.add_column(c, justify="right" if numeric else "left")
+        # Fold rather than cut: a cut identifier or code is a wrong one.
+        t.add_column(c, justify="right" if numeric else "left", overflow="fold")
     for r in body:
         t.add_row(*[str(v) for v in r])
     console.print(t)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from commands.context import Context
@@ -24,17 +25,24 @@ from ledger.departments import apply_department
 from ledger.errors import AccessRefusedError, IllegalTransitionError, NotFoundError
 from ledger.grants import Grant, apply_grant
 from ledger.licence import STATUS_NAMES, Licence, apply_licence
+from ledger.localtime import beijing_date
 
 RIGHTS = ("verify", "view", "download")
 ACTION_OF = {"VerifyLicence": "verify", "ViewLicence": "view", "DownloadLicence": "download",
              "AnnotateLicence": "annotate"}
 
 
+def _today(ctx: Context) -> date:
+    """The ledger's date in Beijing: grant windows, daily caps and copies' validity are
+    Beijing dates, so a read at 16:30Z is judged on the next calendar day, not the UTC one."""
+    return beijing_date(ctx.now)
+
+
 def _dates(ctx: Context, valid_from: str, valid_until: str) -> None:
     try:
         parse_date(valid_from)
         parse_date(valid_until)
-        grants.check_window(valid_from, valid_until, ctx.now.date())
+        grants.check_window(valid_from, valid_until, _today(ctx))
     except ValueError as exc:
         fail("payload.valid_from/valid_until", str(exc))
     except IllegalTransitionError as exc:
@@ -155,7 +163,7 @@ def _find(ctx: Context, identifier: str) -> tuple[Licence, str, CatalogueEntry]:
 def _authorise(cmd: _Read, ctx: Context, action: str, licence: Licence, stream: str,
                entry: CatalogueEntry) -> dict[str, Any]:
     """Check every rule; return the granted fields and the effects to emit if allowed."""
-    today = ctx.now.date()
+    today = _today(ctx)
     grant = ctx.get(streams.grant_stream(cmd.grant_id), apply_grant)
     effects: dict[str, Any] = {}
     if cmd.mode == grants.FUNCTION:
@@ -165,6 +173,8 @@ def _authorise(cmd: _Read, ctx: Context, action: str, licence: Licence, stream: 
         fields = access.check_function_use(ctx.actor, grant, cmd.grant_id, licence,
                                            cmd.matter_code, today)
         if grant.daily_cap is not None:
+            # One counter stream per grant and Beijing day: the cap resets at 00:00 Beijing
+            # (16:00Z). Counters written before this rule were keyed by the UTC date.
             counter = streams.usage_counter_stream(cmd.grant_id, today.isoformat())
             used = ctx.uow.version_of(counter, lambda s, e: e)
             access.check_cap(grant, used)
@@ -206,7 +216,7 @@ def _record(ctx: Context, cmd: Any, action: str,
         found[1] if found else None, licence.type_code if licence else None,
         licence.issuer_code if licence else None, ctx.actor.code, cmd.operator,
         getattr(cmd, "matter_code", "-"), getattr(cmd, "case_number", "-"), cmd.purpose,
-        getattr(cmd, "grant_id", None), code, reason, fields, ctx.now.date().isoformat()))
+        getattr(cmd, "grant_id", None), code, reason, fields, _today(ctx).isoformat()))
 
 
 def query_public_register(cmd: QueryPublicRegister, ctx: Context) -> None:

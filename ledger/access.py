@@ -1,7 +1,9 @@
 """Use of licences (Art. 15-23, 27): every read is a recorded fact, allowed or refused.
 
 The checks here are pure: they take the states involved and today's date and raise
-:class:`AccessRefusedError` naming the rule that refuses the read.
+:class:`AccessRefusedError` naming the rule that refuses the read. "Today" is always the
+Beijing date (:func:`ledger.localtime.beijing_date`): the departments, their grant windows
+and their daily caps live on Beijing's calendar, not on UTC's.
 """
 
 from __future__ import annotations
@@ -45,13 +47,14 @@ class AccessRecorded(DomainEvent):
     code: str | None
     reason: str | None
     fields_returned: tuple[str, ...]
-    day: str
+    day: str  # Beijing date of the read (UTC dates in events recorded before that rule)
 
 
 @event
 @dataclass(frozen=True)
 class UseCounted(DomainEvent):
-    """One allowed read under a capped grant on one day (the stream's length is the count)."""
+    """One allowed read under a capped grant on one Beijing day (the stream's length is the
+    count, so the cap resets at 00:00 Beijing, 16:00Z)."""
 
     grant_id: str
     day: str

@@ -40,6 +40,11 @@ class Grant:
     revocation_reason: str | None = None
 
     def live_on(self, day: date) -> bool:
+        """Whether the grant may be used on ``day``, a Beijing date. ``valid_from`` and
+        ``valid_until`` are written on the departments' calendar (China Standard Time, like
+        every date on a licence), inclusive at both ends: a grant valid until 2026-03-01
+        still serves at 2026-03-01T15:59:59Z and no longer at 16:00:00Z. Judging them by
+        the UTC date would end every grant eight hours late."""
         return (not self.revoked
                 and parse_date(self.valid_from) <= day <= parse_date(self.valid_until))
 
@@ -93,6 +98,7 @@ class GrantRevoked(DomainEvent):
 
 
 def check_window(valid_from: str, valid_until: str, today: date) -> None:
+    """A window is well ordered and not over yet; ``today`` is the Beijing date."""
     start, end = parse_date(valid_from), parse_date(valid_until)
     if end < start:
         raise IllegalTransitionError(f"valid_until {end} is before valid_from {start}",

@@ -1,22 +1,30 @@
-"""The corrections queue (Art. 20-21): every report with its age and answer."""
+"""The corrections queue (Art. 20-21): every report with its age and answer.
+
+``reported_at`` / ``answered_at`` are the instants the ledger recorded the report and the
+answer; ``reported_on`` / ``answered_on`` are their Beijing dates, derived here from those
+instants rather than copied from the events, whose date fields were written as UTC dates:
+ages and deadlines are counted on Beijing's calendar.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from ledger.localtime import beijing_date
 from ledger.mapper import Record
 from projections.db import ProjectionDB
 
 
 class CorrectionsQueue:
     name: ClassVar[str] = "corrections"
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 2  # v2: reported_at, answered_at; dates in Beijing time
     tables: ClassVar[dict[str, str]] = {
         "corrections": (
             "CREATE TABLE IF NOT EXISTS corrections (correction_id TEXT PRIMARY KEY, kind TEXT"
             " NOT NULL, identifier TEXT, type_code TEXT NOT NULL, issuer_code TEXT NOT NULL,"
             " reporter TEXT NOT NULL, description TEXT NOT NULL, reported_on TEXT NOT NULL,"
-            " answered_on TEXT, outcome TEXT, new_identifier TEXT, reasons TEXT)"
+            " answered_on TEXT, outcome TEXT, new_identifier TEXT, reasons TEXT,"
+            " reported_at TEXT NOT NULL, answered_at TEXT)"
         ),
     }
     indexes: ClassVar[tuple[str, ...]] = (
@@ -26,13 +34,14 @@ class CorrectionsQueue:
 
     def apply(self, db: ProjectionDB, record: Record) -> None:
         d = record.data
+        day = beijing_date(record.at).isoformat()
         if record.type == "CorrectionReported":
-            db.execute("INSERT INTO corrections VALUES (?,?,?,?,?,?,?,?,NULL,NULL,NULL,NULL)"
-                       " ON CONFLICT (correction_id) DO NOTHING",
+            db.execute("INSERT INTO corrections VALUES (?,?,?,?,?,?,?,?,NULL,NULL,NULL,NULL,?,"
+                       "NULL) ON CONFLICT (correction_id) DO NOTHING",
                        [d["correction_id"], d["kind"], d["identifier"], d["type_code"],
-                        d["issuer_code"], d["reporter"], d["description"], d["reported_on"]])
+                        d["issuer_code"], d["reporter"], d["description"], day, record.at])
         else:
             db.execute("UPDATE corrections SET answered_on=?, outcome=?, new_identifier=?,"
-                       " reasons=? WHERE correction_id=?",
-                       [d["answered_on"], d["outcome"], d["new_identifier"], d["reasons"],
+                       " reasons=?, answered_at=? WHERE correction_id=?",
+                       [day, d["outcome"], d["new_identifier"], d["reasons"], record.at,
                         d["correction_id"]])

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from ledger.localtime import beijing_date, beijing_period
+
 DEMO = ("demo", "--licences", "40", "--seed", "11")
 
 
@@ -86,7 +88,7 @@ def test_wallet(work: Path) -> None:
     consents = events(work, "ConsentGranted")
     revoked = {e["data"]["grant_id"] for e in events(work, "GrantRevoked")}
     assert consents
-    today = datetime.now(UTC).date().isoformat()
+    today = beijing_date(datetime.now(UTC)).isoformat()  # live grants: Beijing dates
     for consent in consents:
         holder = consent["data"]["holder_code"]
         wallet = as_json(ledger(work, "wallet", holder, "--json"))
@@ -123,7 +125,7 @@ def test_access_log_by_licence_issuer_and_user(work: Path) -> None:
 
 
 def test_stats_for_a_month(work: Path) -> None:
-    month = datetime.now(UTC).strftime("%Y-%m")
+    month = beijing_period(datetime.now(UTC))  # reads are dated in Beijing time
     data = as_json(ledger(work, "stats", "--period", month, "--json"))
     assert data["period"] == month and data["rows"]
     for row in data["rows"]:
