@@ -18,6 +18,7 @@ from commands.scenario import Scenario
 from commands.scenario_use import use
 from commands.settings import DEFAULT_HOME, Settings, load_settings
 from ledger.canonical import format_instant
+from ledger.localtime import beijing_date
 from ledger.signing import save_signing_key
 from ledger.store import redact
 from projections.summary import status_label, summarise
@@ -84,7 +85,7 @@ def _run(services: Services, args: argparse.Namespace) -> int:
             ("change, suspend, cancel, revoke, expire", None),
             ("grant use; verify, view, download; consent; public queries", None),
         ):
-            today = datetime.now(UTC).date()
+            today = beijing_date(datetime.now(UTC))  # the calendar the handlers judge by
             if commands is not None:
                 items = commands
             elif label.startswith("issue"):

@@ -25,6 +25,7 @@ from ledger.errors import IllegalTransitionError, NotFoundError, UnauthorisedErr
 from ledger.files import records as fr
 from ledger.files.verdict import VALID_VERDICT, LedgerFacts, Presented, judge
 from ledger.licence import STATUS_NAMES, VALID, Licence, apply_licence
+from ledger.localtime import beijing_date
 
 MAX_PROBLEMS, MAX_TEXT = 20, 1000
 
@@ -152,7 +153,7 @@ def verify_licence_file(cmd: VerifyLicenceFile, ctx: Context) -> None:
     certificates = {fp: ctx.get(fc.file_certificate_stream(fp), fc.apply_file_certificate)
                     for fp in presented.signers}
     answer = judge(presented, LedgerFacts(record, first, by_reference, licence, certificates),
-                   ctx.now.date())
+                   beijing_date(ctx.now))
     _record_access(ctx, cmd, answer, known, licence)
     ctx.answer = answer
 
@@ -166,4 +167,4 @@ def _record_access(ctx: Context, cmd: VerifyLicenceFile, answer: dict[str, Any],
         licence.type_code if licence else None, licence.issuer_code if licence else None,
         ctx.actor.code, cmd.operator, cmd.matter_code, cmd.case_number, cmd.purpose, None,
         first["code"] if first else None, first["message"] if first else None, (),
-        ctx.now.date().isoformat()))
+        beijing_date(ctx.now).isoformat()))

@@ -35,6 +35,7 @@ from ledger.indexes import (
     take_slot,
 )
 from ledger.licence import Licence, apply_licence
+from ledger.localtime import beijing_date
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -202,14 +203,15 @@ def change_status(cmd: _StatusCommand, ctx: Context) -> None:
     if action == "cancel":
         extra["issued_in_error"] = getattr(cmd, "issued_in_error", False)
     elif action == "expire":
-        as_of = getattr(cmd, "as_of", "") or ctx.now.date().isoformat()
+        today = beijing_date(ctx.now)  # licence dates are on the issuer's (Beijing) calendar
+        as_of = getattr(cmd, "as_of", "") or today.isoformat()
         try:
             as_of_date = parse_date(as_of)
         except ValueError as exc:
             fail("payload.as_of", str(exc))
-        if as_of_date > ctx.now.date():
+        if as_of_date > today:
             raise IllegalTransitionError(
-                f"payload.as_of: {as_of} is after the ledger's date {ctx.now.date()}; expiry"
+                f"payload.as_of: {as_of} is after the ledger's date {today}; expiry"
                 " follows the calendar and cannot be recorded in advance")
         extra["as_of"] = as_of
     elif action == "transfer_out":

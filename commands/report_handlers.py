@@ -23,6 +23,7 @@ from ledger.canonical import parse_date
 from ledger.corrections import apply_correction
 from ledger.errors import AccessRefusedError, NotFoundError, UnauthorisedError
 from ledger.licence import Licence, apply_licence
+from ledger.localtime import beijing_date
 
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -64,7 +65,7 @@ def bulk_read(cmd: BulkRead, ctx: Context) -> None:
             raise AccessRefusedError(f"bulk reads are for using departments, not"
                                      f" {ctx.actor.code}", code="unauthorised")
         bulk.check_bulk_read(request, cmd.request_id, ctx.actor.code, cmd.type_code,
-                             ctx.now.date())
+                             beijing_date(ctx.now))
     except AccessRefusedError as exc:
         _record(ctx, _BulkView(cmd), "bulk_read", None, "refused", (), exc.code, exc.message)
         raise exc.as_recorded() from None
@@ -106,7 +107,7 @@ def report_correction(cmd: ReportCorrection, ctx: Context) -> None:
     cstream = streams.correction_stream(cmd.correction_id)
     evt = corrections.CorrectionReported(
         cmd.correction_id, cmd.kind, cmd.identifier, licence_stream, cmd.type_code,
-        cmd.issuer_code, ctx.actor.code, cmd.description, ctx.now.date().isoformat())
+        cmd.issuer_code, ctx.actor.code, cmd.description, beijing_date(ctx.now).isoformat())
     ctx.emit(cstream, apply_correction, corrections.report(ctx.get(cstream, apply_correction),
                                                            evt))
 
@@ -123,7 +124,7 @@ def answer_correction(cmd: AnswerCorrection, ctx: Context) -> None:
     if cmd.outcome == "fixed" and current is not None:
         _check_fix(ctx, current, cmd.new_identifier)
     evt = corrections.CorrectionAnswered(cmd.correction_id, cmd.outcome, cmd.new_identifier,
-                                         cmd.reasons, ctx.now.date().isoformat())
+                                         cmd.reasons, beijing_date(ctx.now).isoformat())
     ctx.emit(cstream, apply_correction,
              corrections.answer(current, cmd.correction_id, ctx.actor.code, evt))
 

@@ -25,6 +25,7 @@ from ledger.files.face import Face, build_face
 from ledger.files.layout import ANNOTATION_BOX
 from ledger.identifiers import IdentifierError, parse_licence_identifier
 from ledger.licence import STATUS_NAMES, VALID, Licence, apply_licence
+from ledger.localtime import beijing_date
 from ledger.signing import load_signing_key
 from projections.files.certificates import FileSigner, load_signer
 from projections.files.fonts import FaceFont, load_font
@@ -61,7 +62,7 @@ def make_original(face: Face, font: FaceFont, signer: FileSigner, fmt: str, auth
     """Render and sign the original of ``face`` (no ledger involved: the benchmarked part)."""
     if fmt == "pdf":
         return sign_original(render_face_pdf(face, font, author), signer, ANNOTATION_BOX)
-    files = render_ofd(face, font, author, now.date().isoformat(), uuid.uuid4().hex)
+    files = render_ofd(face, font, author, beijing_date(now).isoformat(), uuid.uuid4().hex)
     return sign_ofd(files, signer)
 
 
@@ -154,7 +155,7 @@ def annotate_licence(services: Services, fs: FileSettings, identifier: str, read
                             " registered in the ledger (RegisterFileCertificate)")
     reference = secrets.token_hex(16)
     stamp = render_stamp_pdf(ANNOTATION_BOX, load_font(fs.font_file), reading.purpose, maker,
-                             recipient, until, now.date().isoformat(), reference)
+                             recipient, until, beijing_date(now).isoformat(), reference)
     data = sign_copy(original, signer, stamp, reading.purpose)
     payload = {"identifier": identifier, "mode": reading.mode, "grant_id": reading.grant_id,
                "matter_code": reading.matter_code, "case_number": reading.case_number,
