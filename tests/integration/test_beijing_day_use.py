@@ -104,3 +104,16 @@ def test_a_window_that_ended_yesterday_in_beijing_cannot_be_granted(city: City) 
     assert (late.accepted, late.code) == (False, "invalid_command")
     assert "already past" in (late.message or "")
     assert city.grant("2026-03-05T15:59:59Z", "G-JUST", "2026-03-01", "2026-03-05").accepted
+
+
+def test_expiry_as_of_the_beijing_date_is_not_in_the_future(city: City) -> None:
+    # 2026-03-01T17:00Z is 01:00 on 03-02 in Beijing: an expiry as of 03-02 is today's,
+    # which the UTC date (03-01) would refuse as recorded in advance.
+    ended = next(x for x in city.s.issued if x["until"] and x["until"] < "2026-03-02")
+    payload = {"identifier": ended["identifier"], "as_of": "2026-03-02",
+               "reason": "validity ended"}
+    early, _ = city.at("2026-03-01T15:00:00Z", ended["issuer"], "ExpireLicence", payload)
+    assert early.code == "illegal_transition"
+    assert "after the ledger's date 2026-03-01" in early.message
+    result, _ = city.at("2026-03-01T17:00:00Z", ended["issuer"], "ExpireLicence", payload)
+    assert result.accepted, result.message
