@@ -13,13 +13,15 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from commands.bootstrap import bootstrap
+from commands.bootstrap import Services, bootstrap
 from commands.settings import load_settings
 from ledger import streams
 from ledger.licence import apply_licence
 from ledger.receipts import apply_receipt
 from ledger.signing import SigningKey, save_signing_key
+from tests.builders import Clock
 from tests.conftest import fresh_schema
+from tests.integration.use_town import Town, build_town
 from tests.kafka_broker import Broker, tansu
 
 
@@ -126,3 +128,9 @@ def second_pg_url(pg_database: str) -> Iterator[str]:
     """Another fresh schema, for a reference ledger built in-process."""
     with fresh_schema(pg_database) as url:
         yield url
+
+
+@pytest.fixture
+def town(services: Services, clock: Clock) -> Town:
+    """The small city of the use-refusal tests (tests.integration.use_town)."""
+    return build_town(services, clock)
