@@ -184,7 +184,10 @@ def _authorise(cmd: _Read, ctx: Context, action: str, licence: Licence, stream: 
         right = "view" if action == "annotate" else action
         access.check_holder_use(ctx.actor.code, cmd.agent_code, grant, cmd.grant_id, stream,
                                 right, cmd.matter_code, today)
-        fields = tuple(licence.fields["face"])
+        # Sorted: a licence state built from the stored (canonical) bytes has its face keys
+        # sorted, one still cached from the command has them as posted; the recorded event
+        # must not depend on which one this process happened to hold.
+        fields = tuple(sorted(licence.fields["face"]))
     else:
         fail("payload.mode", f"{cmd.mode!r} is not one of function, consent, delegation")
     if action == "verify":

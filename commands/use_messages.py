@@ -40,7 +40,9 @@ class GrantHolderConsent(Command):
     valid_until: str
 
     def partition_key(self, actor: str) -> str:
-        return f"grant:{self.grant_id}"
+        # Keyed by the licence, not the grant: ordered with the licence's lifecycle and
+        # with the reads under it (docs/kafka.md, "Order across aggregates").
+        return licence_key(self.identifier)
 
 
 @command
@@ -58,7 +60,7 @@ class DelegateUse(Command):
     valid_until: str
 
     def partition_key(self, actor: str) -> str:
-        return f"grant:{self.grant_id}"
+        return licence_key(self.identifier)  # as GrantHolderConsent
 
 
 @command

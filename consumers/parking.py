@@ -14,6 +14,11 @@ everything before it is committed, and the record is looked at again every
 "Posted before" is judged by record timestamps: ``ledger post`` stamps records with
 strictly increasing times, so a partition has passed a record when the next record
 it has not yet decided is stamped later (or there is none).
+
+A *barrier* (a grant revocation, :mod:`consumers.readiness`) is never ready by the
+ledger's state: only ``RELEASE`` (or ``GIVE_UP``) lets it go, so it is handled after
+every command posted before it, whatever partition that travelled on. No waiting
+chain can close into a cycle: a record only ever waits for records stamped earlier.
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ it pauses the partition at the waiting record, looks again every ``park_check_ms
 (other partitions' positions from the database, their next record's timestamp from
 the broker, the dependency from fresh ledger state), and resumes the partition with
 the record either ready or released to the bus for its final answer.
+
+Before parking it looks once more, at once: with the cache refreshed if another
+process wrote, and at the other partitions. A command whose dependency will never come
+(or a barrier, see :mod:`consumers.readiness`) is then often released without waiting
+``park_check_ms``, which matters for a grant revocation when the others have passed it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from commands.envelope import SignedCommand
 from consumers import kafka_io
 from consumers.config import KafkaOptions
 from consumers.parking import Decision, Parked, decide, others_passed
-from consumers.readiness import missing_dependency
+from consumers.readiness import grant_created, missing_dependency
 from consumers.records import Incoming, stored_position
 from consumers.store_watch import DATABASE_ERRORS
 
@@ -38,7 +43,8 @@ class ParkingWatch:
         self.owner = owner
         self.options = options
         self.parked: dict[TopicPartition, Parked] = {}
-        self.released: dict[TopicPartition, int] = {}  # offsets to hand to the bus as they are
+        # offsets to hand to the bus as they are, without asking readiness again
+        self.released: dict[TopicPartition, set[int]] = {}
         self.first_parked: dict[tuple[TopicPartition, int], float] = {}
         self.next_check = 0.0
 
@@ -52,15 +58,48 @@ class ParkingWatch:
                       decoded: Sequence[SignedCommand | Result]) -> tuple[int, str | None]:
         """Index of the first command that must wait, and what for (len(batch) if none)."""
         ledger = self.owner.services.ledger
+        released = self._released_from(tp, batch[0].offset) if batch else set()
+        granted: set[str] = set()  # created earlier in this batch: applied first, same transaction
         for i, (record, item) in enumerate(zip(batch, decoded, strict=True)):
             if isinstance(item, Result):
                 continue  # undecodable: nothing to wait for
-            if i == 0 and self.released.get(tp) == record.offset:
-                continue
-            waiting_for = missing_dependency(ledger, item)
-            if waiting_for is not None:
-                return i, waiting_for
+            if record.offset not in released:
+                waiting_for = missing_dependency(ledger, item, granted)
+                if waiting_for is not None and i == 0:
+                    # Later in a batch, what is missing may come from the records before it:
+                    # those are applied first, then it is looked at again, at the head.
+                    waiting_for = self._look_again(tp, record, item)
+                if waiting_for is not None:
+                    return i, waiting_for
+            created = grant_created(item)
+            if created is not None:
+                granted.add(created)
         return len(batch), None
+
+    def _released_from(self, tp: TopicPartition, first: int) -> set[int]:
+        """The partition's released offsets; those before ``first`` are decided: dropped."""
+        released = {o for o in self.released.pop(tp, set()) if o >= first}
+        if released:
+            self.released[tp] = released
+        return released
+
+    def _look_again(self, tp: TopicPartition, record: Incoming,
+                    signed: SignedCommand) -> str | None:
+        """Before parking: what it still waits for, or None if it may go (ready or released).
+
+        The same order as :meth:`_decide`: the other partitions are observed first, then
+        the ledger is read afresh (if another process wrote since this one last looked).
+        """
+        passed = self._passed(tp.topic, tp.partition, record.timestamp)
+        self.owner.watch.refresh_if_others_wrote()
+        waiting_for = missing_dependency(self.owner.services.ledger, signed)
+        if waiting_for is not None and passed:
+            log.info("%s offset %d: %s %s released at once: every other partition has passed"
+                     " it (it waited for %s)", tp, record.offset, signed.type,
+                     signed.command_id, waiting_for)
+            self.released.setdefault(tp, set()).add(record.offset)
+            return None
+        return waiting_for
 
     def park(self, tp: TopicPartition, record: Incoming, signed: SignedCommand,
              waiting_for: str) -> None:
@@ -78,8 +117,10 @@ class ParkingWatch:
 
     def applied(self, tp: TopicPartition, records: Sequence[Incoming]) -> None:
         """The records were handled: forget that any of them waited."""
-        if self.released.get(tp) in {r.offset for r in records}:
-            del self.released[tp]
+        if tp in self.released:
+            self.released[tp] -= {r.offset for r in records}
+            if not self.released[tp]:
+                del self.released[tp]
         for r in records:
             self.first_parked.pop((tp, r.offset), None)
 
@@ -114,27 +155,30 @@ class ParkingWatch:
                             parked.waiting_for)
             else:
                 log.info("%s offset %d: %s after %.1fs (%s)", tp, parked.offset,
-                         "retrying" if decision is Decision.RETRY else "final answer",
+                         "retrying" if decision is Decision.RETRY else "released",
                          waited, parked.waiting_for)
             if decision is not Decision.RETRY:
-                self.released[tp] = parked.offset
+                self.released.setdefault(tp, set()).add(parked.offset)
             del self.parked[tp]
             kafka_io.resume(self.owner.consumer, tp)
 
     def _decide(self, parked: Parked) -> Decision:
         # Observe the other partitions first, then read fresh state: whatever a partition
         # had committed when it was seen to have passed is then visible.
-        passed = self._others_passed(parked)
+        passed = self._passed(parked.topic, parked.partition, parked.timestamp)
         ledger = self.owner.services.ledger
         ledger.forget()
         ready = missing_dependency(ledger, parked.command) is None
         return decide(ready=ready, passed=passed, waited=time.monotonic() - parked.since,
                       max_wait=self.options.park_max_seconds)
 
-    def _others_passed(self, parked: Parked) -> bool:
+    def _passed(self, topic: str, partition: int, timestamp: int) -> bool:
+        """Has every other partition of ``topic`` decided everything stamped by ``timestamp``?"""
+        if timestamp < 0:
+            return False  # never placeable: spare the broker the question
         consumer, recorder = self.owner.consumer, self.owner.recorder
-        partitions = consumer.partitions_for_topic(parked.topic) or set()
-        positions = {p: stored_position(recorder, parked.topic, p)
-                     for p in partitions if p != parked.partition}
-        upcoming = self.owner.reader.next_timestamps(parked.topic, positions)
-        return upcoming is not None and others_passed(parked.timestamp, upcoming)
+        partitions = consumer.partitions_for_topic(topic) or set()
+        positions = {p: stored_position(recorder, topic, p)
+                     for p in partitions if p != partition}
+        upcoming = self.owner.reader.next_timestamps(topic, positions)
+        return upcoming is not None and others_passed(timestamp, upcoming)
