@@ -34,7 +34,7 @@ class Sizes:
     growth: tuple[int, ...]
     lookups: int
     verifies: int
-    ingest_batch: int = 200  # the consumers' default transaction size
+    ingest_batch: int = 500  # LEDGER_BATCH_SIZE's default: what apply and consume use
     load_batch: int = 500  # bulk-loading the growth ledger: the fastest honest path
 
 

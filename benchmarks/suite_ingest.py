@@ -52,7 +52,8 @@ class Item(Aggregate):
 
 
 def command_lines(licences: int, seed: int = 1) -> list[bytes]:
-    """What ``ledger loadgen`` writes: set-up, N licences, their lifecycle (signed)."""
+    """What ``ledger loadgen`` writes: set-up, grants, N licences with reads, their lifecycle
+    (signed)."""
     return [orjson.dumps(e) for e in LoadGenerator(seed).stream(licences)]
 
 

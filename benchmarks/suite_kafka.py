@@ -1,38 +1,228 @@
-"""End to end through Kafka (Tansu, started here) beside raw kafka-python on the same bytes.
+"""End to end: signed commands through Kafka (Tansu, started here) into PostgreSQL.
+
+    python -m benchmarks.kafka_e2e [--licences N] [--batch-sizes 200,500]
+        [--consumers 1,2] [--partitions P] [--database URL] [--json FILE]
 
 The ledger side is the real thing: ``ledger post`` (in-process, ``consumers.producer``)
-puts the signed commands on a topic, then one ``ledger consume`` process applies them to
-PostgreSQL; its progress is read from its tracking rows every 50 ms. The baseline sends
-the same (key, value) records with a plain ``KafkaProducer`` (acks=all, idempotent) and
-reads them back with a plain ``KafkaConsumer``. The sustained end-to-end rate is the
-consumer's steady rate (first command applied to last): a producer posts far faster.
+puts the signed commands on a topic, then C ``ledger consume`` processes apply them to
+PostgreSQL; progress is read from their tracking rows every 50 ms. Reported:
+
+* steady commands/s: first command applied to last (the group join excluded): the
+  sustained end-to-end rate, since a producer posts far faster;
+* CPU per command in that window, from ``/proc``: the consumers, the PostgreSQL
+  backends serving them, and the broker. On a 2-core machine the sum bounds the rate;
+* for ``ledger bench`` (:func:`through_kafka`): the same (key, value) records sent with a
+  plain ``KafkaProducer`` (acks=all, idempotent) and read back with a plain
+  ``KafkaConsumer``;
+* on the command line: the same stream through ``MessageBus.execute`` with the same batch
+  size and no Kafka at all (in-process), which bounds what one consumer can reach.
+
+Target (issue 3): >= 3,000 signed commands/s end to end on 2 cores.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.suite_env import ledger_env, peak_rss_mb, pg_schema, ratio, wait_rss
+import psycopg
+from psycopg import sql
+
+from benchmarks.suite_env import DEFAULT_PG, ledger_env, peak_rss_mb, pg_schema, ratio
 from commands.settings import load_settings
 from consumers.config import kafka_options
 from consumers.producer import Prepared, Signer, post, prepare
 from ledger.signing import SigningKey, save_signing_key
 
 PARTITIONS = 3
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def applied(base: str, schema: str, topic: str) -> int:
+    """Commands applied so far: the sum over partitions of their tracked offset + 1."""
+    with psycopg.connect(base) as conn:
+        try:
+            row = conn.execute(sql.SQL(
+                "SELECT coalesce(sum(n + 1), 0) FROM (SELECT max(notification_id) AS n FROM"
+                " {}.ledger_tracking WHERE application_name LIKE %s GROUP BY application_name)"
+                " AS t").format(sql.Identifier(schema)), (f"{topic}:%",)).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return 0
+    return int(row[0]) if row else 0
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a live process (None once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def pg_backends(pid: int) -> set[int]:
+    """PostgreSQL backends serving process ``pid`` (matched by its TCP client ports)."""
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        table = Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return set()
+    ports = {int(f[1].split(":")[1], 16) for f in (line.split() for line in table)
+             if f[9] in inodes and f[2].endswith(":1538")}  # remote port 5432
+    found = set()
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{name}/cmdline").read_text()
+        except OSError:
+            continue
+        if cmd.startswith("postgres:") and "(" in cmd:
+            port = cmd.split("(", 1)[1].split(")", 1)[0]
+            if port.isdigit() and int(port) in ports:
+                found.add(int(name))
+    return found
+
+
+class CpuWatch:
+    """CPU seconds of some processes (and the PostgreSQL backends serving them)."""
+
+    def __init__(self, pids: list[int], broker: int | None) -> None:
+        self.pids, self.broker = pids, broker
+        self.backends: set[int] = set()
+        self.seen: dict[int, float] = {}
+
+    def sample(self) -> dict[int, float]:
+        for pid in self.pids:
+            self.backends |= pg_backends(pid)
+        for pid in [*self.pids, *self.backends, *([self.broker] if self.broker else [])]:
+            seconds = cpu_seconds(pid)
+            if seconds is not None:
+                self.seen[pid] = seconds
+        return dict(self.seen)
+
+
+def _between(a: dict[int, float], b: dict[int, float], pids: Any) -> float:
+    return sum(b.get(p, 0.0) - a.get(p, 0.0) for p in pids)
+
+
+def consume(env: dict[str, str], progress: Callable[[], int], total: int, consumers: int,
+            work: Path, broker_pid: int | None = None) -> dict[str, Any]:
+    """Run ``consumers`` ``ledger consume`` processes until ``total`` commands are applied.
+
+    Two rates: *steady*, first command applied to last, and *middle*, from 10 % to 90 %
+    of the commands applied. The middle leaves out the set-up and the stream's tail,
+    where commands that must wait for others (see :mod:`consumers.parking`) pause their
+    partitions: it is what the consumers sustain. CPU per command is the middle's.
+    """
+    procs = []
+    for i in range(consumers):
+        with open(work / f"consumer-{i}.log", "ab") as err:
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "consumers", "consume", "--until-idle", "3"],
+                env={**os.environ, **env}, stdout=err, stderr=err))
+    watch = CpuWatch([p.pid for p in procs], broker_pid)
+    started = time.perf_counter()
+    samples: list[tuple[float, int, dict[int, float]]] = []
+    done = 0
+    deadline = started + max(120.0, total / 200)
+    peaks: dict[int, float] = {}
+    while done < total and all(p.poll() is None for p in procs) \
+            and time.perf_counter() < deadline:
+        for p in procs:
+            peaks[p.pid] = max(peaks.get(p.pid, 0.0), peak_rss_mb(p.pid) or 0.0)
+        cpu = watch.sample()
+        done = progress()
+        samples.append((time.perf_counter(), done, cpu))
+        time.sleep(0.05)
+    for p in procs:
+        try:
+            p.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    if done < total or not samples:
+        tail = (work / "consumer-0.log").read_text(errors="replace")[-600:]
+        raise RuntimeError(f"the consumers applied {done} of {total} commands: {tail}")
+
+    def reached(count: float) -> tuple[float, int, dict[int, float]]:
+        return next(s for s in samples if s[1] >= count)
+
+    first, last = reached(1), reached(total)
+    low, high = reached(total * 0.1), reached(total * 0.9)
+    middle = max(high[1] - low[1], 1)
+
+    def per_command(pids: Any) -> float:
+        return round(_between(low[2], high[2], pids) / middle * 1e6, 1)
+
+    consumer_us = per_command([p.pid for p in procs])
+    pg_us = per_command(watch.backends)
+    broker_us = per_command([broker_pid] if broker_pid else [])
+    steady_s = max(last[0] - first[0], 1e-3)
+    window = max(total - first[1], 1)
+    return {
+        "consumers": consumers, "steady_per_s": round(window / steady_s),
+        "middle_per_s": round(middle / max(high[0] - low[0], 1e-3)),
+        "consume_steady_s": round(steady_s * total / window, 3),
+        "consume_wall_s": round(last[0] - started, 3),
+        "group_join_s": round(first[0] - started, 3),
+        "consumer_cpu_us_per_command": consumer_us,
+        "postgres_cpu_us_per_command": pg_us,
+        "broker_cpu_us_per_command": broker_us,
+        "cpu_bound_per_s_2_cores": round(2e6 / max(consumer_us + pg_us + broker_us, 1.0)),
+        "consumer_rss_mb": max(peaks.values(), default=None),
+    }
+
+
+def _topics(tag: str, partitions: int) -> tuple[str, dict[str, int]]:
+    topic = f"bench-{tag}"
+    return topic, {topic: partitions, f"{topic}.results": partitions, f"{topic}.dlq": 1}
+
+
+def _env(url: str, key: Path, bootstrap: str, topic: str, tag: str,
+         batch: int) -> dict[str, str]:
+    return {**ledger_env(url, key), "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "LEDGER_CONSUMER_GROUP": f"g-{tag}", "LEDGER_COMMANDS_TOPIC": topic,
+            "LEDGER_RESULTS_TOPIC": f"{topic}.results", "LEDGER_DLQ_TOPIC": f"{topic}.dlq",
+            "LEDGER_BATCH_SIZE": str(batch), "LEDGER_KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "LEDGER_KAFKA_HEARTBEAT_MS": "1000"}
+
+
+def run_once(broker: Any, base: str, commands: list[Prepared], key: Path, batch: int,
+             consumers: int, work: Path, partitions: int = PARTITIONS) -> dict[str, Any]:
+    """Post ``commands`` to fresh topics and consume them into a fresh schema."""
+    tag = uuid.uuid4().hex[:8]
+    topic, topics = _topics(tag, partitions)
+    broker.create_topics(topics)
+    with pg_schema(base, "kafka") as url:
+        env = _env(url, key, broker.bootstrap, topic, tag, batch)
+        started = time.perf_counter()
+        post(commands, kafka_options(load_settings(env), env), 15.0)
+        post_s = time.perf_counter() - started
+        schema = url.split("?schema=")[1]
+        out = consume(env, lambda: applied(base, schema, topic), len(commands), consumers,
+                      work, broker.process.pid)
+    return {"batch": batch, "commands": len(commands), "post_s": round(post_s, 3),
+            "post_per_s": round(len(commands) / post_s), **out}
 
 
 def through_kafka(base: str, lines: list[bytes], batch: int, work: Path) -> dict[str, Any]:
-    """Figures, or ``{"available": False, "reason": ...}`` when Kafka cannot be measured."""
+    """``ledger bench``'s figures, or ``{"available": False, "reason": ...}``."""
     try:
         from kafka import KafkaProducer
 
-        from benchmarks.kafka_e2e import applied
         from tests.kafka_broker import read_topic, tansu
     except ImportError as exc:
         return {"available": False, "reason": f"cannot import the Kafka tooling: {exc}"}
@@ -40,29 +230,17 @@ def through_kafka(base: str, lines: list[bytes], batch: int, work: Path) -> dict
     key = work / "kafka-key.pem"
     save_signing_key(SigningKey.generate(), key)
     out: dict[str, Any] = {"available": True, "commands": len(commands), "batch": batch,
-                           "partitions": PARTITIONS, "consumers": 1}
+                           "partitions": PARTITIONS}
     try:
-        with tansu(work) as broker, pg_schema(base, "kafka") as url:
-            tag = uuid.uuid4().hex[:8]
-            topic, raw_topic = f"bench-{tag}", f"bench-raw-{tag}"
-            broker.create_topics({topic: PARTITIONS, f"{topic}.results": PARTITIONS,
-                                  f"{topic}.dlq": 1, raw_topic: PARTITIONS})
-            env = {**ledger_env(url, key), "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-                   "LEDGER_CONSUMER_GROUP": f"g-{tag}", "LEDGER_COMMANDS_TOPIC": topic,
-                   "LEDGER_RESULTS_TOPIC": f"{topic}.results", "LEDGER_DLQ_TOPIC":
-                   f"{topic}.dlq", "LEDGER_BATCH_SIZE": str(batch),
-                   "LEDGER_KAFKA_SESSION_TIMEOUT_MS": "6000", "LEDGER_KAFKA_HEARTBEAT_MS": "1000"}
+        with tansu(work) as broker:
+            raw_topic = f"bench-raw-{uuid.uuid4().hex[:8]}"
+            broker.create_topics({raw_topic: PARTITIONS})
             out.update(_raw(KafkaProducer, read_topic, broker.bootstrap, raw_topic, commands))
-            started = time.perf_counter()
-            post(commands, kafka_options(load_settings(env), env), 15.0)
-            out["post_s"] = round(time.perf_counter() - started, 3)
-            schema = url.split("?schema=")[1]
-            out.update(_consume(env, lambda: applied(base, schema, topic), len(commands), work))
+            out.update(run_once(broker, base, commands, key, batch, 1, work))
     except Exception as exc:  # a broker or consumer that cannot run: say so, never fake it
         return {"available": False, "reason": f"{type(exc).__name__}: {exc}"}
     n = len(commands)
-    out["post_per_s"] = round(n / out["post_s"])
-    out["e2e_steady_per_s"] = round(n / out["consume_steady_s"])
+    out["e2e_steady_per_s"] = out["steady_per_s"]
     out["e2e_sequential_per_s"] = round(n / (out["post_s"] + out["consume_steady_s"]))
     out["raw_e2e_per_s"] = round(n / (out["raw_produce_s"] + out["raw_consume_s"]))
     out["post_vs_raw_produce"] = ratio(out["raw_produce_s"], out["post_s"])
@@ -93,31 +271,61 @@ def _raw(producer_type: Any, read_topic: Any, bootstrap: str, topic: str,
             "raw_consume_per_s": round(len(commands) / consume_s)}
 
 
-def _consume(env: dict[str, str], applied: Any, total: int, work: Path) -> dict[str, Any]:
-    log = work / "consumer.log"
-    with open(log, "ab") as err:
-        process = subprocess.Popen([sys.executable, "-m", "consumers", "consume",
-                                    "--until-idle", "3"], env={**os.environ, **env},
-                                   stdout=err, stderr=err)
-    started = time.perf_counter()
-    first: tuple[float, int] | None = None
-    last, done = None, 0
-    deadline = started + max(120.0, total / 200)
-    peak = None
-    while done < total and process.poll() is None and time.perf_counter() < deadline:
-        peak = peak_rss_mb(process.pid) or peak
-        done = applied()
-        now = time.perf_counter()
-        if done and first is None:
-            first = (now, done)
-        if done >= total:
-            last = now
-        time.sleep(0.05)
-    rss = max(filter(None, (peak, wait_rss(process, 120))), default=None)
-    if first is None or last is None:
-        tail = log.read_text(errors="replace")[-600:]
-        raise RuntimeError(f"the consumer applied {done} of {total} commands: {tail}")
-    return {"consume_steady_s": round(max(last - first[0], 1e-3) * total / max(
-                total - first[1], 1), 3),
-            "consume_wall_s": round(last - started, 3), "group_join_s": round(
-                first[0] - started, 3), "consumer_rss_mb": rss}
+def in_process(lines: list[bytes], base: str, key: Path, batch: int) -> dict[str, Any]:
+    """The same stream through ``MessageBus.execute``, no Kafka: rate and CPU per command."""
+    from commands.bootstrap import bootstrap
+
+    with pg_schema(base, "inproc") as url:
+        services = bootstrap(load_settings(ledger_env(url, key)))
+        try:
+            wall, cpu = time.perf_counter(), time.process_time()
+            for i in range(0, len(lines), batch):
+                services.bus.execute(lines[i:i + batch])
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        finally:
+            services.close()
+    return {"in_process_per_s": round(len(lines) / wall),
+            "in_process_cpu_us_per_command": round(cpu / len(lines) * 1e6, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks.suite_ingest import command_lines
+    from tests.kafka_broker import tansu
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.kafka_e2e",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--licences", type=int, default=3000)
+    parser.add_argument("--batch-sizes", default="200,500")
+    parser.add_argument("--consumers", default="1", help="consumer counts, e.g. 1,2")
+    parser.add_argument("--partitions", type=int, default=PARTITIONS)
+    parser.add_argument("--database", default=DEFAULT_PG, help="PostgreSQL URL (no schema)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="kafka-e2e-"))
+    key = work / "ledger-key.pem"
+    save_signing_key(SigningKey.generate(), key)
+    lines = command_lines(args.licences)
+    commands = prepare(enumerate(lines, 1), Signer(None), "bench")
+    print(f"{len(lines)} signed commands, {args.partitions} partitions; logs in {work}",
+          file=sys.stderr)
+    rows = []
+    with tansu(work) as broker:
+        for batch in [int(b) for b in args.batch_sizes.split(",")]:
+            baseline = in_process(lines, args.database, key, batch)
+            for consumers in [int(c) for c in args.consumers.split(",")]:
+                row = {**run_once(broker, args.database, commands, key, batch, consumers,
+                                  work, args.partitions), **baseline}
+                rows.append(row)
+                print(f"batch {batch:>4}, {consumers} consumer(s): steady"
+                      f" {row['steady_per_s']:6}/s, middle {row['middle_per_s']:6}/s (join"
+                      f" {row['group_join_s']:.1f}s); CPU µs"
+                      f"/command: consumers {row['consumer_cpu_us_per_command']}, PostgreSQL"
+                      f" {row['postgres_cpu_us_per_command']}, broker"
+                      f" {row['broker_cpu_us_per_command']}; in-process"
+                      f" {row['in_process_per_s']}/s at"
+                      f" {row['in_process_cpu_us_per_command']} µs", file=sys.stderr)
+    result = {"licences": args.licences, "partitions": args.partitions, "runs": rows}
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result))
+    return 0

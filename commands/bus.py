@@ -23,7 +23,7 @@ from commands.department_handlers import register_department
 from commands.envelope import SignedCommand, command_id_of, decode_envelope, decode_json_line
 from commands.handlers import HANDLERS
 from commands.messages import RegisterDepartment
-from commands.prefetch import streams_of
+from commands.prefetch import streams_of, written_once
 from ledger import streams
 from ledger.application import Ledger, UnitOfWork
 from ledger.canonical import format_instant
@@ -167,7 +167,8 @@ class MessageBus:
                           command_type=signed.type)
 
     def _apply(self, uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Result:
-        receipt_stream = streams.receipt_stream(signed.command_id)
+        receipt_stream, *others = written_once(signed)
+        uow.write_once(receipt_stream, *others)
         receipt = uow.get(receipt_stream, apply_receipt)
         if receipt is not None:
             if receipt.digest != signed.digest:

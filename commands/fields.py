@@ -11,7 +11,7 @@ import dataclasses
 import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast, get_args, get_origin, get_type_hints
 
 from ledger.canonical import freeze
@@ -43,44 +43,86 @@ def fail(where: str, message: str) -> typing.NoReturn:
     raise InvalidCommandError(f"{where}: {message}")
 
 
+Decoder = Callable[[str, Any], Any]
+
+
 def decode_value(where: str, annotation: Any, value: Any) -> Any:
+    return decoder(annotation)(where, value)
+
+
+@functools.cache
+def decoder(annotation: Any) -> Decoder:
+    """A function ``(where, value) -> decoded`` for ``annotation``, built once per type.
+
+    Resolving annotations (``get_origin``, type hints, dataclass fields) on every value
+    cost more than the checks themselves; the closures below only check.
+    """
     origin = get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]
-        if value is None:
-            if type(None) in get_args(annotation):
-                return None
-            fail(where, "must not be null")
-        return decode_value(where, options[0], value)
+        nullable = type(None) in get_args(annotation)
+        inner = decoder(options[0])
+
+        def optional(where: str, value: Any) -> Any:
+            if value is None:
+                if nullable:
+                    return None
+                fail(where, "must not be null")
+            return inner(where, value)
+        return optional
     if annotation is str:
-        if not isinstance(value, str):
-            fail(where, f"expected text, got {describe(value)}")
-        if not value.strip():
-            fail(where, "must not be empty")
-        if len(value) > MAX_TEXT:
-            fail(where, f"too long ({len(value)} characters, at most {MAX_TEXT})")
-        return value
+        return _text
     if annotation is bool:
-        if not isinstance(value, bool):
-            fail(where, f"expected true or false, got {describe(value)}")
-        return value
+        return _boolean
     if annotation is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            fail(where, f"expected an integer, got {describe(value)}")
-        return value
+        return _integer
     if origin is tuple:
         (item_type, _ellipsis) = get_args(annotation)
-        if not isinstance(value, list):
-            fail(where, f"expected a list, got {describe(value)}")
-        return tuple(decode_value(f"{where}[{i}]", item_type, v) for i, v in enumerate(value))
+        item = decoder(item_type)
+
+        def sequence(where: str, value: Any) -> Any:
+            if not isinstance(value, list):
+                fail(where, f"expected a list, got {describe(value)}")
+            return tuple(item(f"{where}[{i}]", v) for i, v in enumerate(value))
+        return sequence
     if origin in (Mapping, dict) or annotation is Mapping:
-        if not isinstance(value, dict):
-            fail(where, f"expected an object, got {describe(value)}")
-        _reject_floats(where, value)
-        return freeze(value)
+        return _mapping
     if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
-        return decode_object(where, annotation, value)
+        cls = annotation
+
+        def record(where: str, value: Any) -> Any:
+            return decode_object(where, cls, value)
+        return record
     raise TypeError(f"no decoder for {annotation!r}")  # a programming error, not bad input
+
+
+def _text(where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        fail(where, f"expected text, got {describe(value)}")
+    if not value.strip():
+        fail(where, "must not be empty")
+    if len(value) > MAX_TEXT:
+        fail(where, f"too long ({len(value)} characters, at most {MAX_TEXT})")
+    return value
+
+
+def _boolean(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        fail(where, f"expected true or false, got {describe(value)}")
+    return value
+
+
+def _integer(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        fail(where, f"expected an integer, got {describe(value)}")
+    return value
+
+
+def _mapping(where: str, value: Any) -> Any:
+    if not isinstance(value, dict):
+        fail(where, f"expected an object, got {describe(value)}")
+    _reject_floats(where, value)
+    return freeze(value)
 
 
 def _reject_floats(where: str, value: Any) -> None:
@@ -96,27 +138,29 @@ def _reject_floats(where: str, value: Any) -> None:
 
 
 @functools.cache
-def _shape(cls: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]]]:
-    """Type hints and fields of a command type, computed once (they never change)."""
-    return get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls)}
+def _shape(cls: type) -> tuple[frozenset[str], str, tuple[tuple[str, Decoder, bool], ...]]:
+    """Field names, their list for messages, and (name, decoder, required) of each field."""
+    hints = get_type_hints(cls)
+    fields = dataclasses.fields(cls)
+    plan = tuple(
+        (f.name, decoder(hints[f.name]),
+         f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+        for f in fields
+    )
+    return frozenset(f.name for f in fields), ", ".join(f.name for f in fields), plan
 
 
 def decode_object(where: str, cls: type[T], value: Any) -> T:
     if not isinstance(value, dict):
         fail(where, f"expected an object, got {describe(value)}")
-    hints, fields = _shape(cast(type, cls))
-    unknown = sorted(set(value) - set(fields))
-    if unknown:
-        fail(where, f"unknown field(s) {', '.join(unknown)}; expected {', '.join(fields)}")
+    names, listed, plan = _shape(cast(type, cls))
+    if not names.issuperset(value):
+        unknown = sorted(set(value) - names)
+        fail(where, f"unknown field(s) {', '.join(unknown)}; expected {listed}")
     kwargs: dict[str, Any] = {}
-    for name, f in fields.items():
-        if name not in value:
-            has_default = (
-                f.default is not dataclasses.MISSING
-                or f.default_factory is not dataclasses.MISSING
-            )
-            if has_default:
-                continue
+    for name, decode, required in plan:
+        if name in value:
+            kwargs[name] = decode(f"{where}.{name}", value[name])
+        elif required:
             fail(f"{where}.{name}", "required field is missing")
-        kwargs[name] = decode_value(f"{where}.{name}", hints[name], value[name])
     return cls(**kwargs)

@@ -124,7 +124,9 @@ def issue_licence(cmd: IssueLicence, ctx: Context) -> None:
         _parse(cmd.transferred_from, "payload.transferred_from")
     fields: dict[str, Any] = {
         "licence_number": cmd.licence_number,
-        "holders": _holders([h.__dict__ for h in cmd.holders]),
+        # Decoded with the command already: only their wire fields, as plain objects.
+        "holders": tuple({"name": h.name, "code": h.code, "code_type": h.code_type}
+                         for h in cmd.holders),
         "issue_date": cmd.issue_date, "valid_from": cmd.valid_from,
         "valid_until": cmd.valid_until, "area_code": cmd.area_code, "face": cmd.face,
         "file_hash": cmd.file_hash, "matter_code": cmd.matter_code,

@@ -11,7 +11,20 @@ from uuid import UUID
 from commands.envelope import SignedCommand
 from commands.licence_handlers import number_key
 from commands.messages import IssueLicence
+from commands.use_handlers import ACTION_OF
 from ledger import streams
+
+# Reads are recorded in a stream of their own, keyed by the command id (ledger.access).
+RECORDS_ACCESS = frozenset({*ACTION_OF, "VerifyLicenceFile"})
+
+
+def written_once(signed: SignedCommand) -> list[UUID]:
+    """The command's own streams, written once and read again only if its id is reused:
+    its receipt and, for a read, its access record. The ledger does not cache them."""
+    ids = [streams.receipt_stream(signed.command_id)]
+    if signed.type in RECORDS_ACCESS:
+        ids.append(streams.access_stream(signed.command_id))
+    return ids
 
 
 def _licence(identifier: str) -> list[UUID]:
@@ -24,7 +37,7 @@ def _licence(identifier: str) -> list[UUID]:
 
 def streams_of(signed: SignedCommand) -> list[UUID]:
     cmd = signed.command
-    ids = [streams.receipt_stream(signed.command_id), streams.department_stream(signed.actor)]
+    ids = [*written_once(signed), streams.department_stream(signed.actor)]
     if isinstance(cmd, IssueLicence):
         t = cmd.type_code
         ids += [streams.catalogue_stream(t), streams.licence_stream(t, signed.actor, cmd.serial),

@@ -3,14 +3,18 @@
 A :class:`UnitOfWork` gathers the events of many commands and commits them in one
 transaction, ending with a signed :class:`~ledger.sealing.BatchSealed`. Savepoints let a
 failed command be undone without disturbing the others in the batch. States of streams
-are cached between batches; a conflict with another writer (PostgreSQL with several
-consumers) empties the cache, and the caller retries against fresh state.
+are cached between batches, least recently used first out, up to ``cache_size`` streams
+(about 1-2 KB each); a conflict with another writer (PostgreSQL with several consumers)
+empties the cache, and the caller retries against fresh state. Streams written once and
+never read again by later batches (a command's receipt) are not cached, so the cache
+holds what later commands read: departments, catalogue entries, licences and their
+uniqueness claims.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, KeysView
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
@@ -33,6 +37,7 @@ from ledger.store import EventStore
 
 S = TypeVar("S")
 Fold = Callable[[Any, DomainEvent], Any]
+DEFAULT_CACHE_SIZE = 50_000  # streams; ~80 MB here, see commands/settings.py
 
 
 @dataclass
@@ -47,7 +52,7 @@ class Ledger:
 
     def __init__(
         self, store: EventStore, signer: SigningKey, lane: str = "local",
-        cache_size: int = 200_000,
+        cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
         self.store = store
         self.signer = signer
@@ -58,7 +63,8 @@ class Ledger:
         self._prefetched: dict[UUID, list[Record]] = {}
 
     # -- reading -------------------------------------------------------------------------
-    def view(self, stream: UUID, fold: Fold) -> _View:
+    def view(self, stream: UUID, fold: Fold, *, remember: bool = True) -> _View:
+        """The state of ``stream``: cached, prefetched or read; cached if ``remember``."""
         cached = self._cache.get(stream)
         if cached is not None:
             self._cache.move_to_end(stream)
@@ -71,7 +77,8 @@ class Ledger:
             state = fold(state, record.event())
             version, head = record.version, record.hash
         view = _View(state, version, head)
-        self._remember(stream, view)
+        if remember:
+            self._remember(stream, view)
         return view
 
     def get(self, stream: UUID, fold: Callable[[S | None, DomainEvent], S]) -> S | None:
@@ -79,16 +86,23 @@ class Ledger:
         return state
 
     def prefetch(self, ids: list[UUID]) -> None:
-        """Read the streams a batch will need in one query instead of one query each."""
-        wanted = [i for i in dict.fromkeys(ids) if i not in self._cache
-                  and i not in self._prefetched]
-        if wanted:
-            self._prefetched.update(self.store.read_streams(wanted))
+        """Read the streams a batch will need in one query instead of one query each.
+
+        What the previous batch fetched and never read is dropped (a command refused
+        before it read its streams), so this holds one batch's worth at most.
+        """
+        wanted = [i for i in dict.fromkeys(ids) if i not in self._cache]
+        self._prefetched = self.store.read_streams(wanted) if wanted else {}
 
     def _remember(self, stream: UUID, view: _View) -> None:
         self._cache[stream] = view
+        self._cache.move_to_end(stream)
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+    def cached_streams(self) -> KeysView[UUID]:
+        """The streams whose state is held in memory now (least recently used first)."""
+        return self._cache.keys()
 
     def forget(self) -> None:
         """Drop cached state (after a conflict, or when another process may have written)."""
@@ -181,6 +195,11 @@ class UnitOfWork:
         self._base_heads: dict[UUID, str | None] = {}
         self._pending: list[tuple[UUID, int, DomainEvent, dict[str, Any] | None]] = []
         self._journal: list[tuple[UUID, _View]] = []
+        self._once: set[UUID] = set()
+
+    def write_once(self, *ids: UUID) -> None:
+        """Streams written once and not read by later batches: they are not cached."""
+        self._once.update(ids)
 
     def get(self, stream: UUID, fold: Callable[[S | None, DomainEvent], S]) -> S | None:
         state: S | None = self._view(stream, fold).state
@@ -192,7 +211,7 @@ class UnitOfWork:
     def _view(self, stream: UUID, fold: Fold) -> _View:
         view = self._views.get(stream)
         if view is None:
-            base = self.ledger.view(stream, fold)
+            base = self.ledger.view(stream, fold, remember=stream not in self._once)
             view = _View(base.state, base.version, base.head)
             self._views[stream] = view
             self._base_heads[stream] = base.head
@@ -259,7 +278,7 @@ class UnitOfWork:
             raise
         lane.version, lane.head = seal_version, seal.hash
         for stream, view in self._views.items():
-            if stream in heads:
+            if stream in heads and stream not in self._once:
                 ledger._remember(stream, _View(view.state, view.version, heads[stream]))
         self._pending.clear()
         self._journal.clear()

@@ -22,6 +22,10 @@ from eventsourcing.persistence import (
     StoredEvent,
     Tracking,
 )
+from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 
 from ledger.errors import ConcurrencyError, ConfigurationError
 from ledger.mapper import LedgerMapper, Record, decode_stored, to_stored
@@ -69,6 +73,41 @@ def persistence_env(url: str) -> dict[str, str]:
     )
 
 
+class BinaryInsertRecorder(PostgresProcessRecorder):
+    """eventsourcing's PostgreSQL recorder, sending a batch's rows as binary arrays.
+
+    The parent binds the rows as one array of a composite type in *text* format, and
+    psycopg escapes every ``bytea`` with a regular expression: ~35 µs of CPU a row here,
+    a third of the ledger's cost per command. This sends the same single
+    ``INSERT … SELECT FROM unnest(…) RETURNING notification_id`` with four binary arrays
+    (~1 µs a row). Everything else is the parent's: the table lock that orders
+    notification ids, the NOTIFY, the tracking record and the one transaction.
+    """
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events",
+                 tracking_table_name: str = "notification_tracking") -> None:
+        super().__init__(datastore, events_table_name=events_table_name,
+                         tracking_table_name=tracking_table_name)
+        self.insert_rows_statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%b::{id_type}[], %b::int8[], %b::text[], %b::bytea[])"
+            " RETURNING notification_id"
+        ).format(schema=Identifier(datastore.schema), table=Identifier(events_table_name),
+                 id_type=Identifier(datastore.originator_id_type))
+
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                              **_: Any) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        # unnest yields the rows in array order, so notification ids follow the batch.
+        curs.execute(self.insert_rows_statement, [
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+        ], prepare=True)
+
+
 class LedgerApplication(Application[UUID]):
     """eventsourcing Application whose recorder also stores tracking records."""
 
@@ -87,6 +126,8 @@ class EventStore:
     def __init__(self, url: str, *, create_table: bool = True) -> None:
         env = persistence_env(url)
         env["CREATE_TABLE"] = "y" if create_table else "n"
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+            env["PROCESS_RECORDER_TOPIC"] = f"{__name__}:{BinaryInsertRecorder.__name__}"
         self.url = url
         try:
             self.app = LedgerApplication(env=env)
@@ -125,10 +166,8 @@ class EventStore:
                 c.execute(sql, [i.hex for i in ids])
                 return [StoredEvent(UUID(row["originator_id"]), row["originator_version"],
                                     row["topic"], row["state"]) for row in c.fetchall()]
-        from psycopg.sql import SQL, Identifier
-
         statement = SQL(
-            "SELECT " + columns + " FROM {}.{} WHERE originator_id = ANY(%s)"
+            "SELECT " + columns + " FROM {}.{} WHERE originator_id = ANY(%b)"
             " ORDER BY originator_id, originator_version"
         ).format(Identifier(r.datastore.schema), Identifier(r.events_table_name))
         with r.datastore.get_connection() as conn, conn.cursor() as curs:
