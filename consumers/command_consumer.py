@@ -128,7 +128,7 @@ class CommandConsumer:
         partition's share is its own transaction; fuller batches commit less often."""
         limit = self.options.batch_size * max(1, len(self.consumer.assignment()))
         records: list[Incoming] = []
-        timeout = self.options.poll_ms
+        timeout = self.parking.poll_timeout_ms(self.options.poll_ms)
         while len(records) < limit:
             polled = self.consumer.poll(timeout_ms=timeout, max_records=limit - len(records))
             got = [Incoming.of(r) for batch in polled.values() for r in batch]

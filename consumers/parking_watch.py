@@ -51,6 +51,14 @@ class ParkingWatch:
     def busy(self) -> bool:
         return bool(self.parked or self.released)
 
+    def poll_timeout_ms(self, poll_ms: int) -> int:
+        """How long the next poll may block: no longer than until the next look at the
+        parked partitions (at once after progress, see :meth:`applied`), so a command
+        whose dependency was just applied does not sit out a whole idle poll."""
+        if not self.parked:
+            return poll_ms
+        return max(0, min(poll_ms, int((self.next_check - time.monotonic()) * 1000)))
+
     def is_parked(self, tp: TopicPartition) -> bool:
         return tp in self.parked
 
@@ -116,7 +124,12 @@ class ParkingWatch:
         self.owner.consumer.pause(tp)
 
     def applied(self, tp: TopicPartition, records: Sequence[Incoming]) -> None:
-        """The records were handled: forget that any of them waited."""
+        """The records were handled: forget that any of them waited, and look at the parked
+        partitions again on the next turn of the loop (what they wait for, or the records
+        they wait to be passed by, may have been among these: no need to sit out
+        ``park_check_ms``)."""
+        if self.parked:
+            self.next_check = 0.0
         if tp in self.released:
             self.released[tp] -= {r.offset for r in records}
             if not self.released[tp]:
@@ -166,9 +179,10 @@ class ParkingWatch:
         # Observe the other partitions first, then read fresh state: whatever a partition
         # had committed when it was seen to have passed is then visible.
         passed = self._passed(parked.topic, parked.partition, parked.timestamp)
-        ledger = self.owner.services.ledger
-        ledger.forget()
-        ready = missing_dependency(ledger, parked.command) is None
+        # Our own writes keep the cache true; only another process's make it stale (and
+        # dropping the whole cache at every look made every later batch read it all again).
+        self.owner.watch.refresh_if_others_wrote()
+        ready = missing_dependency(self.owner.services.ledger, parked.command) is None
         return decide(ready=ready, passed=passed, waited=time.monotonic() - parked.since,
                       max_wait=self.options.park_max_seconds)
 
