@@ -7,29 +7,10 @@ Key material and the file store are found through :mod:`projections.files.settin
 from __future__ import annotations
 
 import argparse
-import getpass
-import json
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
-
-from commands.bootstrap import Services, bootstrap
-from commands.output import err, fail, table
-from commands.settings import load_settings
-from ledger.files.verdict import VALID_VERDICT
-from projections.files.service import (
-    CommandRefusedError,
-    Reading,
-    annotate_licence,
-    render_licence,
-    verify_file,
-)
-from projections.files.settings import FileSettings, load_file_settings
-from projections.files.store import write_atomically
-
-MAX_FILE = 64 * 1024 * 1024
-BYTES_PROBLEMS = {"not_a_licence_file", "unreadable", "unsigned", "signature_broken",
-                  "not_whole_file"}
 
 
 def register(sub: Any) -> None:
@@ -37,7 +18,7 @@ def register(sub: Any) -> None:
     p.add_argument("identifier", metavar="IDENTIFIER")
     p.add_argument("--format", choices=("pdf", "ofd"), required=True)
     p.add_argument("--out", type=Path, required=True, metavar="FILE")
-    p.set_defaults(func=render)
+    p.set_defaults(func=_later("render"))
 
     p = sub.add_parser("annotate", help="make, sign and record an annotated copy (加注件)")
     p.add_argument("identifier", metavar="IDENTIFIER")
@@ -49,7 +30,7 @@ def register(sub: Any) -> None:
     p.add_argument("--grant", default="", metavar="ID", help="the grant the copy is made under")
     p.add_argument("--mode", choices=("function", "consent", "delegation"), default="function")
     p.add_argument("--agent", metavar="CODE", help="delegation: who presents the licence")
-    p.set_defaults(func=annotate)
+    p.set_defaults(func=_later("annotate"))
 
     p = sub.add_parser("verify-file", help="verify a licence file (exit 0 only for a genuine,"
                        " current, valid file); recorded as an access")
@@ -57,7 +38,18 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _reader_options(p)
     p.add_argument("--purpose", default="file verification", metavar="TEXT")
-    p.set_defaults(func=verify)
+    p.set_defaults(func=_later("verify"))
+
+
+def _later(name: str) -> Callable[[argparse.Namespace], int]:
+    """The command in :mod:`commands.cli_files_run`, imported when it runs: rendering and
+    signing bring in pyHanko, a quarter of a second every other command need not pay."""
+    def run(args: argparse.Namespace) -> int:
+        from commands import cli_files_run
+
+        result: int = getattr(cli_files_run, name)(args)
+        return result
+    return run
 
 
 def _reader_options(p: argparse.ArgumentParser) -> None:
@@ -78,101 +70,3 @@ def _date(text: str) -> str:
     return text
 
 
-def _reading(args: argparse.Namespace, fs: FileSettings, **extra: Any) -> Reading | None:
-    actor = args.actor or fs.actor
-    if not actor:
-        return None
-    operator = args.operator or getpass.getuser()
-    return Reading(actor, operator, args.purpose, args.matter, args.case, **extra)
-
-
-def _run(fn: Any, *args: Any) -> Any:
-    services: Services = bootstrap(load_settings())
-    try:
-        return fn(services, *args)
-    finally:
-        services.close()
-
-
-def render(args: argparse.Namespace) -> int:
-    fs = load_file_settings()
-    try:
-        data, summary = _run(render_licence, fs, args.identifier, args.format, datetime.now(UTC))
-    except CommandRefusedError as exc:
-        err.print(f"error: {exc.message} [{exc.code}]")
-        return 1
-    write_atomically(args.out, data)
-    table(f"original of {args.identifier}", ["field", "value"], [
-        ("format", args.format), ("sha256", summary["file_hash"]),
-        ("verification reference", summary["reference"]),
-        ("template", f"{summary['template_id']} v{summary['template_version']}"),
-        ("file", str(args.out))])
-    print(summary["file_hash"])
-    return 0
-
-
-def annotate(args: argparse.Namespace) -> int:
-    fs = load_file_settings()
-    reading = _reading(args, fs, mode=args.mode, grant_id=args.grant, agent_code=args.agent)
-    if reading is None:
-        return fail("say which department makes the copy: --as CODE or LEDGER_ACTOR")
-    try:
-        data, payload = _run(annotate_licence, fs, args.identifier, reading, args.recipient,
-                             args.until, datetime.now(UTC))
-    except CommandRefusedError as exc:
-        err.print(f"error: {exc.message} [{exc.code}]")
-        return 1
-    write_atomically(args.out, data)
-    table(f"annotated copy of {args.identifier}", ["field", "value"], [
-        ("copy", payload["copy_id"]), ("purpose", args.purpose), ("maker", reading.actor),
-        ("recipient", args.recipient), ("valid until", args.until),
-        ("sha256", payload["file_hash"]), ("file", str(args.out))])
-    print(payload["file_hash"])
-    return 0
-
-
-def verify(args: argparse.Namespace) -> int:
-    fs = load_file_settings()
-    reading = _reading(args, fs)
-    if reading is None:
-        return fail("each verification is recorded as an access (Art. 27): say which"
-                    " department verifies with --as CODE or LEDGER_ACTOR")
-    try:
-        if args.file.stat().st_size > MAX_FILE:
-            return fail(f"{args.file} is larger than {MAX_FILE // 2**20} MiB: not a licence file")
-        data = args.file.read_bytes()
-    except OSError as exc:
-        return fail(f"cannot read {args.file}: {exc.strerror}")
-    try:
-        answer = _run(verify_file, fs, data, reading, datetime.now(UTC))
-    except CommandRefusedError as exc:
-        err.print(f"error: {exc.message} [{exc.code}]")
-        return 2
-    if args.json:
-        print(json.dumps(answer, ensure_ascii=False, indent=2))
-    else:
-        _print_verdict(args.file, answer)
-    return 0 if answer["verdict"] == VALID_VERDICT else 1
-
-
-def _print_verdict(path: Path, answer: dict[str, Any]) -> None:
-    codes = {r["code"] for r in answer["reasons"]}
-    f, lic, copy = answer["file"], answer.get("licence"), answer.get("copy")
-    signers = "; ".join(f"{s['department'] or 'unregistered'} ({s['fingerprint'][:16]}…)"
-                        for s in answer["signers"]) or "-"
-    rows: list[tuple[str, str]] = [
-        ("file", f"{path} ({f['format']}{', ' + f['kind'] if 'kind' in f else ''})"),
-        ("signature intact, whole file", "no" if codes & BYTES_PROBLEMS else "yes"),
-        ("signers and departments", signers)]
-    if lic:
-        rows += [("licence", f"{lic['identifier']} (version {lic['version']})"),
-                 ("current version", "yes" if lic["is_current_version"]
-                  else f"no: {lic['current_identifier']}"),
-                 ("live status", f"{lic['status']} {lic['status_name']}")]
-    if copy:
-        rows += [("copy purpose", copy["purpose"]), ("copy recipient", copy["recipient"]),
-                 ("copy valid until", copy["valid_until"] + (" (ended)" if copy["expired"]
-                                                             else ""))]
-    rows += [(f"reason: {r['code']}", r["message"]) for r in answer["reasons"]]
-    rows.append(("verdict", answer["verdict"]))
-    table(f"verification of {path.name}", ["check", "result"], rows)
