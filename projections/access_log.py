@@ -3,7 +3,8 @@ my licences), per using department. Also the base of the usage rate."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, Final
 
 import orjson
 
@@ -33,13 +34,24 @@ class AccessLog:
     topics: ClassVar[frozenset[str]] = frozenset({"AccessRecorded"})
 
     def apply(self, db: ProjectionDB, record: Record) -> None:
-        d = record.data
-        db.execute(
-            "INSERT INTO access_log VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-            " ON CONFLICT (access_stream) DO NOTHING",
-            [str(record.stream), record.at, d["day"], d["action"], d["mode"], d["outcome"],
-             d["identifier"], d["licence_stream"], d["type_code"], d["issuer_code"],
-             d["organisation"], d["operator"], d["matter_code"], d["case_number"],
-             d["purpose"], d["grant_id"], d["code"], d["reason"],
-             orjson.dumps(list(d["fields_returned"])).decode(),
-             (record.cause or {}).get("command_id", "")])
+        self.apply_page(db, [record])
+
+    def apply_page(self, db: ProjectionDB, records: Sequence[Record]) -> None:
+        db.insert_rows("access_log", COLUMNS, ("access_stream",),
+                       [_row(r) for r in records], "NOTHING")
+
+
+COLUMNS: Final = (
+    "access_stream", "recorded_at", "day", "action", "mode", "outcome", "identifier",
+    "licence_stream", "type_code", "issuer_code", "organisation", "operator", "matter_code",
+    "case_number", "purpose", "grant_id", "code", "reason", "fields_returned", "command_id")
+
+
+def _row(record: Record) -> list[Any]:
+    d = record.data
+    return [str(record.stream), record.at, d["day"], d["action"], d["mode"], d["outcome"],
+            d["identifier"], d["licence_stream"], d["type_code"], d["issuer_code"],
+            d["organisation"], d["operator"], d["matter_code"], d["case_number"],
+            d["purpose"], d["grant_id"], d["code"], d["reason"],
+            orjson.dumps(list(d["fields_returned"])).decode(),
+            (record.cause or {}).get("command_id", "")]

@@ -3,11 +3,13 @@ version's history. Answers ``ledger show`` and ``ledger wallet``."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, Final
 
 import orjson
 
 from ledger.mapper import Record
+from projections.base import PageWrites
 from projections.db import ProjectionDB
 
 
@@ -58,65 +60,101 @@ class LicenceState:
     })
 
     def apply(self, db: ProjectionDB, record: Record) -> None:
-        d, stream = record.data, str(record.stream)
+        self.apply_page(db, [record])
+
+    def apply_page(self, db: ProjectionDB, records: Sequence[Record]) -> None:
+        page = _Page()
+        for record in records:
+            page.add(record)
+        page.flush(db)
+
+
+LICENCE_COLUMNS: Final = (
+    "stream", "identifier", "type_code", "issuer_code", "serial", "version", "status",
+    "status_reason", "cancel_kind", "licence_number", "catalogue_version", "issue_date",
+    "valid_from", "valid_until", "fields", "last_operation", "issued_at", "updated_at")
+VERSION_COLUMNS: Final = ("identifier", "stream", "version", "operation", "kind", "reason",
+                          "previous_identifier", "recorded_at", "fields")
+HISTORY_COLUMNS: Final = ("stream", "seq", "identifier", "operation", "status", "reason",
+                          "recorded_at")
+
+
+class _Page:
+    """One page's writes, folded in memory: a licence issued, changed and suspended within
+    the page is written once, as it ends the page."""
+
+    def __init__(self) -> None:
+        self.licences = PageWrites("licences", LICENCE_COLUMNS, ("stream",))
+        # Versions and status history only ever gain rows, one per event: no folding.
+        self.versions: list[list[Any]] = []
+        self.history: list[list[Any]] = []
+        # Holders by stream: whether the page replaces the stream's holders (a new version
+        # deletes them all first), and the rows to insert (first one per key wins).
+        self.holders: dict[str, tuple[bool, dict[tuple[str, str], list[str]]]] = {}
+
+    def add(self, record: Record) -> None:
+        d, stream, at = record.data, str(record.stream), record.at
         if record.type == "LicenceIssued":
             f = d["fields"]
-            db.execute(
-                "INSERT INTO licences VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT (stream) DO NOTHING",
+            fields = _json(f)
+            self.licences.insert(
                 [stream, d["identifier"], d["type_code"], d["issuer_code"], d["serial"],
                  d["version"], "01", None, None, f["licence_number"], d["catalogue_version"],
-                 f["issue_date"], f["valid_from"], f["valid_until"], _json(f), d["operation"],
-                 record.at, record.at])
-            self._version(db, stream, d["identifier"], 1, d["operation"], "issue", None,
-                          d["previous_identifier"], record.at, f)
-            self._holders(db, stream, f["holders"])
-            self._history(db, record, d["identifier"], d["operation"], "01", None)
+                 f["issue_date"], f["valid_from"], f["valid_until"], fields, d["operation"],
+                 at, at])
+            self.versions.append([d["identifier"], stream, 1, d["operation"], "issue", None,
+                                  d["previous_identifier"], at, fields])
+            self._holders(stream, f["holders"], replace=False)
+            self._history(record, "01", None)
         elif record.type == "LicenceVersioned":
             f = d["fields"]
+            fields = _json(f)
+            values = {"identifier": d["identifier"], "version": d["version"],
+                      "licence_number": f["licence_number"],
+                      "catalogue_version": d["catalogue_version"],
+                      "issue_date": f["issue_date"], "valid_from": f["valid_from"],
+                      "valid_until": f["valid_until"], "fields": fields,
+                      "last_operation": d["operation"], "updated_at": at}
             renewal = d["kind"] == "renewal"
-            db.execute(
-                "UPDATE licences SET identifier=?, version=?, licence_number=?,"
-                " catalogue_version=?, issue_date=?, valid_from=?, valid_until=?, fields=?,"
-                " last_operation=?, updated_at=?"
-                + (", status='01', status_reason=NULL, cancel_kind=NULL" if renewal else "")
-                + " WHERE stream=?",
-                [d["identifier"], d["version"], f["licence_number"], d["catalogue_version"],
-                 f["issue_date"], f["valid_from"], f["valid_until"], _json(f), d["operation"],
-                 record.at, stream])
-            self._version(db, stream, d["identifier"], d["version"], d["operation"], d["kind"],
-                          d["reason"], d["previous_identifier"], record.at, f)
-            db.execute("DELETE FROM licence_holders WHERE stream=?", [stream])
-            self._holders(db, stream, f["holders"])
             if renewal:
-                self._history(db, record, d["identifier"], d["operation"], "01", d["reason"])
+                values.update(status="01", status_reason=None, cancel_kind=None)
+            self.licences.update([stream], values)
+            self.versions.append([d["identifier"], stream, d["version"], d["operation"],
+                                  d["kind"], d["reason"], d["previous_identifier"], at, fields])
+            self._holders(stream, f["holders"], replace=True)
+            if renewal:
+                self._history(record, "01", d["reason"])
         else:
             kind = ("issued_in_error" if d.get("issued_in_error") else "business") \
                 if record.type == "LicenceCancelled" else None
-            db.execute("UPDATE licences SET status=?, status_reason=?, cancel_kind=?,"
-                       " last_operation=?, updated_at=? WHERE stream=?",
-                       [d["status"], d["reason"], kind, d["operation"], record.at, stream])
-            self._history(db, record, d["identifier"], d["operation"], d["status"], d["reason"])
+            self.licences.update([stream], {
+                "status": d["status"], "status_reason": d["reason"], "cancel_kind": kind,
+                "last_operation": d["operation"], "updated_at": at})
+            self._history(record, d["status"], d["reason"])
 
-    @staticmethod
-    def _version(db: ProjectionDB, stream: str, identifier: str, version: int, operation: str,
-                 kind: str, reason: str | None, previous: str | None, at: str,
-                 fields: Any) -> None:
-        db.execute("INSERT INTO licence_versions VALUES (?,?,?,?,?,?,?,?,?)"
-                   " ON CONFLICT (identifier) DO NOTHING",
-                   [identifier, stream, version, operation, kind, reason, previous, at,
-                    _json(fields)])
+    def _holders(self, stream: str, holders: Any, replace: bool) -> None:
+        held = self.holders.get(stream)
+        if replace or held is None:
+            held = (replace or (held is not None and held[0]), {})
+            self.holders[stream] = held
+        for h in holders:
+            held[1].setdefault((h["code_type"], h["code"]),
+                               [stream, h["code_type"], h["code"], h["name"]])
 
-    @staticmethod
-    def _holders(db: ProjectionDB, stream: str, holders: Any) -> None:
-        db.executemany("INSERT INTO licence_holders VALUES (?,?,?,?)"
-                       " ON CONFLICT (stream, code_type, code) DO NOTHING",
-                       [[stream, h["code_type"], h["code"], h["name"]] for h in holders])
+    def _history(self, record: Record, status: str, reason: str | None) -> None:
+        d = record.data
+        self.history.append([str(record.stream), record.version, d["identifier"],
+                             d["operation"], status, reason, record.at])
 
-    @staticmethod
-    def _history(db: ProjectionDB, record: Record, identifier: str, operation: str,
-                 status: str, reason: str | None) -> None:
-        db.execute("INSERT INTO licence_status_history VALUES (?,?,?,?,?,?,?)"
-                   " ON CONFLICT (stream, seq) DO NOTHING",
-                   [str(record.stream), record.version, identifier, operation, status, reason,
-                    record.at])
+    def flush(self, db: ProjectionDB) -> None:
+        self.licences.flush(db)
+        db.insert_rows("licence_versions", VERSION_COLUMNS, ("identifier",), self.versions,
+                       "NOTHING")
+        db.insert_rows("licence_status_history", HISTORY_COLUMNS, ("stream", "seq"),
+                       self.history, "NOTHING")
+        db.executemany("DELETE FROM licence_holders WHERE stream=?",
+                       [[stream] for stream, (replace, _) in self.holders.items() if replace])
+        db.insert_rows("licence_holders", ("stream", "code_type", "code", "name"),
+                       ("stream", "code_type", "code"),
+                       [row for _, rows in self.holders.values() for row in rows.values()],
+                       "NOTHING")

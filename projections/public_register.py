@@ -10,11 +10,12 @@ all its licences immediately.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import orjson
 
 from ledger.mapper import Record
+from projections.base import PageWrites, flush_all
 from projections.db import ProjectionDB
 
 
@@ -50,57 +51,91 @@ class PublicRegister:
     })
 
     def apply(self, db: ProjectionDB, record: Record) -> None:
-        d = record.data
-        if record.type in ("LicenceTypeRegistered", "LicenceTypeRevised"):
-            definition = d["definition"]
-            db.execute(
-                "INSERT INTO catalogue_entries VALUES (?,?,?,?,?,?) ON CONFLICT (type_code) DO"
-                " UPDATE SET version=excluded.version, name=excluded.name,"
-                " disclosure=excluded.disclosure, public_fields=excluded.public_fields,"
-                " definition=excluded.definition",
-                [d["type_code"], d["version"], definition["name"], definition["disclosure"],
-                 _j(definition.get("public_fields", [])), _j(definition)])
-            db.execute("DELETE FROM public_licences WHERE type_code = ?", [d["type_code"]])
-            if definition["disclosure"] == "public":
-                fields = list(definition.get("public_fields", []))
-                for held in db.query("SELECT stream, identifier, type_code, licence_number,"
-                                     " issuer_code, status, face, updated_at FROM"
-                                     " register_faces WHERE type_code = ?", [d["type_code"]]):
-                    self._publish(db, [*held[:6], _public(orjson.loads(held[6]), fields),
-                                       held[7]])
-            return
-        stream = str(record.stream)
-        if record.type in ("LicenceIssued", "LicenceVersioned"):
-            f = d["fields"]
-            parts = d["identifier"].split(".")
-            status = "01"  # a new licence, or a renewal
-            if record.type == "LicenceVersioned" and d["kind"] != "renewal":
-                old = db.query("SELECT status FROM register_faces WHERE stream = ?", [stream])
-                status = str(old[0][0]) if old else status
-            row = [stream, d["identifier"], parts[5], f["licence_number"], parts[6], status,
-                   _j(f["face"]), record.at]
-            db.execute(
-                "INSERT INTO register_faces VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (stream) DO"
-                " UPDATE SET identifier=excluded.identifier, licence_number="
-                "excluded.licence_number, status=excluded.status, face=excluded.face,"
-                " updated_at=excluded.updated_at", row)
-            entry = db.query("SELECT disclosure, public_fields FROM catalogue_entries"
-                             " WHERE type_code = ?", [parts[5]])
-            if entry and entry[0][0] == "public":
-                row[6] = _public(f["face"], orjson.loads(entry[0][1]))
-                self._publish(db, row)
-        else:
-            for table in ("register_faces", "public_licences"):
-                db.execute(f"UPDATE {table} SET status=?, updated_at=? WHERE stream=?",
-                           [d["status"], record.at, stream])
+        self.apply_page(db, [record])
 
-    @staticmethod
-    def _publish(db: ProjectionDB, row: Sequence[Any]) -> None:
+    def apply_page(self, db: ProjectionDB, records: Sequence[Record]) -> None:
+        """The catalogue is read once per page (it is small) and followed in memory; the
+        status a new version keeps is read once per page for the streams that need it.
+        A catalogue entry's registration or revision rewrites ``public_licences`` from
+        ``register_faces`` in SQL, so the page's rows are written before it."""
+        catalogue = {str(t): (str(disclosure), orjson.loads(fields)) for t, disclosure, fields
+                     in db.query("SELECT type_code, disclosure, public_fields"
+                                 " FROM catalogue_entries")}
+        statuses = _kept_statuses(db, records)
+        faces = PageWrites("register_faces", COLUMNS, ("stream",))
+        public = PageWrites("public_licences", COLUMNS, ("stream",))
+        for record in records:
+            d = record.data
+            if record.type in ("LicenceTypeRegistered", "LicenceTypeRevised"):
+                flush_all(db, (faces, public))
+                self._revise(db, d)
+                definition = d["definition"]
+                catalogue[d["type_code"]] = (definition["disclosure"],
+                                             list(definition.get("public_fields", [])))
+                continue
+            stream = str(record.stream)
+            if record.type in ("LicenceIssued", "LicenceVersioned"):
+                f = d["fields"]
+                parts = d["identifier"].split(".")
+                status = "01"  # a new licence, or a renewal
+                if record.type == "LicenceVersioned" and d["kind"] != "renewal":
+                    status = statuses.get(stream, status)
+                statuses[stream] = status
+                row = [stream, d["identifier"], parts[5], f["licence_number"], parts[6],
+                       status, _j(f["face"]), record.at]
+                faces.insert(row, UPSERTED)
+                entry = catalogue.get(parts[5])
+                if entry is not None and entry[0] == "public":
+                    row[6] = _public(f["face"], entry[1])
+                    public.insert(row, UPSERTED)
+            else:
+                # ``statuses`` holds every stream with a row that a later version in the
+                # page may need; an update of a stream without a row changes nothing.
+                if stream in statuses:
+                    statuses[stream] = d["status"]
+                values = {"status": d["status"], "updated_at": record.at}
+                faces.update([stream], values)
+                public.update([stream], values)
+        flush_all(db, (faces, public))
+
+    def _revise(self, db: ProjectionDB, d: dict[str, Any]) -> None:
+        definition = d["definition"]
         db.execute(
-            "INSERT INTO public_licences VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (stream) DO"
-            " UPDATE SET identifier=excluded.identifier, licence_number="
-            "excluded.licence_number, status=excluded.status, face=excluded.face,"
-            " updated_at=excluded.updated_at", row)
+            "INSERT INTO catalogue_entries VALUES (?,?,?,?,?,?) ON CONFLICT (type_code) DO"
+            " UPDATE SET version=excluded.version, name=excluded.name,"
+            " disclosure=excluded.disclosure, public_fields=excluded.public_fields,"
+            " definition=excluded.definition",
+            [d["type_code"], d["version"], definition["name"], definition["disclosure"],
+             _j(definition.get("public_fields", [])), _j(definition)])
+        db.execute("DELETE FROM public_licences WHERE type_code = ?", [d["type_code"]])
+        if definition["disclosure"] == "public":
+            fields = list(definition.get("public_fields", []))
+            db.executemany(
+                f"INSERT INTO public_licences VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (stream) DO"
+                f" UPDATE SET {', '.join(f'{c}=excluded.{c}' for c in UPSERTED)}",
+                [[*held[:6], _public(orjson.loads(held[6]), fields), held[7]]
+                 for held in db.query("SELECT stream, identifier, type_code, licence_number,"
+                                      " issuer_code, status, face, updated_at FROM"
+                                      " register_faces WHERE type_code = ?", [d["type_code"]])])
+
+
+COLUMNS: Final = ("stream", "identifier", "type_code", "licence_number", "issuer_code",
+                  "status", "face", "updated_at")
+UPSERTED: Final = ("identifier", "licence_number", "status", "face", "updated_at")
+
+
+def _kept_statuses(db: ProjectionDB, records: Sequence[Record]) -> dict[str, str]:
+    """The status in ``register_faces``, before the page, of each stream a new version
+    (not a renewal) within the page will keep the status of."""
+    streams = sorted({str(r.stream) for r in records if r.type == "LicenceVersioned"
+                      and r.data["kind"] != "renewal"})
+    found: dict[str, str] = {}
+    for i in range(0, len(streams), 500):
+        chunk = streams[i:i + 500]
+        found.update((str(s), str(status)) for s, status in db.query(
+            f"SELECT stream, status FROM register_faces WHERE stream IN"
+            f" ({','.join('?' * len(chunk))})", chunk))
+    return found
 
 
 def _public(face: dict[str, Any], fields: list[str]) -> str:

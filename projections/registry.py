@@ -12,5 +12,8 @@ from projections.wallet import Grants
 
 
 def all_projections() -> list[Projection]:
-    return [LicenceState(), AccessLog(), Grants(), PublicRegister(), CorrectionsQueue(),
+    # The runner applies a page projection by projection, in this order. PublicRegister
+    # reads its own tables at the start of a page; first, its reads wait for no writes (on
+    # PostgreSQL a read in a pipeline waits for every statement sent before it).
+    return [PublicRegister(), LicenceState(), AccessLog(), Grants(), CorrectionsQueue(),
             Statistics()]

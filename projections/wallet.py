@@ -3,11 +3,13 @@ functional grants the management department has given."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import ClassVar, Final
 
 import orjson
 
 from ledger.mapper import Record
+from projections.base import PageWrites
 from projections.db import ProjectionDB
 
 
@@ -30,25 +32,34 @@ class Grants:
         {"FunctionalUseGranted", "ConsentGranted", "UseDelegated", "GrantRevoked"})
 
     def apply(self, db: ProjectionDB, record: Record) -> None:
-        d = record.data
-        if record.type == "GrantRevoked":
-            db.execute("UPDATE grants SET revoked = 1, revocation_reason = ? WHERE grant_id = ?",
-                       [d["reason"], d["grant_id"]])
-            return
-        if record.type == "FunctionalUseGranted":
-            row = [d["grant_id"], "function", d["department"], None, None, None,
-                   _j(["verify", "view", "download"]), _j(d["type_codes"]), None,
-                   d["valid_from"], d["valid_until"], d["daily_cap"]]
-        elif record.type == "ConsentGranted":
-            row = [d["grant_id"], "consent", d["grantee"], d["holder_code"], d["identifier"],
-                   d["licence_stream"], _j(d["rights"]), _j([]), d["matter_code"],
-                   d["valid_from"], d["valid_until"], None]
-        else:
-            row = [d["grant_id"], "delegation", d["agent_code"], d["holder_code"],
-                   d["identifier"], d["licence_stream"], _j(["verify", "view", "download"]),
-                   _j([]), d["matter_code"], d["valid_from"], d["valid_until"], None]
-        db.execute("INSERT INTO grants VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,NULL,?)"
-                   " ON CONFLICT (grant_id) DO NOTHING", [*row, record.at])
+        self.apply_page(db, [record])
+
+    def apply_page(self, db: ProjectionDB, records: Sequence[Record]) -> None:
+        grants = PageWrites("grants", COLUMNS, ("grant_id",))
+        for record in records:
+            d = record.data
+            if record.type == "GrantRevoked":
+                grants.update([d["grant_id"]], {"revoked": 1, "revocation_reason": d["reason"]})
+                continue
+            if record.type == "FunctionalUseGranted":
+                row = [d["grant_id"], "function", d["department"], None, None, None,
+                       _j(["verify", "view", "download"]), _j(d["type_codes"]), None,
+                       d["valid_from"], d["valid_until"], d["daily_cap"]]
+            elif record.type == "ConsentGranted":
+                row = [d["grant_id"], "consent", d["grantee"], d["holder_code"],
+                       d["identifier"], d["licence_stream"], _j(d["rights"]), _j([]),
+                       d["matter_code"], d["valid_from"], d["valid_until"], None]
+            else:
+                row = [d["grant_id"], "delegation", d["agent_code"], d["holder_code"],
+                       d["identifier"], d["licence_stream"], _j(["verify", "view", "download"]),
+                       _j([]), d["matter_code"], d["valid_from"], d["valid_until"], None]
+            grants.insert([*row, 0, None, record.at])
+        grants.flush(db)
+
+
+COLUMNS: Final = ("grant_id", "kind", "grantee", "holder_code", "identifier", "licence_stream",
+                  "rights", "type_codes", "matter_code", "valid_from", "valid_until",
+                  "daily_cap", "revoked", "revocation_reason", "granted_at")
 
 
 def _j(value: object) -> str:
