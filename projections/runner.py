@@ -21,7 +21,7 @@ from projections.base import Projection, apply_records
 from projections.db import ProjectionDB
 
 log = logging.getLogger("ledger.projections")
-PAGE = 2000
+PAGE = 2000  # notification ids a page spans (its events of the projections' topics fewer)
 POSITIONS = ("CREATE TABLE IF NOT EXISTS projection_positions (name TEXT PRIMARY KEY,"
              " position BIGINT NOT NULL, schema_version BIGINT NOT NULL)")
 
@@ -68,11 +68,16 @@ class ProjectionRunner:
         wanted = {p.name for p in self.projections}
         return {str(name): int(pos) for name, pos in rows if name in wanted}
 
-    def _locked_positions(self) -> dict[str, int]:
-        lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
-        rows = self.db.query(f"SELECT name, position FROM projection_positions{lock}")
-        wanted = {p.name for p in self.projections}
-        return {str(name): int(pos) for name, pos in rows if name in wanted}
+    @staticmethod
+    def _locked_positions(db: ProjectionDB, projections: Sequence[Projection]
+                          ) -> dict[str, int]:
+        """The positions of ``projections``, locked on PostgreSQL until the transaction
+        ends (only their rows: projections on other connections are not held up)."""
+        names = [p.name for p in projections]
+        lock = " FOR UPDATE" if db.dialect == "postgres" else ""
+        rows = db.query(f"SELECT name, position FROM projection_positions WHERE name IN"
+                        f" ({','.join('?' * len(names))}){lock}", names)
+        return {str(name): int(pos) for name, pos in rows}
 
     def catch_up(self, progress: Callable[[int, int], None] | None = None,
                  until: int | None = None) -> int:
@@ -84,41 +89,42 @@ class ProjectionRunner:
         # A page is a window of PAGE notification ids, never "the rest of the log": with
         # stale statistics (after a bulk load or a restore) PostgreSQL answers a topic
         # filter over an open range by scanning and sorting all the rest, every page.
+        pages = ((first, min(head, first + PAGE - 1)) for first in range(start, head + 1, PAGE))
         seen = 0
-        while start <= head:
-            last = min(head, start + PAGE - 1)
-            seen += self._write(self._read(start, last, topics), last, head, progress)
-            start = last + 1
+        for first, last in pages:
+            page = self.read_page(first, last, topics)
+            self.write_page(self.db, self.projections, page, last)
+            seen += len(page)
+            if progress is not None:
+                progress(last, head)
         return seen
 
-    def _read(self, first: int, last: int, topics: list[str]) -> list[tuple[int, Record]]:
+    def read_page(self, first: int, last: int, topics: list[str]) -> list[tuple[int, Record]]:
         """The window's events of the projections' topics, decoded, with their ids."""
         rows = self.store.recorder.select_notifications(first, PAGE, stop=last, topics=topics)
         return [(row.id, decode_stored(row)) for row in rows]
 
-    def _write(self, page: list[tuple[int, Record]], last: int, head: int,
-               progress: Callable[[int, int], None] | None) -> int:
-        """Apply one page and move every position to its end, in one transaction."""
-        with self.db.transaction():
+    def write_page(self, db: ProjectionDB, projections: Sequence[Projection],
+                   page: list[tuple[int, Record]], last: int) -> None:
+        """Apply one page to ``projections`` on ``db`` and move their positions to its
+        end, in one transaction."""
+        with db.transaction():
             # Positions are read again inside the page's transaction (locked on
             # PostgreSQL): another runner may have moved on since, and a position must
             # never move back nor a row be applied twice.
-            positions = self._locked_positions()
-            for p in self.projections:
+            positions = self._locked_positions(db, projections)
+            for p in projections:
                 # Each projection gets the page's events it reads and has not applied yet,
                 # in log order, at once. Projections own disjoint tables: the order in
                 # which they apply a page changes no row.
                 position, topics = positions[p.name], p.topics
-                apply_records(p, self.db, [record for nid, record in page
-                                           if nid > position and record.type in topics])
-            behind = [p.name for p in self.projections if positions[p.name] < last]
+                apply_records(p, db, [record for nid, record in page
+                                      if nid > position and record.type in topics])
+            behind = [p.name for p in projections if positions[p.name] < last]
             if behind:
-                self.db.execute(f"UPDATE projection_positions SET position = ? WHERE name IN"
-                                f" ({','.join('?' * len(behind))}) AND position < ?",
-                                [last, *behind, last])
-        if progress is not None:
-            progress(last, head)
-        return len(page)
+                db.execute(f"UPDATE projection_positions SET position = ? WHERE name IN"
+                           f" ({','.join('?' * len(behind))}) AND position < ?",
+                           [last, *behind, last])
 
     def follow(self, stop: Callable[[], bool], idle_sleep: float = 0.5) -> None:
         """Catch up, then poll for new events until ``stop()``; backs off when idle."""
