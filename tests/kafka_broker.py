@@ -101,8 +101,9 @@ def start_consumer(env: dict[str, str], log: Path, until_idle: float | None = 3.
 
 def read_topic(bootstrap: str, topic: str, expect: int | None = None,
                quiet: float = 2.0, timeout: float = 60.0) -> list[Any]:
-    """Every record of ``topic`` from the beginning: until ``expect`` records are in (or,
-    without ``expect``, until nothing new arrived for ``quiet`` seconds)."""
+    """Every record of ``topic`` from the beginning: until ``expect`` records are in and
+    the end is reached (or, without ``expect``, until nothing new arrived for ``quiet``
+    seconds)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
                              enable_auto_commit=False, fetch_max_wait_ms=100)
     try:
@@ -118,13 +119,21 @@ def read_topic(bootstrap: str, topic: str, expect: int | None = None,
             if got:
                 records.extend(got)
                 last_new = time.monotonic()
-            if expect is not None and len(records) >= expect:
+            # ``expect`` records may include repeats (a partition answered again after a
+            # crash): stop only once everything the topic holds now has been read, or a
+            # repeat read early could hide the last answers for good.
+            if expect is not None and len(records) >= expect and _at_end(consumer, tps):
                 break
             if expect is None and time.monotonic() - last_new >= quiet:
                 break
         return records
     finally:
         consumer.close()
+
+
+def _at_end(consumer: KafkaConsumer, tps: list[TopicPartition]) -> bool:
+    ends = consumer.end_offsets(tps)
+    return all(consumer.position(tp) >= ends[tp] for tp in tps)
 
 
 def results_by_command(records: list[Any]) -> dict[str, list[dict[str, Any]]]:
