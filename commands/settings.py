@@ -69,8 +69,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=url or DEFAULT_DATABASE_URL,
         key_file=Path(env.get("LEDGER_KEY_FILE", "") or DEFAULT_HOME / "ledger-key.pem"),
         lane=env.get("LEDGER_LANE", "local") or "local",
-        batch_size=_count(env, "LEDGER_BATCH_SIZE", DEFAULT_BATCH_SIZE, minimum=1),
-        cache_size=_count(env, "LEDGER_CACHE_SIZE", DEFAULT_CACHE_SIZE, minimum=0),
+        batch_size=env_count(env, "LEDGER_BATCH_SIZE", DEFAULT_BATCH_SIZE, minimum=1),
+        cache_size=env_count(env, "LEDGER_CACHE_SIZE", DEFAULT_CACHE_SIZE, minimum=0),
         kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
         consumer_group=env.get("LEDGER_CONSUMER_GROUP", "licence-ledger"),
         commands_topic=env.get("LEDGER_COMMANDS_TOPIC", "licence.commands"),
@@ -82,7 +82,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
-def _count(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+def env_count(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
+    """A whole-number setting of at least ``minimum``; unset or empty: ``default``."""
     text = env.get(name, "").strip()
     if not text:
         return default

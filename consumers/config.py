@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from commands.settings import Settings
+from commands.settings import Settings, env_count
 from ledger.errors import ConfigurationError
 
 
@@ -48,17 +48,6 @@ class KafkaOptions:
         return replace(self, **given)  # type: ignore[arg-type]
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
-    text = env.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = minimum - 1
-    if value < minimum:
-        raise ConfigurationError(f"{name}={text!r}: expected a whole number of at least {minimum}")
-    return value
 
 
 def kafka_options(settings: Settings, env: Mapping[str, str] | None = None) -> KafkaOptions:
@@ -69,8 +58,8 @@ def kafka_options(settings: Settings, env: Mapping[str, str] | None = None) -> K
             "KAFKA_BOOTSTRAP_SERVERS is not set: give the Kafka brokers as host:port[,host:port]"
             " (e.g. KAFKA_BOOTSTRAP_SERVERS=localhost:9092 with `docker compose up`)"
         )
-    session = _int(env, "LEDGER_KAFKA_SESSION_TIMEOUT_MS", 10_000)
-    heartbeat = _int(env, "LEDGER_KAFKA_HEARTBEAT_MS", min(3_000, session // 3))
+    session = env_count(env, "LEDGER_KAFKA_SESSION_TIMEOUT_MS", 10_000)
+    heartbeat = env_count(env, "LEDGER_KAFKA_HEARTBEAT_MS", min(3_000, session // 3))
     if heartbeat * 3 > session:
         raise ConfigurationError(
             f"LEDGER_KAFKA_HEARTBEAT_MS={heartbeat} must be at most a third of"
@@ -85,7 +74,7 @@ def kafka_options(settings: Settings, env: Mapping[str, str] | None = None) -> K
         batch_size=settings.batch_size,
         session_timeout_ms=session,
         heartbeat_interval_ms=heartbeat,
-        poll_ms=_int(env, "LEDGER_KAFKA_POLL_MS", 500),
-        park_max_seconds=float(_int(env, "LEDGER_PARK_MAX_SECONDS", 60, minimum=0)),
-        park_check_ms=_int(env, "LEDGER_PARK_CHECK_MS", 500),
+        poll_ms=env_count(env, "LEDGER_KAFKA_POLL_MS", 500),
+        park_max_seconds=float(env_count(env, "LEDGER_PARK_MAX_SECONDS", 60, minimum=0)),
+        park_check_ms=env_count(env, "LEDGER_PARK_CHECK_MS", 500),
     )
