@@ -55,7 +55,7 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     for name, key in (("loader", "loader_rss_ratio"), ("projection runner", "project_rss_ratio"),
                       ("ledger audit", "audit_rss_ratio")):
-        rows.append((f"{name} RSS flat (largest / smallest size)", f"<= {FLAT}",
+        rows.append((f"{name} RSS flat (largest / previous size)", f"<= {FLAT}",
                      summary.get(key), lambda v: v <= FLAT))
     failed = [p for p in _get(r, "growth", "points") or [] if not p["audit"]["ok"]]
     rows.append(("ledger audit finds every row intact at every size", "no problem",

@@ -35,8 +35,9 @@ from ledger.transparency import (
     verify_checkpoint,
 )
 
-WINDOW: Final = 1 << 21
-"""Leaves kept after the last checkpoint: a checkpoint may lag its own position by this many."""
+WINDOW: Final = 1 << 20
+"""Leaves kept after the last checkpoint (32 MB): a checkpoint may lag its own position by
+this many (it lags by the events written while it was being signed: a few, not a million)."""
 
 
 class CompactRange:
