@@ -21,6 +21,7 @@ from ledger.receipts import apply_receipt
 from ledger.signing import SigningKey, save_signing_key
 from tests.builders import Clock
 from tests.conftest import fresh_schema
+from tests.integration.read_city import Sent, build
 from tests.integration.use_town import Town, build_town
 from tests.kafka_broker import Broker, tansu
 
@@ -134,3 +135,9 @@ def second_pg_url(pg_database: str) -> Iterator[str]:
 def town(services: Services, clock: Clock) -> Town:
     """The small city of the use-refusal tests (tests.integration.use_town)."""
     return build_town(services, clock)
+
+
+@pytest.fixture
+def sent(services: Services, clock: Clock) -> Sent:
+    """The city of the read-model tests, built (tests.integration.read_city)."""
+    return build(services, clock)
