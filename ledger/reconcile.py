@@ -34,15 +34,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from ledger.canonical import format_instant, parse_instant
+from ledger.canonical import format_instant
 from ledger.errors import LedgerError
 from ledger.licence import WITHDRAWN
+from ledger.localtime import BEIJING, beijing_period
 from ledger.mapper import Record
 
-PERIOD_ZONE: Final = timezone(timedelta(hours=8), "CST")
 MEASURES: Final = ("issued", "changed", "withdrawn", "in_force")
 LICENCE_EVENTS: Final = frozenset({
     "LicenceIssued", "LicenceVersioned", "LicenceSuspended", "LicenceSuspensionEnded",
@@ -76,8 +76,8 @@ class Period:
         if match is None:
             raise PeriodError(f"period {text!r} is not a month written YYYY-MM (e.g. 2026-03)")
         year, month = int(match[1]), int(match[2])
-        first = datetime(year, month, 1, tzinfo=PERIOD_ZONE)
-        following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=PERIOD_ZONE)
+        first = datetime(year, month, 1, tzinfo=BEIJING)
+        following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=BEIJING)
         last = date(following.year, following.month, 1) - timedelta(days=1)
         return cls(f"{year:04d}-{month:02d}", format_instant(first),
                    format_instant(following), last.isoformat())
@@ -89,7 +89,7 @@ class Period:
 
 def period_of(at: str) -> str:
     """The month (YYYY-MM, China Standard Time) of a recorded instant."""
-    return parse_instant(at).astimezone(PERIOD_ZONE).strftime("%Y-%m")
+    return beijing_period(at)
 
 
 @dataclass
