@@ -10,24 +10,15 @@ from typing import Any
 import orjson
 import pytest
 
-from commands.bootstrap import Services, bootstrap
+from commands.bootstrap import Services
 from commands.bus import Result, decode_any
 from commands.envelope import SignedCommand, decode_envelope
-from commands.settings import load_settings
 from consumers.loadgen import LoadGenerator
 from consumers.producer import InputError, Signer, partition_key, prepare
 from consumers.readiness import missing_dependency
 from consumers.records import Incoming
 from consumers.results import NOT_APPLIED, DryRun
 from ledger.signing import load_signing_key
-
-
-@pytest.fixture
-def svc(sqlite_url: str, tmp_path: Path) -> Any:
-    services = bootstrap(load_settings({"LEDGER_DATABASE_URL": sqlite_url,
-                                        "LEDGER_KEY_FILE": str(tmp_path / "ledger.pem")}))
-    yield services
-    services.close()
 
 
 @pytest.fixture

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, cast
 
 import orjson
 import pytest
 from kafka import TopicPartition
 
-from commands.bootstrap import Services, bootstrap
+from commands.bootstrap import Services
 from commands.bus import Result, decode_any
 from commands.envelope import SignedCommand, decode_envelope
 from commands.scenario import Scenario
 from commands.scenario_use import Use
-from commands.settings import load_settings
 from consumers.config import KafkaOptions
 from consumers.loadgen import LoadGenerator
 from consumers.parking import Decision, decide
@@ -30,14 +28,6 @@ from consumers.records import Incoming
 from ledger.identifiers import make_licence_identifier
 
 TODAY = datetime.now(UTC).date()
-
-
-@pytest.fixture
-def svc(sqlite_url: str, tmp_path: Path) -> Any:
-    services = bootstrap(load_settings({"LEDGER_DATABASE_URL": sqlite_url,
-                                        "LEDGER_KEY_FILE": str(tmp_path / "ledger.pem")}))
-    yield services
-    services.close()
 
 
 @dataclass
