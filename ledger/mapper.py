@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +38,12 @@ class Record:
     cause: dict[str, Any] | None
     prev: str | None
     raw: bytes = field(repr=False, compare=False)
+
+    @cached_property
+    def stream_id(self) -> str:
+        """The stream as text, as read models key their rows: made once per record (each
+        projection reading a record would otherwise format the UUID again)."""
+        return str(self.stream)
 
     @property
     def hash(self) -> str:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Final
 import orjson
 
 from ledger.mapper import Record
-from projections.db import ProjectionDB
+from projections.db import ReadModelWriter
 
 
 class AccessLog:
@@ -33,10 +33,10 @@ class AccessLog:
     )
     topics: ClassVar[frozenset[str]] = frozenset({"AccessRecorded"})
 
-    def apply(self, db: ProjectionDB, record: Record) -> None:
+    def apply(self, db: ReadModelWriter, record: Record) -> None:
         self.apply_page(db, [record])
 
-    def apply_page(self, db: ProjectionDB, records: Sequence[Record]) -> None:
+    def apply_page(self, db: ReadModelWriter, records: Sequence[Record]) -> None:
         db.insert_rows("access_log", COLUMNS, ("access_stream",),
                        [_row(r) for r in records], "NOTHING")
 
@@ -49,7 +49,7 @@ COLUMNS: Final = (
 
 def _row(record: Record) -> list[Any]:
     d = record.data
-    return [str(record.stream), record.at, d["day"], d["action"], d["mode"], d["outcome"],
+    return [record.stream_id, record.at, d["day"], d["action"], d["mode"], d["outcome"],
             d["identifier"], d["licence_stream"], d["type_code"], d["issuer_code"],
             d["organisation"], d["operator"], d["matter_code"], d["case_number"],
             d["purpose"], d["grant_id"], d["code"], d["reason"],

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from ledger.mapper import Record
-from projections.db import ProjectionDB
+from projections.db import ReadModelWriter
 
 
 class Projection(Protocol):
@@ -29,7 +29,7 @@ class Projection(Protocol):
     indexes: ClassVar[tuple[str, ...]]
     topics: ClassVar[frozenset[str]]  # event types it reads
 
-    def apply(self, db: ProjectionDB, record: Record) -> None: ...
+    def apply(self, db: ReadModelWriter, record: Record) -> None: ...
 
 
 @runtime_checkable
@@ -37,10 +37,10 @@ class PageProjection(Protocol):
     """A projection that can apply a page of events at once, with the same result as
     applying them one by one, in order."""
 
-    def apply_page(self, db: ProjectionDB, records: Sequence[Record]) -> None: ...
+    def apply_page(self, db: ReadModelWriter, records: Sequence[Record]) -> None: ...
 
 
-def apply_records(p: Projection, db: ProjectionDB, records: Sequence[Record]) -> None:
+def apply_records(p: Projection, db: ReadModelWriter, records: Sequence[Record]) -> None:
     """Apply ``records`` (in log order, all of ``p``'s topics) to ``p``: a page at once if
     it can, else one by one."""
     if not records:
@@ -113,7 +113,7 @@ class PageWrites:
         """The keys this page writes, in the order first written."""
         return list(self._rows)
 
-    def flush(self, db: ProjectionDB) -> None:
+    def flush(self, db: ReadModelWriter) -> None:
         """Write the folded rows, one batch per statement shape, and forget them."""
         inserts: dict[tuple[tuple[str, ...], bool], list[list[Any]]] = {}
         updates: dict[tuple[str, ...], list[list[Any]]] = {}
@@ -137,14 +137,12 @@ class PageWrites:
                                f"UPDATE SET {action}" if names else "NOTHING")
             else:
                 db.executemany(target + ", ".join(f"{c}=?" for c in names), rows)
-        where = " AND ".join(f"{c}=?" for c in self.key)
         for names, rows in updates.items():
             if names:
-                db.executemany(f"UPDATE {self.table} SET {', '.join(f'{c}=?' for c in names)}"
-                               f" WHERE {where}", rows)
+                db.update_rows(self.table, names, self.key, rows)
         self._rows.clear()
 
 
-def flush_all(db: ProjectionDB, writes: Iterable[PageWrites]) -> None:
+def flush_all(db: ReadModelWriter, writes: Iterable[PageWrites]) -> None:
     for w in writes:
         w.flush(db)

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from ledger.localtime import beijing_date
 from ledger.mapper import Record
-from projections.db import ProjectionDB
+from projections.db import ReadModelWriter
 
 
 class CorrectionsQueue:
@@ -32,7 +32,7 @@ class CorrectionsQueue:
     )
     topics: ClassVar[frozenset[str]] = frozenset({"CorrectionReported", "CorrectionAnswered"})
 
-    def apply(self, db: ProjectionDB, record: Record) -> None:
+    def apply(self, db: ReadModelWriter, record: Record) -> None:
         d = record.data
         day = beijing_date(record.at).isoformat()
         if record.type == "CorrectionReported":

@@ -8,10 +8,10 @@ the schema named in the URL. Read models live beside the events, in tables of th
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import psycopg
@@ -19,7 +19,45 @@ import psycopg
 from ledger.errors import ConfigurationError
 from ledger.store import redact
 
-COPY_FROM = 200  # rows: below this a batch goes by executemany on PostgreSQL too
+BATCH_FROM = 8  # rows: below this a batch goes by executemany on PostgreSQL too
+T = TypeVar("T")
+# A batch's column travels as one string: values joined by SEP, NULL written as NULL_MARK.
+# Both are control characters no value of the read models holds (JSON escapes them); a
+# value that does hold one sends its batch row by row instead.
+SEP, NULL_MARK = "\x1f", "\x1e"
+SEP_SQL, NULL_SQL = "E'\\x1f'", "E'\\x1e'"
+
+
+class ReadModelWriter(Protocol):
+    """What a projection may do to its tables while it applies events: the write methods of
+    :class:`ProjectionDB`, its queries, and a per-run memo. The runner passes a
+    :class:`ProjectionDB`, or on PostgreSQL a stand-in that holds the writes back until the
+    page before has been committed (:mod:`projections.pipeline`)."""
+
+    dialect: str
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None: ...
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def insert_rows(self, table: str, columns: Sequence[str], key: Sequence[str],
+                    rows: Sequence[Sequence[Any]], conflict: str) -> None: ...
+
+    def update_rows(self, table: str, columns: Sequence[str], key: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def delete_rows(self, table: str, key: Sequence[str], rows: Sequence[Sequence[Any]]
+                    ) -> None: ...
+
+    def run_for_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                     statement: str) -> None: ...
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def memo(self, key: str, load: Callable[[], T]) -> T:
+        """``load()``, or within one catch-up the value it gave the first time: for small
+        tables a projection both reads and keeps up to date itself (mutating the value)."""
+        ...
 
 
 class ProjectionDB:
@@ -54,9 +92,9 @@ class ProjectionDB:
             raise ConfigurationError(
                 f"cannot open the read-model database {redact(url)}: {exc}") from None
         self._depth = 0
-        self._stages: set[str] = set()  # scratch tables this connection has (committed)
-        self._staged: set[str] = set()  # scratch tables the open transaction used
+        self._types: dict[str, dict[str, str]] = {}  # table -> column -> type (PostgreSQL)
         self._pipe: AbstractContextManager[Any] | None = None
+        self._session: psycopg.Pipeline | None = None
 
     def _sql(self, statement: str) -> str:
         return statement if self.dialect == "sqlite" else statement.replace("?", "%s")
@@ -71,7 +109,6 @@ class ProjectionDB:
                 self._depth -= 1
             return
         self._depth = 1
-        self._staged = set()
         self._raw("BEGIN" if self.dialect == "postgres" else "BEGIN IMMEDIATE")
         try:
             self._open_pipeline()
@@ -86,7 +123,6 @@ class ProjectionDB:
             raise
         else:
             self._raw("COMMIT")
-            self._stages |= self._staged
         finally:
             self._depth = 0
 
@@ -104,17 +140,6 @@ class ProjectionDB:
         if pipe is not None:
             pipe.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
 
-    @contextmanager
-    def _outside_pipeline(self) -> Iterator[None]:
-        """COPY cannot run in pipeline mode: leave it (waiting for what was sent) and
-        come back."""
-        if self._pipe is None:
-            yield
-            return
-        self._close_pipeline()
-        yield
-        self._open_pipeline()
-
     def _raw(self, statement: str) -> None:
         if self.dialect == "sqlite":
             self._sqlite.execute(statement)
@@ -122,6 +147,8 @@ class ProjectionDB:
             self._pg.execute(statement)
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        if statement.lstrip()[:6].upper() in ("CREATE", "DROP T", "ALTER "):
+            self._types.clear()  # a table may have changed shape
         if self.dialect == "sqlite":
             self._sqlite.execute(statement, params)
         else:
@@ -142,44 +169,119 @@ class ProjectionDB:
         row, in order. ``conflict`` is ``NOTHING`` or ``UPDATE SET c=excluded.c, …``; with
         ``UPDATE`` the rows' keys must be distinct.
 
-        On PostgreSQL, in a transaction, a large batch is copied (``COPY``, a fifth of the
-        client's cost per row of ``executemany``) into a temporary scratch table, then
-        inserted from there in one statement; of rows sharing a key only the first is
-        kept, as the row-by-row ``DO NOTHING`` would."""
+        On PostgreSQL a batch of at least ``BATCH_FROM`` rows is one statement over the rows
+        (:meth:`_rows_relation`); with ``DO NOTHING`` the first of rows sharing a key wins,
+        as row by row."""
         names = ", ".join(columns)
         target = f"INSERT INTO {table} ({names})"
         tail = f" ON CONFLICT ({', '.join(key)}) DO {conflict}"
-        if self.dialect == "sqlite" or len(rows) < COPY_FROM or not self._depth:
+        batch = self._rows_relation(table, columns, rows)
+        if batch is None:
             self.executemany(f"{target} VALUES ({','.join('?' * len(columns))}){tail}", rows)
             return
-        at = [list(columns).index(c) for c in key]
-        first: dict[tuple[Any, ...], Sequence[Any]] = {}
-        for row in rows:
-            first.setdefault(tuple(row[i] for i in at), row)
-        stage = f"projection_stage_{table}"
-        with self._outside_pipeline(), self._pg.cursor() as cur:
-            # One scratch table per table and connection, emptied at every commit; made
-            # once (creating and dropping one per batch costs the server more than a
-            # thousand rows), and emptied again if a transaction uses it twice.
-            if stage in self._staged:
-                cur.execute(f"TRUNCATE {stage}")
-            elif stage not in self._stages:
-                cur.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {table})"
-                            " ON COMMIT DELETE ROWS")
-            self._staged.add(stage)
-            with cur.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-                for row in first.values():
-                    copy.write_row(row)
-            # Rows new to the table, a catch-up's usual case, go in by a plain INSERT: it
-            # costs the server about half of an INSERT … ON CONFLICT. Should any key be
-            # there already, the savepoint undoes it and the conflict clause decides.
-            cur.execute("SAVEPOINT projection_rows")
+        self._cursor.execute(f"{target} SELECT {names} FROM {batch[0]}{tail}", batch[1])
+
+    def update_rows(self, table: str, columns: Sequence[str], key: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> None:
+        """``UPDATE table SET columns = … WHERE key = …`` for each row (the values of
+        ``columns``, then of ``key``); the rows' keys must be distinct, so that their order
+        does not matter. On PostgreSQL a batch is one ``UPDATE … FROM`` the rows."""
+        sets = ", ".join(f"{c}=?" for c in columns)
+        where = " AND ".join(f"{c}=?" for c in key)
+        batch = self._rows_relation(table, [*columns, *key], rows)
+        if batch is None:
+            self.executemany(f"UPDATE {table} SET {sets} WHERE {where}", rows)
+            return
+        sets = ", ".join(f"{c}=batch.{c}" for c in columns)
+        where = " AND ".join(f"{table}.{c}=batch.{c}" for c in key)
+        self._cursor.execute(f"UPDATE {table} SET {sets} FROM {batch[0]} WHERE {where}",
+                             batch[1])
+
+    def delete_rows(self, table: str, key: Sequence[str], rows: Sequence[Sequence[Any]]
+                    ) -> None:
+        """``DELETE FROM table WHERE key = …`` for each row of key values."""
+        self.run_for_rows(table, key, rows, f"DELETE FROM {table} WHERE ({', '.join(key)}) IN"
+                                            f" (SELECT {', '.join(key)} FROM {{rows}})")
+
+    def run_for_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                     statement: str) -> None:
+        """Run ``statement`` over ``rows``, where ``{rows}`` stands for them as a relation
+        ``batch`` with ``columns`` typed as in ``table``. On PostgreSQL a batch is one
+        statement; on SQLite (or for a few rows) the statement runs once per row, over
+        ``(SELECT ? AS column, …) AS batch``: it must mean the same whatever the order of
+        the rows. (On SQLite, an ``INSERT … SELECT … ON CONFLICT`` needs a ``WHERE`` before
+        ``ON CONFLICT``, or the parser reads ``ON`` as part of a join.)"""
+        batch = self._rows_relation(table, columns, rows)
+        if batch is None:
+            one = ", ".join(f"? AS {c}" for c in columns)
+            self.executemany(statement.replace("{rows}", f"(SELECT {one}) AS batch"), rows)
+            return
+        self._cursor.execute(statement.replace("{rows}", batch[0]), batch[1])
+
+    def _rows_relation(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+                       ) -> tuple[str, list[str]] | None:
+        """PostgreSQL: ``rows`` as a relation named ``batch`` with ``columns`` typed as in
+        ``table``; None on SQLite, for fewer than ``BATCH_FROM`` rows, or when a value
+        cannot travel this way: then the caller goes row by row.
+
+        Each column travels as one text parameter, its values joined by a separator and
+        split on the server (``string_to_array``, then a cast to the column's type). Joining
+        strings is done in C, where psycopg's array dumpers spend a Python loop per value,
+        and the server parses it as cheaply as ``COPY`` text. Unlike ``COPY`` (which the
+        read models used before) it stays in pipeline mode, so a page's statements go
+        without waiting for each other, and it needs no scratch table, so it also works
+        through a pooler in transaction mode (PgBouncer)."""
+        if self.dialect != "postgres" or len(rows) < max(BATCH_FROM, 2):
+            return None  # (and a single empty string would split into no value at all)
+        types = self._column_types(table)
+        params = []
+        for column in zip(*rows, strict=True):
+            text = _joined(column)
+            if text is None:
+                return None
+            params.append(text)
+        arrays = ", ".join(f"string_to_array(%s, {SEP_SQL}, {NULL_SQL})::{types[c]}[]"
+                           for c in columns)
+        return f"unnest({arrays}) AS batch({', '.join(columns)})", params
+
+    def _column_types(self, table: str) -> dict[str, str]:
+        """The column types of ``table`` as the catalogue has them; read once per table and
+        connection, and again after any DDL (see :meth:`execute`)."""
+        types = self._types.get(table)
+        if types is None:
+            types = {str(name): str(kind) for name, kind in self.query(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE"
+                " attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped", [table])}
+            self._types[table] = types
+        return types
+
+    def memo(self, key: str, load: Callable[[], T]) -> T:
+        return load()  # no run to remember across: every page reads afresh
+
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """PostgreSQL: pipeline mode outside :meth:`transaction`, for a caller that sends
+        ``BEGIN`` and ``COMMIT`` itself (:mod:`projections.pipeline`). Leaving it waits for
+        everything sent."""
+        with self._pg.pipeline() as pipe:
+            self._session = pipe
             try:
-                cur.execute(f"{target} SELECT {names} FROM {stage}")
-            except psycopg.errors.UniqueViolation:
-                cur.execute("ROLLBACK TO SAVEPOINT projection_rows")
-                cur.execute(f"{target} SELECT {names} FROM {stage}{tail}")
-            cur.execute("RELEASE SAVEPOINT projection_rows")
+                yield
+            finally:
+                self._session = None
+
+    def send(self, statement: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        """PostgreSQL, in :meth:`pipeline`: send ``statement`` on a cursor of its own and
+        return the cursor; its rows can be fetched after :meth:`sync`."""
+        cursor = self._pg.cursor()
+        cursor.execute(self._sql(statement), params)
+        return cursor
+
+    def sync(self) -> None:
+        """PostgreSQL, in :meth:`pipeline`: wait until the server has run everything sent;
+        raises the first error among it."""
+        assert self._session is not None, "sync() outside pipeline()"
+        self._session.sync()
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         if self.dialect == "sqlite":
@@ -201,3 +303,25 @@ class ProjectionDB:
             self._sqlite.close()
         else:
             self._pg.close()
+
+
+def _joined(column: Sequence[Any]) -> str | None:
+    """``column``'s values as one string for ``string_to_array``, or None if a value holds
+    the separator or is the NULL mark (or is of a type that cannot be sent so)."""
+    if NULL_MARK in column:
+        return None
+    try:
+        text = SEP.join(column)  # all strings: the common case, at C speed
+    except TypeError:
+        values = []
+        for value in column:
+            if value is None:
+                values.append(NULL_MARK)
+            elif isinstance(value, (str, int)) and not isinstance(value, bool):
+                values.append(str(value))
+            else:
+                return None
+        text = SEP.join(values)
+    if text.count(SEP) != len(column) - 1:
+        return None
+    return text

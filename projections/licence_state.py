@@ -10,7 +10,7 @@ import orjson
 
 from ledger.mapper import Record
 from projections.base import PageWrites
-from projections.db import ProjectionDB
+from projections.db import ReadModelWriter
 
 
 def _json(value: Any) -> str:
@@ -59,10 +59,10 @@ class LicenceState:
         "LicenceTransferredOut", "LicenceTransferOutCancelled", "LicenceStatusSetOther",
     })
 
-    def apply(self, db: ProjectionDB, record: Record) -> None:
+    def apply(self, db: ReadModelWriter, record: Record) -> None:
         self.apply_page(db, [record])
 
-    def apply_page(self, db: ProjectionDB, records: Sequence[Record]) -> None:
+    def apply_page(self, db: ReadModelWriter, records: Sequence[Record]) -> None:
         page = _Page()
         for record in records:
             page.add(record)
@@ -93,7 +93,7 @@ class _Page:
         self.holders: dict[str, tuple[bool, dict[tuple[str, str], list[str]]]] = {}
 
     def add(self, record: Record) -> None:
-        d, stream, at = record.data, str(record.stream), record.at
+        d, stream, at = record.data, record.stream_id, record.at
         if record.type == "LicenceIssued":
             f = d["fields"]
             fields = _json(f)
@@ -143,16 +143,16 @@ class _Page:
 
     def _history(self, record: Record, status: str, reason: str | None) -> None:
         d = record.data
-        self.history.append([str(record.stream), record.version, d["identifier"],
+        self.history.append([record.stream_id, record.version, d["identifier"],
                              d["operation"], status, reason, record.at])
 
-    def flush(self, db: ProjectionDB) -> None:
+    def flush(self, db: ReadModelWriter) -> None:
         self.licences.flush(db)
         db.insert_rows("licence_versions", VERSION_COLUMNS, ("identifier",), self.versions,
                        "NOTHING")
         db.insert_rows("licence_status_history", HISTORY_COLUMNS, ("stream", "seq"),
                        self.history, "NOTHING")
-        db.executemany("DELETE FROM licence_holders WHERE stream=?",
+        db.delete_rows("licence_holders", ("stream",),
                        [[stream] for stream, (replace, _) in self.holders.items() if replace])
         db.insert_rows("licence_holders", ("stream", "code_type", "code", "name"),
                        ("stream", "code_type", "code"),

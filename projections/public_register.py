@@ -16,7 +16,7 @@ import orjson
 
 from ledger.mapper import Record
 from projections.base import PageWrites, flush_all
-from projections.db import ProjectionDB
+from projections.db import ReadModelWriter
 
 
 class PublicRegister:
@@ -50,18 +50,19 @@ class PublicRegister:
         "LicenceTransferOutCancelled", "LicenceStatusSetOther",
     })
 
-    def apply(self, db: ProjectionDB, record: Record) -> None:
+    def apply(self, db: ReadModelWriter, record: Record) -> None:
         self.apply_page(db, [record])
 
-    def apply_page(self, db: ProjectionDB, records: Sequence[Record]) -> None:
-        """The catalogue is read once per page (it is small) and followed in memory; the
-        status a new version keeps is read once per page for the streams that need it.
-        A catalogue entry's registration or revision rewrites ``public_licences`` from
-        ``register_faces`` in SQL, so the page's rows are written before it."""
-        catalogue = {str(t): (str(disclosure), orjson.loads(fields)) for t, disclosure, fields
-                     in db.query("SELECT type_code, disclosure, public_fields"
-                                 " FROM catalogue_entries")}
-        statuses = _kept_statuses(db, records)
+    def apply_page(self, db: ReadModelWriter, records: Sequence[Record]) -> None:
+        """The catalogue is small: it is read once per catch-up (``memo``) and kept up to
+        date here. A catalogue entry's registration or revision rewrites
+        ``public_licences`` from ``register_faces`` in SQL, so the page's rows are written
+        before it."""
+        catalogue = db.memo("public_register.catalogue", lambda: _catalogue(db))
+        # The status of each stream as the page leaves it so far, where the page knows it: a
+        # new version (not a renewal) keeps the status, which is written only if known here;
+        # otherwise the row keeps its own (an update that leaves ``status`` alone).
+        statuses: dict[str, str] = {}
         faces = PageWrites("register_faces", COLUMNS, ("stream",))
         public = PageWrites("public_licences", COLUMNS, ("stream",))
         for record in records:
@@ -73,32 +74,38 @@ class PublicRegister:
                 catalogue[d["type_code"]] = (definition["disclosure"],
                                              list(definition.get("public_fields", [])))
                 continue
-            stream = str(record.stream)
+            stream = record.stream_id
             if record.type in ("LicenceIssued", "LicenceVersioned"):
                 f = d["fields"]
                 parts = d["identifier"].split(".")
-                status = "01"  # a new licence, or a renewal
-                if record.type == "LicenceVersioned" and d["kind"] != "renewal":
-                    status = statuses.get(stream, status)
+                entry = catalogue.get(parts[5])
+                disclosed = entry[1] if entry is not None and entry[0] == "public" else None
+                if record.type == "LicenceVersioned" and d["kind"] != "renewal" \
+                        and stream not in statuses:
+                    values = {"identifier": d["identifier"],
+                              "licence_number": f["licence_number"], "face": _j(f["face"]),
+                              "updated_at": record.at}
+                    faces.update([stream], values)
+                    if disclosed is not None:
+                        public.update([stream], {**values, "face": _public(f["face"], disclosed)})
+                    continue
+                status = statuses.get(stream, "01") \
+                    if record.type == "LicenceVersioned" and d["kind"] != "renewal" else "01"
                 statuses[stream] = status
                 row = [stream, d["identifier"], parts[5], f["licence_number"], parts[6],
                        status, _j(f["face"]), record.at]
                 faces.insert(row, UPSERTED)
-                entry = catalogue.get(parts[5])
-                if entry is not None and entry[0] == "public":
-                    row[6] = _public(f["face"], entry[1])
+                if disclosed is not None:
+                    row[6] = _public(f["face"], disclosed)
                     public.insert(row, UPSERTED)
             else:
-                # ``statuses`` holds every stream with a row that a later version in the
-                # page may need; an update of a stream without a row changes nothing.
-                if stream in statuses:
-                    statuses[stream] = d["status"]
+                statuses[stream] = d["status"]
                 values = {"status": d["status"], "updated_at": record.at}
                 faces.update([stream], values)
                 public.update([stream], values)
         flush_all(db, (faces, public))
 
-    def _revise(self, db: ProjectionDB, d: dict[str, Any]) -> None:
+    def _revise(self, db: ReadModelWriter, d: dict[str, Any]) -> None:
         definition = d["definition"]
         db.execute(
             "INSERT INTO catalogue_entries VALUES (?,?,?,?,?,?) ON CONFLICT (type_code) DO"
@@ -124,20 +131,10 @@ COLUMNS: Final = ("stream", "identifier", "type_code", "licence_number", "issuer
 UPSERTED: Final = ("identifier", "licence_number", "status", "face", "updated_at")
 
 
-def _kept_statuses(db: ProjectionDB, records: Sequence[Record]) -> dict[str, str]:
-    """The status in ``register_faces``, before the page, of each stream a new version
-    (not a renewal) within the page will keep the status of."""
-    streams = sorted({str(r.stream) for r in records if r.type == "LicenceVersioned"
-                      and r.data["kind"] != "renewal"})
-    found: dict[str, str] = {}
-    for i in range(0, len(streams), 500):
-        chunk = streams[i:i + 500]
-        found.update((str(s), str(status)) for s, status in db.query(
-            f"SELECT stream, status FROM register_faces WHERE stream IN"
-            f" ({','.join('?' * len(chunk))})", chunk))
-    return found
-
-
+def _catalogue(db: ReadModelWriter) -> dict[str, tuple[str, list[str]]]:
+    """Each licence type's disclosure and public fields, as the table has them."""
+    return {str(t): (str(disclosure), orjson.loads(fields)) for t, disclosure, fields
+            in db.query("SELECT type_code, disclosure, public_fields FROM catalogue_entries")}
 def _public(face: dict[str, Any], fields: list[str]) -> str:
     return _j({k: face[k] for k in fields if k in face})
 

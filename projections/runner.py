@@ -19,6 +19,7 @@ from ledger.mapper import Record, decode_stored
 from ledger.store import EventStore
 from projections.base import Projection, apply_records
 from projections.db import ProjectionDB
+from projections.pipeline import PipelinedPages, PositionsMoved
 
 log = logging.getLogger("ledger.projections")
 PAGE = 2000  # notification ids a page spans (its events of the projections' topics fewer)
@@ -82,6 +83,17 @@ class ProjectionRunner:
     def catch_up(self, progress: Callable[[int, int], None] | None = None,
                  until: int | None = None) -> int:
         """Apply every new event (up to ``until``) to every projection; returns events read."""
+        while True:
+            try:
+                return self._catch_up(progress, until)
+            except PositionsMoved as moved:
+                # Another runner applied pages meanwhile: what this one sent is rolled
+                # back; start again from where the positions are now.
+                log.info("projection positions moved under this runner (%s); reading them"
+                         " again", ", ".join(moved.args[0]))
+
+    def _catch_up(self, progress: Callable[[int, int], None] | None, until: int | None
+                  ) -> int:
         positions = self.positions()
         head = self.store.max_notification_id() if until is None else until
         start = min(positions.values(), default=head) + 1
@@ -91,12 +103,23 @@ class ProjectionRunner:
         # filter over an open range by scanning and sorting all the rest, every page.
         pages = ((first, min(head, first + PAGE - 1)) for first in range(start, head + 1, PAGE))
         seen = 0
-        for first, last in pages:
-            page = self.read_page(first, last, topics)
-            self.write_page(self.db, self.projections, page, last)
-            seen += len(page)
+        if self.db.dialect != "postgres" or start > head:
+            for first, last in pages:
+                page = self.read_page(first, last, topics)
+                self.write_page(self.db, self.projections, page, last)
+                seen += len(page)
+                if progress is not None:
+                    progress(last, head)
+            return seen
+        def committed(last: int) -> None:
             if progress is not None:
                 progress(last, head)
+
+        with PipelinedPages(self.db, self.projections, positions, committed) as pipelined:
+            for first, last in pages:
+                page = self.read_page(first, last, topics)
+                pipelined.apply(page, last)
+                seen += len(page)
         return seen
 
     def read_page(self, first: int, last: int, topics: list[str]) -> list[tuple[int, Record]]:

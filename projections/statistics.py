@@ -22,7 +22,7 @@ from typing import ClassVar, Final
 from ledger.localtime import beijing_period
 from ledger.mapper import Record
 from projections.base import PageWrites, flush_all
-from projections.db import ProjectionDB
+from projections.db import ReadModelWriter
 
 USES: Final = ("verify", "view", "download", "annotate")
 USE_COLUMNS: Final = "department, type_code, period, matter_code, case_number"
@@ -69,10 +69,10 @@ class Statistics:
         "AccessRecorded",
     })
 
-    def apply(self, db: ProjectionDB, record: Record) -> None:
+    def apply(self, db: ReadModelWriter, record: Record) -> None:
         self.apply_page(db, [record])
 
-    def apply_page(self, db: ProjectionDB, records: Sequence[Record]) -> None:
+    def apply_page(self, db: ReadModelWriter, records: Sequence[Record]) -> None:
         issued = PageWrites("stats_issued", ("stream", "department", "type_code", "period",
                                              "issued_in_error"), ("stream",))
         paper = PageWrites("stats_paper", ("department", "type_code", "period", "issued",
@@ -85,11 +85,11 @@ class Statistics:
         for record in records:
             d = record.data
             if record.type == "LicenceIssued":
-                issued.insert([str(record.stream), d["issuer_code"], d["type_code"],
+                issued.insert([record.stream_id, d["issuer_code"], d["type_code"],
                                d["fields"]["issue_date"][:7], 0])
             elif record.type == "LicenceCancelled":
                 if d["issued_in_error"]:
-                    issued.update([str(record.stream)], {"issued_in_error": 1})
+                    issued.update([record.stream_id], {"issued_in_error": 1})
             elif record.type == "PaperCountReported":
                 paper.insert([d["department"], d["type_code"], d["period"], d["issued"],
                               d["changed"], d["withdrawn"], d["in_force"]],
@@ -116,11 +116,14 @@ class Statistics:
         db.insert_rows("stats_electronic_uses", USE_COLUMNS.split(", "),
                        ("department", "matter_code", "type_code", "period", "case_number"),
                        uses, "NOTHING")
-        db.executemany(
+        db.run_for_rows(
+            "stats_cases", ("department", "matter_code", "type_code", "period"), reported,
             f"INSERT INTO stats_uses ({USE_COLUMNS}) SELECT {USE_COLUMNS} FROM"
-            " stats_electronic_uses WHERE department=? AND matter_code=? AND type_code=?"
-            " AND period=? ON CONFLICT DO NOTHING", reported)
-        db.executemany(
-            f"INSERT INTO stats_uses ({USE_COLUMNS}) SELECT ?,?,?,?,? WHERE EXISTS (SELECT 1"
-            " FROM stats_cases WHERE department=? AND type_code=? AND period=? AND"
-            " matter_code=?) ON CONFLICT DO NOTHING", [(*u, *u[:4]) for u in uses])
+            " stats_electronic_uses JOIN {rows} USING (department, matter_code, type_code,"
+            " period) WHERE true ON CONFLICT DO NOTHING")
+        db.run_for_rows(
+            "stats_uses", USE_COLUMNS.split(", "), uses,
+            f"INSERT INTO stats_uses ({USE_COLUMNS}) SELECT {USE_COLUMNS} FROM {{rows}} WHERE"
+            " EXISTS (SELECT 1 FROM stats_cases AS c WHERE c.department = batch.department"
+            " AND c.type_code = batch.type_code AND c.period = batch.period AND"
+            " c.matter_code = batch.matter_code) ON CONFLICT DO NOTHING")

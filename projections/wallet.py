@@ -10,7 +10,7 @@ import orjson
 
 from ledger.mapper import Record
 from projections.base import PageWrites
-from projections.db import ProjectionDB
+from projections.db import ReadModelWriter
 
 
 class Grants:
@@ -31,10 +31,10 @@ class Grants:
     topics: ClassVar[frozenset[str]] = frozenset(
         {"FunctionalUseGranted", "ConsentGranted", "UseDelegated", "GrantRevoked"})
 
-    def apply(self, db: ProjectionDB, record: Record) -> None:
+    def apply(self, db: ReadModelWriter, record: Record) -> None:
         self.apply_page(db, [record])
 
-    def apply_page(self, db: ProjectionDB, records: Sequence[Record]) -> None:
+    def apply_page(self, db: ReadModelWriter, records: Sequence[Record]) -> None:
         grants = PageWrites("grants", COLUMNS, ("grant_id",))
         for record in records:
             d = record.data

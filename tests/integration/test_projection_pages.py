@@ -1,6 +1,6 @@
 """Applying a page of events at once leaves the rows that applying them one at a time
 leaves: every read model, on SQLite and on PostgreSQL (there with every batch through the
-COPY path), with catalogue revisions in the middle of a page.
+set-based path), with catalogue revisions in the middle of a page.
 
 The reference is a replay into an in-memory SQLite database one event per page, where the
 runner's page folding has nothing to fold.
@@ -64,7 +64,7 @@ def test_pages_leave_the_rows_events_one_by_one_leave(
     services.bus.after_commit = None
     build(services, clock)
     head = services.store.max_notification_id()
-    monkeypatch.setattr(db_module, "COPY_FROM", 1)
+    monkeypatch.setattr(db_module, "BATCH_FROM", 1)
     monkeypatch.setattr("projections.runner.PAGE", page)
     assert services.projections.rebuild() > 0
     monkeypatch.setattr("projections.runner.PAGE", 1)

@@ -1,6 +1,7 @@
 """A page's folded writes (:class:`projections.base.PageWrites`) leave exactly the rows that
 the same statements run one by one leave, on SQLite and on PostgreSQL (there also through
-the COPY path of ``ProjectionDB.insert_rows``), whatever rows the table held before.
+the set-based statements of ``ProjectionDB``, each column sent as one string), whatever rows
+the table held before.
 
 The reference is the plain SQL each operation stands for, executed in order.
 """
@@ -25,7 +26,9 @@ DDL = ("CREATE TABLE {t} (k TEXT NOT NULL, j BIGINT NOT NULL, a TEXT, b BIGINT N
        " c TEXT, PRIMARY KEY (k, j))")
 
 keys = st.tuples(st.sampled_from(["s1", "s2", "s3"]), st.integers(1, 2))
-a_values = st.sampled_from([None, "x", "y"])
+# Besides plain values: the empty string, and the separator and NULL mark the set-based
+# path joins a column with (a batch holding one goes row by row instead).
+a_values = st.sampled_from([None, "x", "y", "", "x\x1fy", "\x1e", "\x1ex"])
 b_values = st.integers(0, 3)
 c_values = st.sampled_from([None, "p", "q"])
 rows = st.builds(lambda key, a, b, c: (*key, a, b, c), keys, a_values, b_values, c_values)
@@ -62,14 +65,16 @@ def folded(db: ProjectionDB, table: str, ops: list[Any]) -> None:
 @pytest.fixture(params=[
     pytest.param(("sqlite_url", 200), id="sqlite"),
     pytest.param(("pg_url", 200), id="postgres-executemany", marks=pytest.mark.postgres),
-    # Batches of at least COPY_FROM rows go by COPY on PostgreSQL: 1 sends every batch so.
-    pytest.param(("pg_url", 1), id="postgres-copy", marks=pytest.mark.postgres),
+    # Batches of at least BATCH_FROM rows go as one statement on PostgreSQL: 1 sends every
+    # batch so.
+    pytest.param(("pg_url", 1), id="postgres-set", marks=pytest.mark.postgres),
 ])
 def db(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
        ) -> Iterator[ProjectionDB]:
-    """Each write path: SQLite's executemany, PostgreSQL's executemany and its COPY."""
-    url_fixture, copy_from = request.param
-    monkeypatch.setattr(db_module, "COPY_FROM", copy_from)
+    """Each write path: SQLite's executemany, PostgreSQL's executemany and its set-based
+    statements."""
+    url_fixture, batch_from = request.param
+    monkeypatch.setattr(db_module, "BATCH_FROM", batch_from)
     handle = ProjectionDB(request.getfixturevalue(url_fixture))
     yield handle
     handle.close()
