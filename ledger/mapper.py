@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -38,12 +37,14 @@ class Record:
     cause: dict[str, Any] | None
     prev: str | None
     raw: bytes = field(repr=False, compare=False)
+    # The stream as text, as read models key their rows: made once per record (each
+    # projection reading a record would otherwise format the UUID again); derived from
+    # ``stream`` unless the maker already holds it.
+    stream_id: str = field(default="", repr=False, compare=False)
 
-    @cached_property
-    def stream_id(self) -> str:
-        """The stream as text, as read models key their rows: made once per record (each
-        projection reading a record would otherwise format the UUID again)."""
-        return str(self.stream)
+    def __post_init__(self) -> None:
+        if not self.stream_id:
+            object.__setattr__(self, "stream_id", str(self.stream))
 
     @property
     def hash(self) -> str:
@@ -71,17 +72,18 @@ def encode_record(
     prev: str | None,
 ) -> Record:
     data = evt.to_data()
+    stream_id = str(stream)
     body = {
         "at": at,
         "cause": cause,
         "data": data,
         "prev": prev,
-        "stream": str(stream),
+        "stream": stream_id,
         "type": evt.type_name,
         "version": version,
     }
     raw = canonical_bytes(body)
-    return Record(stream, version, evt.type_name, at, data, cause, prev, raw)
+    return Record(stream, version, evt.type_name, at, data, cause, prev, raw, stream_id)
 
 
 def to_stored(record: Record) -> StoredEvent:
@@ -111,10 +113,11 @@ def decode_stored(stored: StoredEvent) -> Record:
         text = body["stream"]
         # Parsing a UUID costs more than the rest of this function: when the row's column
         # already holds the UUID its bytes name, take it (the common case by far).
-        stream = column if isinstance(column, UUID) and str(column) == text else UUID(text)
+        canonical = isinstance(column, UUID) and str(column) == text
+        stream = column if isinstance(column, UUID) and canonical else UUID(text)
         record = Record(
             stream, int(body["version"]), str(body["type"]), str(body["at"]),
-            body["data"], body["cause"], body["prev"], raw,
+            body["data"], body["cause"], body["prev"], raw, text if canonical else "",
         )
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise RecordFormatError(f"state lacks or mangles a field ({exc!r})") from None

@@ -176,6 +176,11 @@ class PipelinedPages:
             return
         self._commit_open()
         self.db.execute("BEGIN")
+        # Read models are derived: a crash may lose the last pages committed without a
+        # flush, but their rows and positions together (the WAL keeps their order), and
+        # the next catch-up applies those events again. So the commit need not wait for
+        # the disk, and the round trip after it (see _commit_open) stays short.
+        self.db.execute("SET LOCAL synchronous_commit TO off")
         expected = [self.positions[name] for name in self.names]
         guard = self.db.send(GUARD, [writer.last, self.names, expected])
         self._open, self._whole = (guard, writer.last), False

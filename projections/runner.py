@@ -49,7 +49,7 @@ class ProjectionRunner:
                     self._drop(p)
                     row = []
                 for ddl in p.tables.values():
-                    self.db.execute(ddl)
+                    self.db.create_table(ddl)
                 for ddl in p.indexes:
                     self.db.execute(ddl)
                 if not row:

@@ -65,7 +65,7 @@ class TransparencyLog:
     def _prepare(self) -> None:
         if not self._ready:
             with self.db.transaction():
-                self.db.execute(LEAVES_DDL)
+                self.db.create_table(LEAVES_DDL)
             self._ready = True
 
     # -- the leaf table ------------------------------------------------------------------
