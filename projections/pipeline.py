@@ -181,6 +181,12 @@ class PipelinedPages:
         # the next catch-up applies those events again. So the commit need not wait for
         # the disk, and the round trip after it (see _commit_open) stays short.
         self.db.execute("SET LOCAL synchronous_commit TO off")
+        # A page's set-based statements join at most a page of rows with tables that grow
+        # without bound: probing the key's index per row is right whatever the planner
+        # estimates, and it would otherwise hash or sort a whole table (licences, say) for a
+        # few thousand updates, the more so on stale statistics.
+        self.db.execute("SET LOCAL enable_hashjoin TO off")
+        self.db.execute("SET LOCAL enable_mergejoin TO off")
         expected = [self.positions[name] for name in self.names]
         guard = self.db.send(GUARD, [writer.last, self.names, expected])
         self._open, self._whole = (guard, writer.last), False
