@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,9 +115,12 @@ def project(args: argparse.Namespace) -> int:
             def report(position: int, head: int) -> None:
                 bar.update(task, completed=position, total=head)
 
-            if args.rebuild:
-                runner.rebuild()
-            runner.catch_up(report)
+            started = time.perf_counter()
+            applied = runner.rebuild() if args.rebuild else 0
+            applied += runner.catch_up(report)
+            seconds = time.perf_counter() - started
+        err.print(f"applied {applied:,} event(s) in {seconds:.2f} s"
+                  + (f" ({applied / seconds:,.0f} events/s)" if applied and seconds else ""))
         table("read models", ["projection", "position"], sorted(runner.positions().items()))
         return 0
     finally:
