@@ -256,14 +256,21 @@ class ProjectionDB:
         return f"unnest({arrays}) AS batch({', '.join(columns)})", params
 
     def _column_types(self, table: str) -> dict[str, str]:
-        """The column types of ``table`` as the catalogue has them; read once per table and
-        connection, and again after any DDL (see :meth:`execute`)."""
+        """The column types of ``table`` as the catalogue has them. The first call reads
+        those of every table in the schema, in one query (each query waits for the
+        pipeline); again after any DDL (see :meth:`execute`) or for a table not seen."""
         types = self._types.get(table)
         if types is None:
-            types = {str(name): str(kind) for name, kind in self.query(
-                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE"
-                " attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped", [table])}
-            self._types[table] = types
+            for name, column, kind in self.query(
+                    "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)"
+                    " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+                    " WHERE c.relnamespace = current_schema()::regnamespace"
+                    " AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped"):
+                self._types.setdefault(str(name), {})[str(column)] = str(kind)
+            types = self._types.get(table)
+            if types is None:
+                raise ConfigurationError(f"read-model table {table} does not exist in the"
+                                         " schema the database URL names")
         return types
 
     def memo(self, key: str, load: Callable[[], T]) -> T:

@@ -187,6 +187,7 @@ class PipelinedPages:
         # few thousand updates, the more so on stale statistics.
         self.db.execute("SET LOCAL enable_hashjoin TO off")
         self.db.execute("SET LOCAL enable_mergejoin TO off")
+        self.db.execute("SET LOCAL jit TO off")
         expected = [self.positions[name] for name in self.names]
         guard = self.db.send(GUARD, [writer.last, self.names, expected])
         self._open, self._whole = (guard, writer.last), False
