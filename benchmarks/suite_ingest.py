@@ -30,7 +30,8 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import StoredEvent
 from psycopg import sql
 
-from benchmarks.suite_env import ledger_env, pg_schema, ratio
+from benchmarks import suite_reads
+from benchmarks.suite_env import ledger_env, pg_schema, ratio, run_child
 from commands.bootstrap import bootstrap
 from commands.settings import load_settings
 from consumers.loadgen import LoadGenerator
@@ -177,13 +178,33 @@ def ingest_postgres(base: str, licences: int, batch: int, work: Path) -> dict[st
     times: dict[str, float] = {}
     with pg_schema(base, "ingest") as url:
         times["ledger"], batches = run_ledger(url, work / "ingest-key.pem", lines, batch)
+        mix = project_mix(url, work / "ingest-key.pem", work)
     steps: dict[str, Callable[[str, Batches], float]] = {
         "eventsourcing": run_eventsourcing, "recorder": run_recorder, "raw": run_copy}
     for name, step in steps.items():
         with pg_schema(base, name) as url:
             times[name] = step(url, batches)
     return {"database": "postgresql", "batch": batch, "licences": licences,
-            "raw_method": "psycopg binary COPY", **figures(len(lines), batches, times)}
+            "raw_method": "psycopg binary COPY", **figures(len(lines), batches, times),
+            "catch_up": mix}
+
+
+def project_mix(url: str, key: Path, work: Path) -> dict[str, Any]:
+    """Projection catch-up from zero over the ingested ledger, the loadgen's mix (issuance,
+    lifecycle, grants, reads and their access records), timed in its own child as the
+    growth ledger's (which holds issuance only, the read models' heaviest event)."""
+    services = bootstrap(load_settings(ledger_env(url, key)))
+    try:
+        suite_reads.analyse(services)
+        head = services.store.max_notification_id()
+    finally:
+        services.close()
+    answer = run_child(["-m", "benchmarks.suite_child", "project"], ledger_env(url, key),
+                       work / "project-mix.log")
+    seconds, applied = float(answer["seconds"]), int(answer["applied"])
+    return {"log_events": head, "projection_topic_events": applied, "catch_up_s": seconds,
+            "catch_up_events_per_s": round(applied / seconds),
+            "catch_up_log_events_per_s": round(head / seconds)}
 
 
 @contextmanager

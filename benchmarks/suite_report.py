@@ -40,8 +40,9 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
          _get(r, "ingest", "postgresql", "ledger_vs_eventsourcing"), lambda v: v >= 0.5),
         ("audit vs raw Ed25519 verify (events/s ratio)", ">= 0.80",
          _get(r, "growth", "audit", "audit_vs_raw_verify"), lambda v: v >= 0.8),
-        ("projection catch-up (events/s)", ">= 20,000",
-         _get(r, "growth", "catch_up", "catch_up_events_per_s"), lambda v: v >= 20000),
+        ("projection catch-up, loadgen mix (events/s)", ">= 20,000",
+         _get(r, "ingest", "postgresql", "catch_up", "catch_up_events_per_s"),
+         lambda v: v >= 20000),
         (f"ledger show p99 (ms) {at}", "<= 5", _get(last, "show", "p99_ms"),
          lambda v: v <= 5),
         ("Kafka consumer peak RSS (MB)", f"< {MB_CONSUMER}",
@@ -109,8 +110,15 @@ def render(r: dict[str, Any]) -> None:
                    c["catch_up_vs_raw_read"]),
                   ("raw read + decode", c["raw_decoded_events_per_s"],
                    c["catch_up_vs_raw_decoded"]),
-                  ("catch-up from zero (rebuild)", c["catch_up_events_per_s"], ""),
+                  ("catch-up from zero (issuance only)", c["catch_up_events_per_s"], ""),
                   ("  per event of the whole log", c["catch_up_log_events_per_s"], "")])
+    mix = _get(r, "ingest", "postgresql", "catch_up")
+    if mix:
+        table(f"projection catch-up over the ingested loadgen mix: {mix['log_events']:,} events",
+              ["measure", "events/s"], [
+                  (f"{mix['projection_topic_events']:,} projection events in"
+                   f" {mix['catch_up_s']:.2f} s", mix["catch_up_events_per_s"]),
+                  ("  per event of the whole log", mix["catch_up_log_events_per_s"])])
     if g.get("points"):
         table("growth: cost (constant per command and per event means linear in history)", [
             "licences", "bus µs/command", "audit s", "audit µs/event", "project s",

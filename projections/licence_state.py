@@ -19,7 +19,8 @@ def _json(value: Any) -> str:
 
 class LicenceState:
     name: ClassVar[str] = "licence_state"
-    schema_version: ClassVar[int] = 1
+    # 2: a licence's fields live only in licence_versions (its current identifier's row)
+    schema_version: ClassVar[int] = 2
     tables: ClassVar[dict[str, str]] = {
         "licences": (
             "CREATE TABLE IF NOT EXISTS licences (stream TEXT PRIMARY KEY, identifier TEXT"
@@ -27,8 +28,7 @@ class LicenceState:
             " NULL, version BIGINT NOT NULL, status TEXT NOT NULL, status_reason TEXT,"
             " cancel_kind TEXT, licence_number TEXT NOT NULL, catalogue_version BIGINT NOT"
             " NULL, issue_date TEXT NOT NULL, valid_from TEXT NOT NULL, valid_until TEXT,"
-            " fields TEXT NOT NULL, last_operation TEXT NOT NULL, issued_at TEXT NOT NULL,"
-            " updated_at TEXT NOT NULL)"
+            " last_operation TEXT NOT NULL, issued_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
         ),
         "licence_versions": (
             "CREATE TABLE IF NOT EXISTS licence_versions (identifier TEXT PRIMARY KEY,"
@@ -72,7 +72,7 @@ class LicenceState:
 LICENCE_COLUMNS: Final = (
     "stream", "identifier", "type_code", "issuer_code", "serial", "version", "status",
     "status_reason", "cancel_kind", "licence_number", "catalogue_version", "issue_date",
-    "valid_from", "valid_until", "fields", "last_operation", "issued_at", "updated_at")
+    "valid_from", "valid_until", "last_operation", "issued_at", "updated_at")
 VERSION_COLUMNS: Final = ("identifier", "stream", "version", "operation", "kind", "reason",
                           "previous_identifier", "recorded_at", "fields")
 HISTORY_COLUMNS: Final = ("stream", "seq", "identifier", "operation", "status", "reason",
@@ -100,8 +100,7 @@ class _Page:
             self.licences.insert(
                 [stream, d["identifier"], d["type_code"], d["issuer_code"], d["serial"],
                  d["version"], "01", None, None, f["licence_number"], d["catalogue_version"],
-                 f["issue_date"], f["valid_from"], f["valid_until"], fields, d["operation"],
-                 at, at])
+                 f["issue_date"], f["valid_from"], f["valid_until"], d["operation"], at, at])
             self.versions.append([d["identifier"], stream, 1, d["operation"], "issue", None,
                                   d["previous_identifier"], at, fields])
             self._holders(stream, f["holders"], replace=False)
@@ -113,8 +112,8 @@ class _Page:
                       "licence_number": f["licence_number"],
                       "catalogue_version": d["catalogue_version"],
                       "issue_date": f["issue_date"], "valid_from": f["valid_from"],
-                      "valid_until": f["valid_until"], "fields": fields,
-                      "last_operation": d["operation"], "updated_at": at}
+                      "valid_until": f["valid_until"], "last_operation": d["operation"],
+                      "updated_at": at}
             renewal = d["kind"] == "renewal"
             if renewal:
                 values.update(status="01", status_reason=None, cancel_kind=None)

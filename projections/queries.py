@@ -20,10 +20,13 @@ def get_licence(db: ProjectionDB, identifier: str) -> dict[str, Any]:
     stream = row[0][0]
     cols = ("stream", "identifier", "type_code", "issuer_code", "serial", "version", "status",
             "status_reason", "cancel_kind", "licence_number", "catalogue_version",
-            "issue_date", "valid_from", "valid_until", "fields", "last_operation",
-            "issued_at", "updated_at")
-    current = dict(zip(cols, db.query(f"SELECT {', '.join(cols)} FROM licences"
-                                      " WHERE stream = ?", [stream])[0], strict=True))
+            "issue_date", "valid_from", "valid_until", "last_operation", "issued_at",
+            "updated_at")
+    # The current version's fields are those of its row in licence_versions.
+    current = dict(zip((*cols, "fields"), db.query(
+        f"SELECT {', '.join('l.' + c for c in cols)}, v.fields FROM licences AS l JOIN"
+        " licence_versions AS v ON v.identifier = l.identifier WHERE l.stream = ?",
+        [stream])[0], strict=True))
     fields = orjson.loads(current.pop("fields"))
     versions = [
         {"identifier": r[0], "version": r[1], "operation": r[2], "kind": r[3], "reason": r[4],

@@ -152,9 +152,11 @@ def domain_licences(services: Services) -> dict[str, Licence]:
 
 
 def licence_rows(db: ProjectionDB) -> dict[str, tuple[Any, ...]]:
-    rows = db.query("SELECT stream, identifier, type_code, issuer_code, serial, version,"
-                    " status, status_reason, cancel_kind, licence_number, catalogue_version,"
-                    " issue_date, valid_from, valid_until, fields, last_operation FROM licences")
+    rows = db.query("SELECT l.stream, l.identifier, l.type_code, l.issuer_code, l.serial,"
+                    " l.version, l.status, l.status_reason, l.cancel_kind, l.licence_number,"
+                    " l.catalogue_version, l.issue_date, l.valid_from, l.valid_until,"
+                    " v.fields, l.last_operation FROM licences AS l JOIN licence_versions AS v"
+                    " ON v.identifier = l.identifier")
     return {str(r[0]): tuple(r[1:]) for r in rows}
 
 
