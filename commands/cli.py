@@ -66,7 +66,25 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> i
         return 130
     except BrokenPipeError:  # e.g. `ledger loadgen | head`
         return 0
+    except Exception as exc:
+        if not _database_error(exc):
+            raise
+        # The server went away or refused a statement midway. Every write is a transaction
+        # of its own (a batch, a page of read models): what was committed stays, what was
+        # not is rolled back, and running the command again resumes.
+        return fail(f"the database failed: {' '.join(str(exc).split())}. What was committed"
+                    " stays and nothing is half-written; run the command again once the"
+                    " database is back [database]")
     return code
+
+
+def _database_error(exc: BaseException) -> bool:
+    """An error of the database driver (psycopg, only if it was loaded; sqlite3)."""
+    import sqlite3
+
+    psycopg = sys.modules.get("psycopg")
+    return isinstance(exc, sqlite3.Error) or (
+        psycopg is not None and isinstance(exc, psycopg.Error))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ledger.mapper import Record, decode_stored
@@ -111,13 +112,23 @@ class ProjectionRunner:
                 if progress is not None:
                     progress(last, head)
             return seen
+
         def committed(last: int) -> None:
             if progress is not None:
                 progress(last, head)
 
-        with PipelinedPages(self.db, self.projections, positions, committed) as pipelined:
-            for first, last in pages:
-                page = self.read_page(first, last, topics)
+        # The next page is read (and decoded) in a thread while this one is folded and
+        # sent: the thread waits on the store's connection, and decodes while this thread
+        # waits for the read models' server. One page ahead at most.
+        with PipelinedPages(self.db, self.projections, positions, committed) as pipelined, \
+                ThreadPoolExecutor(1, thread_name_prefix="projection-read") as reader:
+            windows = list(pages)
+            ahead = reader.submit(self.read_page, *windows[0], topics) if windows else None
+            for i, (_, last) in enumerate(windows):
+                assert ahead is not None
+                page = ahead.result()
+                ahead = reader.submit(self.read_page, *windows[i + 1], topics) \
+                    if i + 1 < len(windows) else None
                 pipelined.apply(page, last)
                 seen += len(page)
         return seen

@@ -164,6 +164,28 @@ def test_project_rebuild_check_and_a_tampered_row(work: Path) -> None:
     assert "licences: 1 row(s) not in a fresh replay" in " ".join(tampered.stderr.split())
 
 
+def test_a_database_error_midway_is_a_message_and_writes_nothing_half(work: Path) -> None:
+    """A read-model table of the wrong shape (made by hand, say): ``ledger project`` stops
+    with the database's own words and no traceback, and the page it failed on leaves no
+    trace: every position stays where it was."""
+    db = sqlite3.connect(work / ".ledger" / "ledger.db")
+    with db:
+        db.execute("DROP TABLE licences")
+        db.execute("CREATE TABLE licences (stream TEXT PRIMARY KEY)")
+        db.execute("UPDATE projection_positions SET position = 0")
+    db.close()
+    result = ledger(work, "project")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    message = " ".join(result.stderr.split())
+    assert "the database failed: no such column" in message
+    assert "run the command again" in message
+    db = sqlite3.connect(work / ".ledger" / "ledger.db")
+    positions = {row[0] for row in db.execute("SELECT position FROM projection_positions")}
+    db.close()
+    assert positions == {0}
+
+
 @pytest.mark.parametrize("period", ["2026-13", "26-01"])
 def test_bad_period_is_a_usage_error(work: Path, period: str) -> None:
     result = ledger(work, "stats", "--period", period)

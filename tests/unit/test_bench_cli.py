@@ -23,6 +23,8 @@ def test_bench_smoke_writes_every_figure(pg_database: str, tmp_path: Path) -> No
         for key in ("ledger", "eventsourcing", "recorder", "raw"):
             assert f"{key}_commands_per_s" in ingest
         assert {"ledger_vs_eventsourcing", "ledger_vs_recorder", "ledger_vs_raw"} <= ingest.keys()
+    mix = report["ingest"]["postgresql"]["catch_up"]  # catch-up over the loadgen mix
+    assert mix["projection_topic_events"] > 0 and mix["catch_up_events_per_s"] > 0
     assert report["kafka"] == {"available": False, "reason": "not measured in smoke mode"}
     growth = report["growth"]
     assert {"audit_vs_raw_verify", "raw_verify_per_s"} <= growth["audit"].keys()
