@@ -42,7 +42,8 @@ class ReadModelWriter(Protocol):
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
     def insert_rows(self, table: str, columns: Sequence[str], key: Sequence[str],
-                    rows: Sequence[Sequence[Any]], conflict: str) -> None: ...
+                    rows: Sequence[Sequence[Any]], conflict: str,
+                    repeats: bool = False) -> None: ...
 
     def update_rows(self, table: str, columns: Sequence[str], key: Sequence[str],
                     rows: Sequence[Sequence[Any]]) -> None: ...
@@ -96,6 +97,7 @@ class ProjectionDB:
         self._types: dict[str, dict[str, str]] = {}  # table -> column -> type (PostgreSQL)
         self._pipe: AbstractContextManager[Any] | None = None
         self._session: psycopg.Pipeline | None = None
+        self.plain_inserts = False  # see insert_rows
 
     def _sql(self, statement: str) -> str:
         return statement if self.dialect == "sqlite" else statement.replace("?", "%s")
@@ -175,10 +177,16 @@ class ProjectionDB:
                 cur.executemany(self._sql(statement), rows)
 
     def insert_rows(self, table: str, columns: Sequence[str], key: Sequence[str],
-                    rows: Sequence[Sequence[Any]], conflict: str) -> None:
+                    rows: Sequence[Sequence[Any]], conflict: str,
+                    repeats: bool = False) -> None:
         """``INSERT INTO table (columns) VALUES (…) ON CONFLICT (key) DO conflict`` for each
         row, in order. ``conflict`` is ``NOTHING`` or ``UPDATE SET c=excluded.c, …``; with
-        ``UPDATE`` the rows' keys must be distinct.
+        ``UPDATE`` the rows' keys must be distinct. ``repeats``: keys may repeat in normal
+        operation (with ``NOTHING``; otherwise only when events are applied again).
+
+        While ``plain_inserts`` is set (by a caller that can send its page again, see
+        projections.pipeline), a ``NOTHING`` batch that does not repeat goes without its
+        conflict clause: the server's cheaper path, and a key already there fails the page.
 
         On PostgreSQL a batch of at least ``BATCH_FROM`` rows is one statement over the rows
         (:meth:`_rows_relation`); with ``DO NOTHING`` the first of rows sharing a key wins,
@@ -190,6 +198,8 @@ class ProjectionDB:
         if batch is None:
             self.executemany(f"{target} VALUES ({','.join('?' * len(columns))}){tail}", rows)
             return
+        if self.plain_inserts and conflict == "NOTHING" and not repeats:
+            tail = ""
         self._cursor.execute(f"{target} SELECT {names} FROM {batch[0]}{tail}", batch[1])
 
     def update_rows(self, table: str, columns: Sequence[str], key: Sequence[str],

@@ -115,7 +115,7 @@ class Statistics:
         # its key is reported. The result does not depend on the order within the page.
         db.insert_rows("stats_electronic_uses", USE_COLUMNS.split(", "),
                        ("department", "matter_code", "type_code", "period", "case_number"),
-                       uses, "NOTHING")
+                       uses, "NOTHING", repeats=True)  # a case may use a type twice
         db.run_for_rows(
             "stats_cases", ("department", "matter_code", "type_code", "period"), reported,
             f"INSERT INTO stats_uses ({USE_COLUMNS}) SELECT {USE_COLUMNS} FROM"
