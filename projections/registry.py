@@ -13,7 +13,8 @@ from projections.wallet import Grants
 
 def all_projections() -> list[Projection]:
     # The runner applies a page projection by projection, in this order. PublicRegister
-    # reads its own tables at the start of a page; first, its reads wait for no writes (on
-    # PostgreSQL a read in a pipeline waits for every statement sent before it).
+    # reads the catalogue on a run's first page (then keeps it, see ReadModelWriter.memo);
+    # first, that read waits for no writes (on PostgreSQL a read in a pipeline waits for
+    # every statement sent before it, and starts the page for real).
     return [PublicRegister(), LicenceState(), AccessLog(), Grants(), CorrectionsQueue(),
             Statistics()]
