@@ -40,6 +40,14 @@ class PageProjection(Protocol):
     def apply_page(self, db: ReadModelWriter, records: Sequence[Record]) -> None: ...
 
 
+def unapplied(p: Projection, page: Sequence[tuple[int, Record]], position: int
+              ) -> list[Record]:
+    """The events of ``page`` (notification id, record) that ``p`` reads and has not applied
+    yet (past ``position``), in log order."""
+    topics = p.topics
+    return [record for nid, record in page if nid > position and record.type in topics]
+
+
 def apply_records(p: Projection, db: ReadModelWriter, records: Sequence[Record]) -> None:
     """Apply ``records`` (in log order, all of ``p``'s topics) to ``p``: a page at once if
     it can, else one by one."""

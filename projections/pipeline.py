@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import psycopg
 
 from ledger.mapper import Record
-from projections.base import Projection, apply_records
+from projections.base import Projection, apply_records, unapplied
 from projections.db import ProjectionDB
 
 log = logging.getLogger("ledger.projections")
@@ -165,9 +165,7 @@ class PipelinedPages:
         writer = DeferredWriter(self, last)
         # Each projection's share is taken before any is folded: a query in a fold starts
         # the page, which moves ``positions`` to its end.
-        shares = [(p, [record for nid, record in page
-                       if nid > self.positions[p.name] and record.type in p.topics])
-                  for p in self.projections]
+        shares = [(p, unapplied(p, page, self.positions[p.name])) for p in self.projections]
         for p, records in shares:
             apply_records(p, writer, records)
         self.start(writer, whole=True)

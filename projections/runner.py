@@ -18,7 +18,7 @@ from typing import Any
 
 from ledger.mapper import Record, decode_stored
 from ledger.store import EventStore
-from projections.base import Projection, apply_records
+from projections.base import Projection, apply_records, unapplied
 from projections.db import ProjectionDB
 from projections.pipeline import PipelinedPages, PositionsMoved
 
@@ -151,9 +151,7 @@ class ProjectionRunner:
                 # Each projection gets the page's events it reads and has not applied yet,
                 # in log order, at once. Projections own disjoint tables: the order in
                 # which they apply a page changes no row.
-                position, topics = positions[p.name], p.topics
-                apply_records(p, db, [record for nid, record in page
-                                      if nid > position and record.type in topics])
+                apply_records(p, db, unapplied(p, page, positions[p.name]))
             behind = [p.name for p in projections if positions[p.name] < last]
             if behind:
                 db.execute(f"UPDATE projection_positions SET position = ? WHERE name IN"
