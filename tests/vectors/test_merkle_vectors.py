@@ -1,15 +1,16 @@
 """transparency-dev/merkle's published proof vectors, run against ledger.merkle.verify.
 
-The vectors live as data in ``shared/vectors/merkle`` (provenance in its README). Each JSON
-file is one case and one test id: ``wantErr: false`` must verify, ``wantErr: true`` must
-raise ProofError. A missing folder fails the run: skipping would hide lost coverage.
+The vectors live as data in ``tests/vectors/data/merkle`` (copied unchanged from the team's
+``shared/vectors/merkle``; provenance in its README), so the repository tests itself without
+anything beside it. Each JSON file is one case and one test id: ``wantErr: false`` must
+verify, ``wantErr: true`` must raise ProofError. A missing folder fails the run: skipping
+would hide lost coverage.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,7 @@ import pytest
 
 from ledger.merkle import ProofError, verify_consistency, verify_inclusion
 
-_REPO = Path(__file__).resolve().parents[2]
-_SHARED = Path(os.environ.get("LEDGER_SHARED_DIR") or _REPO.parent / "shared")
-_VECTORS = _SHARED / "vectors" / "merkle"
+_VECTORS = Path(__file__).resolve().parent / "data" / "merkle"
 _MISSING = "vector-folder-missing"
 
 
@@ -59,7 +58,7 @@ def _check(case: dict[str, Any]) -> None:
 def test_both_vector_kinds_are_present() -> None:
     for kind in ("inclusion", "consistency"):
         assert list((_VECTORS / kind).rglob("*.json")), (
-            f"no {kind} vectors under {_VECTORS}; set LEDGER_SHARED_DIR to the shared folder"
+            f"no {kind} vectors under {_VECTORS}"
         )
 
 
@@ -67,8 +66,7 @@ def test_both_vector_kinds_are_present() -> None:
 def test_vector(name: str) -> None:
     if name == _MISSING:
         pytest.fail(
-            f"Merkle vectors not found at {_VECTORS}: expected <repo>/../shared or "
-            "LEDGER_SHARED_DIR pointing at the shared folder"
+            f"Merkle vectors not found at {_VECTORS}"
         )
     case = json.loads((_VECTORS / name).read_text())
     if case["wantErr"]:
