@@ -13,7 +13,6 @@ from tests.integration.use_town import MATTER, Town, allowed
 from tests.integration.who_signs import (
     AGENT,
     OTHER_AGENT,
-    READ_RECORD,
     delegated_read,
     delegation,
     department,
@@ -156,4 +155,3 @@ def test_agent_fields_belong_to_delegations_only(town: Town) -> None:
                                       command_type="DownloadLicence", **extra),
                       "invalid_command")
         assert written_since(town, head) == []
-    assert READ_RECORD  # what a refused read does write, for contrast (who_signs)
