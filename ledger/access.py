@@ -161,8 +161,9 @@ def _check_delegate(use: HolderUse, g: Grant) -> None:
                      " by the delegate, with its own key or through a platform department"
                      f" attesting its real-name authentication; {actor.code} is neither")
     if use.agent_code != g.grantee:
-        raise refuse("wrong_party", f"grant {g.grant_id} delegates to {g.grantee}; platform"
-                     f" {actor.code} attests {use.agent_code or 'no agent'}")
+        # Not naming the delegate: a person's ID number is not told to whoever guesses wrong.
+        raise refuse("wrong_party", f"grant {g.grant_id} does not delegate to"
+                     f" {use.agent_code or 'no agent'}, whom platform {actor.code} attests")
     if use.agent_auth not in AGENT_AUTH_METHODS:
         raise refuse("agent_not_authenticated", f"platform {actor.code} must attest how it"
                      f" authenticated agent {use.agent_code}'s real name: agent_auth is one of"

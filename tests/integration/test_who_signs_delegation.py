@@ -43,8 +43,9 @@ def test_a_platform_must_attest_the_very_delegate(town: Town) -> None:
     ident = town.ident("002")
     town.accept(delegation(town, "D-1", ident))
     p = town.platform
-    refused_read(town, delegated_read(town, p, ident, "D-1", case="C-1",
-                                      agent_code=OTHER_AGENT), "wrong_party", ident)
+    result = refused_read(town, delegated_read(town, p, ident, "D-1", case="C-1",
+                                               agent_code=OTHER_AGENT), "wrong_party", ident)
+    assert AGENT not in (result.message or "")  # the delegate's ID number is not given away
     refused_read(town, delegated_read(town, p, ident, "D-1", case="C-2", agent_code=None),
                  "wrong_party", ident)
     # The delegate's code in another case or width is another person's code.
