@@ -126,6 +126,9 @@ def test_bulk_analysis_request_decision_and_read(town: Town) -> None:
         refused_write(town, town.envelope(actor, "DecideBulkAnalysis", decision),
                       "unauthorised")
     town.ok(town.mgmt, "DecideBulkAnalysis", decision)
+    for actor in (town.a, town.platform):  # once decided, still not theirs to decide
+        refused_write(town, town.envelope(actor, "DecideBulkAnalysis", decision),
+                      "unauthorised")
     refused_read(town, town.bulk(town.b, "R-1", t1, "B-1"), "no_approval")
     for i, actor in enumerate((town.issuer("health"), town.platform, town.mgmt)):
         refused_read(town, town.bulk(actor, "R-1", t1, f"B-R{i}"), "unauthorised")

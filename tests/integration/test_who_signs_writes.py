@@ -186,3 +186,5 @@ def test_who_reports_and_answers(town: Town) -> None:
         refused_write(town, town.envelope(actor, "ReportCaseCount", cases), "unauthorised")
     town.ok(market, "AnswerCorrection", answer)
     town.ok(market, "ReportPaperCount", paper)
+    for actor in _others(town, market):  # once answered, still not theirs to answer
+        refused_write(town, town.envelope(actor, "AnswerCorrection", answer), "unauthorised")
