@@ -68,6 +68,7 @@ _READS = ("VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence")
 _HOLDER_GRANT = ("the grant is live (`no_grant`, `grant_revoked`, `grant_not_yet_valid`,"
                  " `grant_expired`), covers the action (`right_not_granted`) and the matter"
                  " (`matter_not_granted`)")
+_AUTH_METHODS = ", ".join(f"`{m}`" for m in AGENT_AUTH_METHODS)
 WHO_MUST_SIGN: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("RegisterLicenceType", "ReviseLicenceType"), "a department with the management role",
      "`unauthorised`"),
@@ -101,8 +102,8 @@ WHO_MUST_SIGN: tuple[tuple[tuple[str, ...], str, str], ...] = (
      f" licence; {_HOLDER_GRANT}", "`wrong_party` (another grantee, licence or grant kind)"),
     (_READS, "`mode: delegation`: the delegate, either signing with its own registered key"
      " or through a platform whose read names it in `agent_code` and says in `agent_auth`"
-     f" how its real name was authenticated ({', '.join(map(repr, AGENT_AUTH_METHODS))});"
-     f" {_HOLDER_GRANT}", "`unauthorised` (neither the delegate nor a platform),"
+     f" how its real name was authenticated ({_AUTH_METHODS}); {_HOLDER_GRANT}",
+     "`unauthorised` (neither the delegate nor a platform),"
      " `wrong_party` (another agent, licence or grant kind), `agent_not_authenticated`"),
     (("MakeAnnotatedCopy",), "as AnnotateLicence, with a file certificate registered to the"
      " signer", "as AnnotateLicence; certificate: `unauthorised`"),
