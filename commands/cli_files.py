@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ledger.access import AGENT_AUTH_METHODS
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("render", help="render, sign and record a licence's original file")
@@ -30,6 +32,8 @@ def register(sub: Any) -> None:
     p.add_argument("--grant", default="", metavar="ID", help="the grant the copy is made under")
     p.add_argument("--mode", choices=("function", "consent", "delegation"), default="function")
     p.add_argument("--agent", metavar="CODE", help="delegation: who presents the licence")
+    p.add_argument("--agent-auth", choices=AGENT_AUTH_METHODS, help="delegation through a"
+                   " platform: how it authenticated the agent's real name")
     p.set_defaults(func=_later("annotate"))
 
     p = sub.add_parser("verify-file", help="verify a licence file (exit 0 only for a genuine,"

@@ -63,7 +63,8 @@ def render(args: argparse.Namespace) -> int:
 
 def annotate(args: argparse.Namespace) -> int:
     fs = load_file_settings()
-    reading = _reading(args, fs, mode=args.mode, grant_id=args.grant, agent_code=args.agent)
+    reading = _reading(args, fs, mode=args.mode, grant_id=args.grant, agent_code=args.agent,
+                       agent_auth=args.agent_auth)
     if reading is None:
         return fail("say which department makes the copy: --as CODE or LEDGER_ACTOR")
     try:

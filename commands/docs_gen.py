@@ -10,6 +10,7 @@ import typing
 from typing import Any
 
 from commands.messages import COMMAND_TYPES
+from commands.policy import who_must_sign_markdown
 
 WHO = {
     "RegisterLicenceType": "management", "ReviseLicenceType": "management",
@@ -29,8 +30,8 @@ WHO = {
     "AnswerCorrection": "the licence's issuer", "ReportPaperCount": "an issuer of the type",
     "ReportCaseCount": "using department",
     "RegisterFileCertificate": "the department itself or management",
-    "MakeAnnotatedCopy": "a using department (by function) or the party a holder named"
-                         " (consent, delegation)",
+    "MakeAnnotatedCopy": "a using department (by function), the department a holder's"
+                         " consent names, or the delegate (itself or through a platform)",
     "VerifyLicenceFile": "any registered department (the verifier of a presented file)",
 }
 READS = ("VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence")
@@ -56,11 +57,12 @@ def render() -> str:
             fields.append(f"`{f.name}`{'*' if required else ''} ({_type(hints[f.name])})")
         doc = cls.__doc__ or ""
         doc = "" if doc.startswith(name + "(") else " ".join(doc.split())
-        who = WHO.get(name) or ("a using department (by function) or the party a holder"
-                                " named (consent, delegation)" if name in READS
-                                else "the licence's issuer")
+        who = WHO.get(name) or ("a using department (by function), the department a"
+                                " holder's consent names, or the delegate (itself or through"
+                                " a platform)" if name in READS else "the licence's issuer")
         out += [f"## {name}", ""] + ([doc, ""] if doc else []) + [
             f"Who: {who}.", "", "Payload: " + ", ".join(fields) + ".", ""]
+    out.append(who_must_sign_markdown())  # see "Who must sign" in commands.policy
     return "\n".join(out)
 
 

@@ -106,7 +106,8 @@ def make_annotated_copy(cmd: MakeAnnotatedCopy, ctx: Context) -> None:
              f" {cmd.identifier}")
     read_licence(AnnotateLicence(
         cmd.identifier, cmd.mode, cmd.grant_id, cmd.matter_code, cmd.case_number, cmd.operator,
-        cmd.purpose, cmd.agent_code, cmd.copy_id, cmd.recipient, cmd.valid_until), ctx)
+        cmd.purpose, cmd.agent_code, cmd.agent_auth, cmd.copy_id, cmd.recipient,
+        cmd.valid_until), ctx)
     stream = UUID(original.licence_stream)
     ctx.emit(stream, apply_licence, fr.CopyFileRecorded(
         cmd.identifier, cmd.copy_id, cmd.file_hash, cmd.original_hash, cmd.reference,

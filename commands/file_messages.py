@@ -63,6 +63,7 @@ class MakeAnnotatedCopy(Command):
     reference: str
     certificate: str
     agent_code: str | None = None
+    agent_auth: str | None = None  # as in AnnotateLicence
 
     def partition_key(self, actor: str) -> str:
         return licence_key(self.identifier)

@@ -154,6 +154,7 @@ def _check_fix(ctx: Context, current: corrections.Correction, new_identifier: st
 
 
 def report_paper_count(cmd: ReportPaperCount, ctx: Context) -> None:
+    require_role(ctx.actor, "issuing", "reporting paper counts")
     entry = _entry(ctx, cmd.type_code)
     if ctx.actor.code not in entry.issuers:
         raise UnauthorisedError(f"{ctx.actor.code} does not issue {cmd.type_code}; only its"

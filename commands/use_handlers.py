@@ -22,7 +22,12 @@ from ledger.access import AccessRecorded, AnnotatedCopyMade, UseCounted
 from ledger.canonical import parse_date
 from ledger.catalogue import CatalogueEntry, apply_catalogue
 from ledger.departments import apply_department
-from ledger.errors import AccessRefusedError, IllegalTransitionError, NotFoundError
+from ledger.errors import (
+    AccessRefusedError,
+    IllegalTransitionError,
+    NotFoundError,
+    UnauthorisedError,
+)
 from ledger.grants import Grant, apply_grant
 from ledger.licence import STATUS_NAMES, Licence, apply_licence
 from ledger.localtime import beijing_date
@@ -57,10 +62,7 @@ def _new_grant(ctx: Context, grant_id: str) -> Any:
 
 def grant_functional_use(cmd: GrantFunctionalUse, ctx: Context) -> None:
     require_catalogue_owner(ctx.actor, "granting use by function")
-    dept = ctx.get(streams.department_stream(cmd.department), apply_department)
-    if dept is None or not dept.has_role("using"):
-        raise NotFoundError(f"payload.department: {cmd.department} is not a registered using"
-                            " department")
+    _using_department(ctx, cmd.department, "payload.department")
     known: set[str] = set()
     for i, t in enumerate(cmd.type_codes):
         entry: CatalogueEntry | None = ctx.get(streams.catalogue_stream(t), apply_catalogue)
@@ -79,6 +81,13 @@ def grant_functional_use(cmd: GrantFunctionalUse, ctx: Context) -> None:
         cmd.valid_until, cmd.daily_cap, cmd.scenarios))
 
 
+def _using_department(ctx: Context, code: str, where: str) -> None:
+    """Functional grants and holder consents name a department that signs its own reads."""
+    dept = ctx.get(streams.department_stream(code), apply_department)
+    if dept is None or not dept.has_role("using"):
+        raise NotFoundError(f"{where}: {code} is not a registered using department")
+
+
 def _holder_licence(ctx: Context, identifier: str, holder_code: str) -> tuple[str, Licence]:
     require_role(ctx.actor, "platform", "acting for a holder")
     ident = _parse(identifier, "payload.identifier")
@@ -94,6 +103,7 @@ def _holder_licence(ctx: Context, identifier: str, holder_code: str) -> tuple[st
 
 def grant_holder_consent(cmd: GrantHolderConsent, ctx: Context) -> None:
     stream, _ = _holder_licence(ctx, cmd.identifier, cmd.holder_code)
+    _using_department(ctx, cmd.grantee, "payload.grantee")
     bad = sorted(set(cmd.rights) - set(RIGHTS)) or ([] if cmd.rights else ["(none)"])
     if bad:
         fail("payload.rights", f"expected some of {', '.join(RIGHTS)}; not {', '.join(bad)}")
@@ -112,6 +122,10 @@ def delegate_use(cmd: DelegateUse, ctx: Context) -> None:
 
 
 def revoke_grant(cmd: RevokeGrant, ctx: Context) -> None:
+    if not (ctx.actor.has_role("management") or ctx.actor.has_role("platform")):
+        # Before looking the grant up: whether it exists is none of this signer's business.
+        raise UnauthorisedError(f"grants are revoked by the management department (by"
+                                f" function) or a platform (for a holder), not {ctx.actor.code}")
     stream = streams.grant_stream(cmd.grant_id)
     grant: Grant | None = ctx.get(stream, apply_grant)
     if grant is None:
@@ -166,6 +180,9 @@ def _authorise(cmd: _Read, ctx: Context, action: str, licence: Licence, stream: 
     today = _today(ctx)
     grant = ctx.get(streams.grant_stream(cmd.grant_id), apply_grant)
     effects: dict[str, Any] = {}
+    if cmd.mode != grants.DELEGATION and (cmd.agent_code or cmd.agent_auth):
+        fail("payload.agent_code/agent_auth", f"only a delegation names an agent; this read"
+             f" is by {cmd.mode!r:.40}")
     if cmd.mode == grants.FUNCTION:
         if not ctx.actor.has_role("using"):
             raise access.refuse("unauthorised", f"{action} by government function needs the"
@@ -182,8 +199,9 @@ def _authorise(cmd: _Read, ctx: Context, action: str, licence: Licence, stream: 
                                                 UseCounted(cmd.grant_id, today.isoformat()))
     elif cmd.mode in (grants.CONSENT, grants.DELEGATION):
         right = "view" if action == "annotate" else action
-        access.check_holder_use(ctx.actor.code, cmd.agent_code, grant, cmd.grant_id, stream,
-                                right, cmd.matter_code, today)
+        use = access.HolderUse(ctx.actor, cmd.mode, cmd.agent_code, cmd.agent_auth)
+        access.check_holder_use(use, grant, cmd.grant_id, stream, right, cmd.matter_code,
+                                today)
         # Sorted: a licence state built from the stored (canonical) bytes has its face keys
         # sorted, one still cached from the command has them as posted; the recorded event
         # must not depend on which one this process happened to hold.

@@ -82,7 +82,10 @@ class _Read(Command):
     case_number: str
     operator: str
     purpose: str
-    agent_code: str | None = None  # for delegation: who presents the licence
+    # Delegation through a platform: the delegate the platform acts for, and how it
+    # authenticated their real name (one of ledger.access.AGENT_AUTH_METHODS).
+    agent_code: str | None = None
+    agent_auth: str | None = None
 
     def partition_key(self, actor: str) -> str:
         return licence_key(self.identifier)

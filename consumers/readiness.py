@@ -12,6 +12,7 @@ department and signing key:
 
 - ``IssueLicence``, ``SetUsageList``: the catalogue entries of their types;
 - ``GrantFunctionalUse``: the grantee department and the catalogue entries it grants;
+- ``GrantHolderConsent``: the grantee department;
 - a read (verify, view, download, annotate): its grant, and, by government function
   by a department with the ``using`` role, that department's usage list. The licence
   needs no wait: reads are keyed by the licence, as are its lifecycle and its holder's
@@ -84,11 +85,12 @@ def _other_aggregates(ledger: Ledger, cmd: Command, actor: Department,
                                                   apply_catalogue)
         if entry is None:
             return f"licence type {type_code} in the catalogue"
-    if isinstance(cmd, GrantFunctionalUse):
-        grantee: Department | None = ledger.get(streams.department_stream(cmd.department),
+    if isinstance(cmd, GrantFunctionalUse | GrantHolderConsent):
+        code = cmd.department if isinstance(cmd, GrantFunctionalUse) else cmd.grantee
+        grantee: Department | None = ledger.get(streams.department_stream(code),
                                                 apply_department)
         if grantee is None:
-            return f"department {cmd.department} (the grantee)"
+            return f"department {code} (the grantee)"
     if isinstance(cmd, _Read):
         if cmd.grant_id not in granted:
             grant: Grant | None = ledger.get(streams.grant_stream(cmd.grant_id), apply_grant)

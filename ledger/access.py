@@ -104,21 +104,70 @@ def check_cap(grant: Grant, used_today: int) -> None:
                      " a day and they are used up")
 
 
-def check_holder_use(actor: str, agent_code: str | None, grant: Grant | None, grant_id: str,
-                     licence_stream: str, action: str, matter_code: str, today: date) -> None:
-    """Use by holder consent or delegation, for this licence, matter, action and party."""
+# How a platform authenticated a delegate's real name before acting for them (Art. 28:
+# digital certificate, electronic seal, biometrics). A platform that cannot say which of
+# these it used has not attested anything, so the read is refused.
+AGENT_AUTH_METHODS = ("certificate", "seal", "biometric")
+
+
+@dataclass(frozen=True)
+class HolderUse:
+    """Who asks to use a licence under a holder's grant, and in which capacity."""
+
+    actor: Department
+    mode: str  # consent | delegation, as the read says
+    agent_code: str | None = None  # delegation through a platform: the delegate presented
+    agent_auth: str | None = None  # ...and how the platform authenticated their real name
+
+
+def check_holder_use(use: HolderUse, grant: Grant | None, grant_id: str, licence_stream: str,
+                     action: str, matter_code: str, today: date) -> None:
+    """Use by holder consent or delegation, for this licence, matter, action and party.
+
+    A consent is used only by the department it names. A delegation is used only by the
+    delegate: with its own registered key (a delegate that is itself a department), or
+    through a platform department that attests, in the read, the delegate's code and how
+    it authenticated their real name (Art. 16-17, 28). Any other signer is refused, whatever
+    agent it names.
+    """
     g = check_grant_live(grant, grant_id, today)
     if g.kind not in (CONSENT, DELEGATION) or g.licence_stream != licence_stream:
         raise refuse("wrong_party", f"grant {grant_id} is not the holder's grant for this licence")
-    party = agent_code if g.kind == DELEGATION else actor
-    if g.grantee != party:
-        raise refuse("wrong_party", f"grant {grant_id} was given to {g.grantee}, not {party}")
+    if g.kind != use.mode:
+        raise refuse("wrong_party", f"grant {grant_id} is a {g.kind}, not a {use.mode}")
+    if g.kind == CONSENT:
+        if g.grantee != use.actor.code:
+            raise refuse("wrong_party", f"grant {grant_id} was given to {g.grantee}, not"
+                         f" {use.actor.code}")
+    else:
+        _check_delegate(use, g)
     if action not in g.rights:
         raise refuse("right_not_granted", f"grant {grant_id} allows {', '.join(g.rights)},"
                      f" not {action}")
     if g.matter_code != matter_code:
         raise refuse("matter_not_granted", f"grant {grant_id} is for matter {g.matter_code},"
                      f" not {matter_code}")
+
+
+def _check_delegate(use: HolderUse, g: Grant) -> None:
+    actor = use.actor
+    if actor.code == g.grantee:  # the delegate itself, authenticated by its own key
+        if use.agent_code not in (None, actor.code):
+            raise refuse("wrong_party", f"{actor.code} signs as the delegate of grant"
+                         f" {g.grant_id} but names {use.agent_code} as the agent")
+        return
+    if not actor.has_role("platform"):
+        raise refuse("unauthorised", f"delegated use under grant {g.grant_id} is exercised"
+                     " by the delegate, with its own key or through a platform department"
+                     f" attesting its real-name authentication; {actor.code} is neither")
+    if use.agent_code != g.grantee:
+        # Not naming the delegate: a person's ID number is not told to whoever guesses wrong.
+        raise refuse("wrong_party", f"grant {g.grant_id} does not delegate to"
+                     f" {use.agent_code or 'no agent'}, whom platform {actor.code} attests")
+    if use.agent_auth not in AGENT_AUTH_METHODS:
+        raise refuse("agent_not_authenticated", f"platform {actor.code} must attest how it"
+                     f" authenticated agent {use.agent_code}'s real name: agent_auth is one of"
+                     f" {', '.join(AGENT_AUTH_METHODS)}, not {use.agent_auth!r:.40}")
 
 
 def public_view(entry: CatalogueEntry, licence: Licence) -> dict[str, Any]:

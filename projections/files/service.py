@@ -55,6 +55,7 @@ class Reading:
     mode: str = "function"
     grant_id: str = ""
     agent_code: str | None = None
+    agent_auth: str | None = None
 
 
 def make_original(face: Face, font: FaceFont, signer: FileSigner, fmt: str, author: str,
@@ -160,7 +161,8 @@ def annotate_licence(services: Services, fs: FileSettings, identifier: str, read
     payload = {"identifier": identifier, "mode": reading.mode, "grant_id": reading.grant_id,
                "matter_code": reading.matter_code, "case_number": reading.case_number,
                "operator": reading.operator, "purpose": reading.purpose,
-               "agent_code": reading.agent_code, "copy_id": str(uuid.uuid4()),
+               "agent_code": reading.agent_code,
+               "agent_auth": reading.agent_auth, "copy_id": str(uuid.uuid4()),
                "recipient": recipient, "valid_until": until, "file_hash": sha256_hex(data),
                "original_hash": original_hash, "reference": reference,
                "certificate": signer.fingerprint}

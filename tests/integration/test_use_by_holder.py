@@ -74,24 +74,29 @@ def test_revoked_and_expired_consent(town: Town) -> None:
 
 
 def test_delegation_needs_the_agent_it_names(town: Town) -> None:
+    """Through the platform that authenticated the agent (tests/integration/test_who_signs*
+    refuse every other signer)."""
     ident = town.ident("003")
     agent = "320581199001011234"
     town.ok(town.platform, "DelegateUse", {
         "grant_id": "D-1", "identifier": ident, "holder_code": town.s.holder_of(ident),
         "agent_name": "代理人", "agent_code": agent, "matter_code": OTHER_MATTER,
         "valid_from": town.day(0), "valid_until": town.day(7)})
-    kw: dict[str, Any] = {"mode": "delegation", "matter": OTHER_MATTER}
-    refused_and_recorded(town, town.read(town.a, ident, "D-1", case="C-1", **kw), "wrong_party",
+    kw: dict[str, Any] = {"mode": "delegation", "matter": OTHER_MATTER,
+                          "agent_auth": "biometric"}
+    p = town.platform
+    refused_and_recorded(town, town.read(p, ident, "D-1", case="C-1", **kw), "wrong_party",
                          ident)
-    refused_and_recorded(town, town.read(town.a, ident, "D-1", case="C-2",
+    refused_and_recorded(town, town.read(p, ident, "D-1", case="C-2",
                                          agent_code="320581199001015678", **kw),
                          "wrong_party", ident)
-    refused_and_recorded(town, town.read(town.a, ident, "D-1", case="C-3", agent_code=agent,
-                                         mode="delegation", matter=MATTER),
+    refused_and_recorded(town, town.read(p, ident, "D-1", case="C-3", agent_code=agent,
+                                         mode="delegation", matter=MATTER,
+                                         agent_auth="biometric"),
                          "matter_not_granted", ident)
-    allowed(town, town.read(town.a, ident, "D-1", case="C-4", agent_code=agent, **kw))
+    allowed(town, town.read(p, ident, "D-1", case="C-4", agent_code=agent, **kw))
     town.ok(town.platform, "RevokeGrant", {"grant_id": "D-1", "reason": "matter closed"})
-    refused_and_recorded(town, town.read(town.a, ident, "D-1", case="C-5", agent_code=agent,
+    refused_and_recorded(town, town.read(p, ident, "D-1", case="C-5", agent_code=agent,
                                          **kw), "grant_revoked", ident)
 
 

@@ -76,6 +76,19 @@ def test_a_functional_grant_waits_for_its_grantee_department(city: City) -> None
     assert city.missing(city.grants[0]) is None
 
 
+def test_a_holders_consent_waits_for_its_grantee_department(city: City) -> None:
+    registrations = [e for e in city.setup if e["type"] == "RegisterDepartment"]
+    grantee = city.user()  # Use.consent names the first using department
+    city.apply(*[e for e in registrations if e["payload"]["code"] != grantee.code],
+               *[e for e in city.setup if e["type"] == "RegisterLicenceType"],
+               next(city.s.issue(1)))
+    _, consent = city.use.consent(city.s.issued[0])
+    assert city.missing(consent) == f"department {grantee.code} (the grantee)"
+    city.apply(*[e for e in registrations if e["payload"]["code"] == grantee.code])
+    assert city.missing(consent) is None
+    assert city.apply(consent)[0].accepted
+
+
 def test_a_functional_grant_waits_for_every_type_it_grants(city: City) -> None:
     departments = [e for e in city.setup if e["type"] == "RegisterDepartment"]
     types = [e for e in city.setup if e["type"] == "RegisterLicenceType"]
