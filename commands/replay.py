@@ -207,13 +207,14 @@ def replay_rows(rows: Iterable[tuple[int, Any]], scratch: Ledger,
 
 
 def replay_store(store: EventStore, progress: Progress | None = None,
-                 workdir: Path | None = None) -> ReplayReport:
-    """Replay every stored command onto a temporary SQLite ledger (deleted afterwards)."""
+                 workdir: Path | None = None,
+                 cache_size: int = REPLAY_CACHE_SIZE, page: int = 5000) -> ReplayReport:
+    """Replay every stored command onto a temporary SQLite ledger (deleted afterwards);
+    it holds ``page`` stored rows, one batch and ``cache_size`` stream states at most."""
     with tempfile.TemporaryDirectory(prefix="ledger-replay-", dir=workdir) as tmp:
         scratch_store = EventStore(f"sqlite:///{Path(tmp) / 'replay.db'}")
         try:
-            scratch = Ledger(scratch_store, SigningKey.generate(),
-                             cache_size=REPLAY_CACHE_SIZE)
-            return replay_rows(store.iter_rows(), scratch, progress)
+            scratch = Ledger(scratch_store, SigningKey.generate(), cache_size=cache_size)
+            return replay_rows(store.iter_rows(page=page), scratch, progress)
         finally:
             scratch_store.close()
