@@ -170,7 +170,17 @@ class Replayer:
 
 
 def _decoded(rows: Iterable[tuple[int, Any]]) -> Iterator[Row]:
-    for nid, row in rows:
+    """The stored rows decoded; a row or a page the store cannot give is a divergence."""
+    source, nid = iter(rows), 0
+    while True:
+        try:
+            nid, row = next(source)
+        except StopIteration:
+            return
+        except Exception as exc:  # the drivers raise many types; each means damaged storage
+            raise _Diverged(Divergence("-", 0, nid + 1, "unreadable",
+                                       f"the store cannot be read after notification {nid}:"
+                                       f" {type(exc).__name__}: {exc}")) from None
         try:
             yield nid, decode_stored(row)
         except RecordFormatError as exc:

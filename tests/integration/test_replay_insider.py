@@ -22,7 +22,7 @@ from ledger.canonical import format_instant
 from ledger.checkpoint_audit import CheckpointAuditor
 from ledger.signing import load_signing_key
 from projections.transparency import TransparencyLog
-from tests.builders import RawEvents, Row
+from tests.builders import RawEvents, Row, flip
 from tests.conftest import FakeClock
 from tests.integration.read_city import Sent, build
 from tests.integration.replay_insider import Insider
@@ -206,3 +206,43 @@ def test_swapped_order_of_two_commands_on_one_licence(town: Town) -> None:
     town.insider.rewrite(edits)
     town.plain_audit_passes()
     assert_caught(town.replay(), s_event, "diverged", "EndSuspension", "refused on replay")
+
+
+def test_an_event_naming_a_command_of_another_batch(town: Town) -> None:
+    suspended = [r for r in town.rows() if r.topic == "LicenceSuspended"][-1]
+    ended = [r for r in town.rows() if r.topic == "LicenceSuspensionEnded"][-1]
+    forged = suspended.body()  # the earlier suspension's cause, replayed a batch later
+    forged.update(version=ended.version + 1, at=ended.body()["at"])
+    inserted = _insert(town, forged)
+    assert_caught(town.replay(), inserted, "no_command", "no receipt of that command")
+
+
+def test_a_receipt_whose_command_cannot_be_decoded(town: Town) -> None:
+    *_, receipt, _seal = town.rows()
+
+    def garble(body: dict[str, Any]) -> None:
+        body["data"]["command"]["type"] = "ForgeHistory"
+
+    town.insider.edit(receipt, garble)
+    assert_caught(town.replay(), receipt, "receipt", "cannot be decoded", "ForgeHistory")
+
+
+# -- damage, not forgery: reported at its place, never a traceback ---------------------------
+def test_an_unreadable_row(town: Town) -> None:
+    row = [r for r in town.rows() if r.topic == "LicenceIssued"][3]
+    town.insider.raw.set_state(row.nid, flip(row.state, len(row.state) // 2, 0x80))
+    assert_caught(town.replay(), row, "unreadable", "unreadable")
+
+
+def test_rows_after_the_last_seal(town: Town) -> None:
+    *_, first, receipt, seal = town.rows()
+    town.insider.raw.delete(seal.nid)
+    assert_caught(town.replay(), first, "unsealed", "2 row(s) after the last seal")
+
+
+def test_a_missing_events_table(town: Town, database_url: str) -> None:
+    raw = town.insider.raw
+    raw._run(("DROP TABLE {table}" + (" CASCADE" if not raw.sqlite else ""), ()))
+    caught = town.replay().divergence
+    assert caught is not None and caught.kind == "unreadable"
+    assert "cannot be read after notification 0" in caught.reason
