@@ -235,7 +235,7 @@ def test_an_unreadable_row(town: Town) -> None:
 
 
 def test_rows_after_the_last_seal(town: Town) -> None:
-    *_, first, receipt, seal = town.rows()
+    *_, first, _receipt, seal = town.rows()
     town.insider.raw.delete(seal.nid)
     assert_caught(town.replay(), first, "unsealed", "2 row(s) after the last seal")
 
