@@ -113,3 +113,10 @@ def test_load_replays_clean_and_a_resealed_rewrite_does_not(tmp_path: Path) -> N
     table = ledger(tmp_path, "audit", "--replay")
     assert table.returncode == 1 and "Traceback" not in table.stderr
     assert f"replay diverges at stream {issued.stream} version {issued.version}" in table.stderr
+
+
+def test_the_demo_replays_clean(tmp_path: Path) -> None:
+    demo = ledger(tmp_path, "demo", "--licences", "60", "--seed", "3")
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    replay = _replayed(tmp_path)
+    assert replay["ledger_events"] == 1 and replay["batches"] >= 3  # the key; no checkpoint
