@@ -20,6 +20,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +67,16 @@ def _keep(_state: Any, evt: Any) -> Any:
     return evt  # the bus and the checkpoint publisher keep the last event of these streams
 
 
+def _field(record: Record, name: str) -> Any:
+    """A field of the event's data; None when the data is not even an object."""
+    return record.data.get(name) if isinstance(record.data, dict) else None
+
+
 class ReplayBus(MessageBus):
     """The ledger's own bus, driven one recorded command at a time."""
 
-    def replay(self, uow: UnitOfWork, signed: SignedCommand, at: str) -> Result:
-        return self._handle(uow, signed, parse_instant(at))
+    def replay(self, uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Result:
+        return self._handle(uow, signed, now)
 
 
 class Replayer:
@@ -84,7 +90,11 @@ class Replayer:
     def batch(self, rows: list[Row]) -> None:
         """Replay one stored batch (its rows in order, its seal last)."""
         *body, (seal_nid, seal) = rows
-        uow = self.scratch.begin(seal.at, str(seal.data.get("lane", "")))
+        try:
+            now = parse_instant(seal.at)
+        except ValueError as exc:
+            raise _at(seal_nid, seal, "unreadable", f"the seal's time: {exc}") from None
+        uow = self.scratch.begin(seal.at, str(_field(seal, "lane")))
         receipts = self._receipts(body)
         self.scratch.prefetch([streams.registry_stream()] + [
             s for _, signed in receipts.values() for s in streams_of(signed)])
@@ -93,6 +103,8 @@ class Replayer:
             if record.cause is None:
                 self._ledger_own(uow, nid, record)
                 continue
+            if not isinstance(record.cause, dict):
+                raise _at(nid, record, "no_command", "its cause is not a command's")
             command_id = str(record.cause.get("command_id"))
             if command_id in done:
                 continue
@@ -100,7 +112,7 @@ class Replayer:
                 raise _at(nid, record, "no_command",
                           f"{record.type} names command {command_id}, but no receipt of that"
                           " command is in its batch: no signed command stands behind it")
-            self._command(uow, nid, record, receipts[command_id][1])
+            self._command(uow, nid, record, receipts[command_id][1], now)
             done.add(command_id)
         ids = uow.commit() if body else []
         self._compare(body, self._replayed(ids), seal_nid, seal, receipts)
@@ -113,11 +125,11 @@ class Replayer:
             if record.type != "CommandRecorded":
                 continue
             try:
-                signed = decode_envelope(record.data["command"])
-            except (LedgerError, KeyError, TypeError) as exc:
+                signed = decode_envelope(_field(record, "command"))
+            except (LedgerError, KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise _at(nid, record, "receipt",
                           f"the receipt's command cannot be decoded: {exc}") from None
-            if signed.command_id in found or signed.command_id != record.data.get("command_id"):
+            if signed.command_id in found or signed.command_id != _field(record, "command_id"):
                 raise _at(nid, record, "receipt", f"receipt of command {signed.command_id}"
                           " is repeated or names another command id")
             found[signed.command_id] = (nid, signed)
@@ -128,12 +140,16 @@ class Replayer:
             raise _at(nid, record, "no_command",
                       f"{record.type} has no command behind it and is not one the ledger"
                       " writes by itself")
-        uow.emit(record.stream, _keep, record.event(), None)
+        try:
+            evt = record.event()
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _at(nid, record, "unreadable", f"{record.type} does not decode: {exc}") from None
+        uow.emit(record.stream, _keep, evt, None)
         self.report.ledger_events += 1
 
     def _command(self, uow: UnitOfWork, nid: int, record: Record,
-                 signed: SignedCommand) -> None:
-        result = self.bus.replay(uow, signed, uow.at)
+                 signed: SignedCommand, now: datetime) -> None:
+        result = self.bus.replay(uow, signed, now)
         self.report.commands += 1
         if result.duplicate:
             raise _at(nid, record, "diverged", f"command {signed.command_id} was already"
@@ -164,7 +180,7 @@ class Replayer:
             nid, extra = body[len(replayed)]
             raise _at(nid, extra, "extra", f"{extra.type} is stored but no command of its"
                       " batch produces it")
-        if list(seal.data.get("events", ())) != [r.hash for r in replayed]:
+        if _field(seal, "events") != [r.hash for r in replayed]:
             raise _at(seal_nid, seal, "diverged", "the seal does not list exactly the hashes"
                       " of the replayed batch")
 
@@ -199,7 +215,7 @@ def replay_rows(rows: Iterable[tuple[int, Any]], scratch: Ledger,
         for nid, record in _decoded(rows):
             batch.append((nid, record))
             if record.type == SEAL and record.stream == streams.seal_stream(
-                    str(record.data.get("lane", ""))):
+                    str(_field(record, "lane"))):
                 replayer.batch(batch)
                 batch = []
                 if progress:
