@@ -33,6 +33,7 @@ from psycopg import sql
 from benchmarks import suite_reads
 from benchmarks.suite_env import ledger_env, pg_schema, ratio, run_child
 from commands.bootstrap import bootstrap
+from commands.replay import replay_store
 from commands.settings import load_settings
 from consumers.loadgen import LoadGenerator
 from ledger.store import persistence_env
@@ -74,6 +75,23 @@ def run_ledger(url: str, key: Path, lines: list[bytes], batch: int) -> tuple[flo
     finally:
         services.close()
     return seconds, [b for b in batches if b]
+
+
+def run_replay(url: str, key: Path, ingest_s: float, events: int) -> dict[str, Any]:
+    """``ledger audit --replay``'s engine over the ledger just ingested: every command
+    re-executed on a scratch SQLite ledger and compared byte for byte, beside ingest."""
+    services = bootstrap(load_settings(ledger_env(url, key)))
+    try:
+        report = replay_store(services.store)
+    finally:
+        services.close()
+    ingest = events / ingest_s
+    return {"ok": report.ok, "events": report.events, "commands": report.commands,
+            "seconds": round(report.seconds, 3),
+            "events_per_s": round(report.events_per_second),
+            "ingest_events_per_s": round(ingest),
+            "replay_vs_ingest": round(report.events_per_second / ingest, 2),
+            "divergence": report.divergence.to_json() if report.divergence else None}
 
 
 def run_eventsourcing(url: str, batches: Batches) -> float:
@@ -178,6 +196,8 @@ def ingest_postgres(base: str, licences: int, batch: int, work: Path) -> dict[st
     times: dict[str, float] = {}
     with pg_schema(base, "ingest") as url:
         times["ledger"], batches = run_ledger(url, work / "ingest-key.pem", lines, batch)
+        replay = run_replay(url, work / "ingest-key.pem", times["ledger"],
+                            sum(len(b) for b in batches))
         mix = project_mix(url, work / "ingest-key.pem", work)
     steps: dict[str, Callable[[str, Batches], float]] = {
         "eventsourcing": run_eventsourcing, "recorder": run_recorder, "raw": run_copy}
@@ -186,7 +206,7 @@ def ingest_postgres(base: str, licences: int, batch: int, work: Path) -> dict[st
             times[name] = step(url, batches)
     return {"database": "postgresql", "batch": batch, "licences": licences,
             "raw_method": "psycopg binary COPY", **figures(len(lines), batches, times),
-            "catch_up": mix}
+            "catch_up": mix, "replay": replay}
 
 
 def project_mix(url: str, key: Path, work: Path) -> dict[str, Any]:
@@ -217,10 +237,12 @@ def ingest_sqlite(licences: int, batch: int, work: Path) -> dict[str, Any]:
     lines = command_lines(licences)
     with _sqlite_files() as file:
         times: dict[str, float] = {}
-        times["ledger"], batches = run_ledger(f"sqlite:///{file('ledger')}",
-                                              work / "ingest-sqlite-key.pem", lines, batch)
+        url, key = f"sqlite:///{file('ledger')}", work / "ingest-sqlite-key.pem"
+        times["ledger"], batches = run_ledger(url, key, lines, batch)
+        replay = run_replay(url, key, times["ledger"], sum(len(b) for b in batches))
         times["eventsourcing"] = run_eventsourcing(f"sqlite:///{file('es')}", batches)
         times["recorder"] = run_recorder(f"sqlite:///{file('rec')}", batches)
         times["raw"] = run_sqlite_raw(file("raw"), batches)
     return {"database": "sqlite", "batch": batch, "licences": licences,
-            "raw_method": "sqlite3 executemany", **figures(len(lines), batches, times)}
+            "raw_method": "sqlite3 executemany", **figures(len(lines), batches, times),
+            "replay": replay}

@@ -58,6 +58,12 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
                       ("ledger audit", "audit_rss_ratio")):
         rows.append((f"{name} RSS flat (largest / previous size)", f"<= {FLAT}",
                      summary.get(key), lambda v: v <= FLAT))
+    diverged = [(db, i["replay"]["divergence"]) for db, i in (r.get("ingest") or {}).items()
+                if i.get("replay") and not i["replay"]["ok"]]
+    rows.append(("ledger audit --replay re-derives the ingested history", "no divergence",
+                 f"DIVERGED on {diverged[0][0]}: {diverged[0][1]}" if diverged else
+                 ("ok" if _get(r, "ingest", "postgresql", "replay") else None),
+                 lambda v: v == "ok"))
     failed = [p for p in _get(r, "growth", "points") or [] if not p["audit"]["ok"]]
     rows.append(("ledger audit finds every row intact at every size", "no problem",
                  f"FAILED at {failed[0]['licences']:,}: {failed[0]['audit']['first_error']}"
@@ -80,6 +86,13 @@ def render(r: dict[str, Any]) -> None:
                                  ("eventsourcing Application.save", "eventsourcing"),
                                  ("eventsourcing recorder.insert_events", "recorder"),
                                  (ingest["raw_method"], "raw"))])
+    replays = [(db, i["replay"]) for db, i in (r.get("ingest") or {}).items() if i.get("replay")]
+    if replays:
+        table("ledger audit --replay beside ingest (same ledger, same run)",
+              ["database", "events", "ingest events/s", "replay events/s", "replay ÷ ingest",
+               "result"],
+              [(db, x["events"], x["ingest_events_per_s"], x["events_per_s"],
+                x["replay_vs_ingest"], "ok" if x["ok"] else "DIVERGED") for db, x in replays])
     k = r.get("kafka") or {}
     if k.get("available"):
         table(f"end to end through Kafka (Tansu): {k['commands']:,} commands",

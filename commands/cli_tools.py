@@ -16,6 +16,7 @@ import orjson
 
 from commands.bootstrap import bootstrap, open_store
 from commands.bus import Result
+from commands.cli_replay import print_replay, replay_json, run_replay
 from commands.envelope import sign_envelope
 from commands.output import err, fail, progress, table
 from commands.settings import load_settings
@@ -62,6 +63,8 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("audit", help="verify every hash, chain link and signature")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--replay", action="store_true", help="also re-execute every signed command"
+                   " on a scratch ledger and compare the events byte for byte")
     p.set_defaults(func=audit)
 
 
@@ -191,14 +194,18 @@ def audit(args: argparse.Namespace) -> int:
         checkpoints = CheckpointAuditor()  # shares the first pass's read of the rows
         report = audit_with_progress(store, checkpoints.observe)
         checkpoints.fold_into(report)
+        replayed = run_replay(store) if args.replay else None
     finally:
         store.close()
     if args.json:
-        print(orjson.dumps({**report.to_json(), "checkpoints": checkpoints.checkpoints}).decode())
+        print(orjson.dumps({**report.to_json(), "checkpoints": checkpoints.checkpoints,
+                            **replay_json(replayed)}).decode())
     else:
         print_audit(report)
         err.print(f"transparency checkpoints verified: {checkpoints.checkpoints}")
-    return 0 if report.ok else 1
+        if replayed is not None:
+            print_replay(replayed)
+    return 0 if report.ok and (replayed is None or replayed.ok) else 1
 
 
 AUDIT_PHASES = ("signatures and seals", "stream chains")

@@ -1,4 +1,10 @@
-"""What a handler works with: the batch's unit of work and the authenticated command."""
+"""What a handler works with: the batch's unit of work and the authenticated command.
+
+A handler may use nothing else: its streams' state (through ``get``), the signed command
+and the batch's recorded instant (``now``/``at``, stored as every event's ``at``). That is
+what makes it a deterministic function the replay (``ledger audit --replay``) can run
+again and compare byte for byte; see docs/integrity.md, "Replay".
+"""
 
 from __future__ import annotations
 
@@ -30,7 +36,8 @@ class Context:
 
     @property
     def at(self) -> str:
-        """When the ledger records this command (its clock, not the sender's)."""
+        """When the ledger records this command (its clock, not the sender's): the batch's
+        instant, which ``now`` parses to exactly (microseconds), recorded in every event."""
         return self.uow.at
 
     @property

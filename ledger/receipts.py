@@ -6,7 +6,9 @@ transition, …) change nothing and leave no receipt: re-posting one is judged a
 
 The receipt makes every accepted command idempotent (a repeated command id finds it
 and gets the original result back) and lets an auditor re-verify the department's
-signature over the exact command that caused each event.
+signature over the exact command that caused each event. It is also the input of the
+replay (``ledger audit --replay``): the command, re-executed at ``received_at`` (the
+batch's instant), must produce exactly the stored events, this receipt last.
 """
 
 from __future__ import annotations

@@ -23,6 +23,9 @@ def test_bench_smoke_writes_every_figure(pg_database: str, tmp_path: Path) -> No
         for key in ("ledger", "eventsourcing", "recorder", "raw"):
             assert f"{key}_commands_per_s" in ingest
         assert {"ledger_vs_eventsourcing", "ledger_vs_recorder", "ledger_vs_raw"} <= ingest.keys()
+        replay = ingest["replay"]  # audit --replay over the very ledger just ingested
+        assert replay["ok"] is True and replay["events"] == ingest["events"]
+        assert replay["events_per_s"] > 0 and replay["replay_vs_ingest"] > 0
     mix = report["ingest"]["postgresql"]["catch_up"]  # catch-up over the loadgen mix
     assert mix["projection_topic_events"] > 0 and mix["catch_up_events_per_s"] > 0
     assert report["kafka"] == {"available": False, "reason": "not measured in smoke mode"}
@@ -38,6 +41,7 @@ def test_bench_smoke_writes_every_figure(pg_database: str, tmp_path: Path) -> No
     statuses = {t["target"]: t["status"] for t in report["targets"]}
     assert set(statuses.values()) <= {"PASS", "MISS", "n/a"}
     assert statuses["end to end through Kafka (commands/s)"] == "n/a"
+    assert statuses["ledger audit --replay re-derives the ingested history"] == "PASS"
 
 
 def test_bench_refuses_a_database_url_with_a_schema() -> None:
