@@ -81,6 +81,11 @@ def _refusal(ch: str, kind: str) -> str | None:
     if kind in (CODE, PEM):
         if 0x21 <= cp <= 0x7E or (kind == PEM and (ch == " " or ch in _PEM_WHITESPACE)):
             return None
+        # Say what the reader cannot see: full-width forms and other digits look right.
+        if unicodedata.east_asian_width(ch) == "F":
+            return "full-width; use half-width ASCII"
+        if unicodedata.category(ch) == "Nd":
+            return "a non-ASCII digit; write digits 0-9"
         return "not allowed here: only printable ASCII" + (
             " and line breaks" if kind == PEM else ", without spaces")
     if kind == TEXT and ch in _TEXT_WHITESPACE:
