@@ -19,6 +19,7 @@ from commands.fields import check_depth
 from commands.scenario import Scenario
 from ledger.errors import InvalidCommandError
 
+UUID = "3f2b8c1e-0d4a-4e57-9b7f-1a2c3d4e5f60"
 HUGE = "x" * (50 * 1024 * 1024)  # 50 MB: the size that once grew a database 60-fold
 
 
@@ -211,7 +212,7 @@ def test_counts_are_non_negative_safe_integers(value: Any, words: str) -> None:
     assert words in refusal(envelope)
 
 
-# -- dates, months, area codes, instants ----------------------------------------------------------
+# -- dates, months, area codes, instants ----------------------------------------------------
 @pytest.mark.parametrize("value, words", [
     ("9999-12-31", "outside the years 1900..2199"), ("1899-12-31", "outside the years"),
     ("2200-01-01", "outside the years"), ("2026-02-30", "not a real date"),
@@ -225,7 +226,8 @@ def test_dates_are_ascii_and_in_range(envelopes: dict[str, dict[str, Any]], valu
         assert f"payload.{field}" in message and words in message
 
 
-@pytest.mark.parametrize("value", ["３２０５８１", "٣٢٠٥٨١", "۳۲۰۵۸۱", "32058", "3205811", "32058a"])
+@pytest.mark.parametrize("value", ["３２０５８１", "٣٢٠٥٨١", "۳۲۰۵۸۱", "32058", "3205811",
+                                   "32058a"])
 def test_area_codes_are_six_ascii_digits(envelopes: dict[str, dict[str, Any]],
                                          value: str) -> None:
     for kind in ("IssueLicence", "RegisterDepartment"):
@@ -266,9 +268,9 @@ def test_widest_real_offsets_are_accepted(envelopes: dict[str, dict[str, Any]]) 
         decode_envelope({**envelopes["SuspendLicence"], "issued_at": value})
 
 
-# -- answering what cannot be decoded ---------------------------------------------------------------
+# -- answering what cannot be decoded -------------------------------------------------------
 @pytest.mark.parametrize("raw, expected", [
-    ({"command_id": "3f2b8c1e-0d4a-4e57-9b7f-1a2c3d4e5f60"}, "3f2b8c1e-0d4a-4e57-9b7f-1a2c3d4e5f60"),
+    ({"command_id": UUID}, UUID),
     ({"command_id": "a\tb"}, "-"), ({"command_id": "a\nrejected"}, "-"),
     ({"command_id": "x" * 65}, "-"), ({"command_id": "\u202e1"}, "-"), ({"command_id": 5}, "-"),
     ([1], "-"), (None, "-"),
