@@ -68,7 +68,8 @@ def test_codes_accept_printable_ascii(value: str) -> None:
 @pytest.mark.parametrize("value, words", [
     ("A\u00a0B", "ordinary space"), ("A\u3000B", "ordinary space"), ("A\u2007B", "ordinary space"),
     ("A\u202fB", "ordinary space"), ("AB\u0301", "combining mark"), ("A\u20ddB", "combining mark"),
-    ("12\u0663", "non-ASCII digit"), ("12\u06f3", "non-ASCII digit"), ("12\u0967", "non-ASCII digit"),
+    ("12\u0663", "non-ASCII digit"), ("12\u06f3", "non-ASCII digit"),
+    ("12\u0967", "non-ASCII digit"),
     (" AB", "either end"), ("AB ", "either end"), ("A  B", "two spaces"), ("A\tB", "control"),
     ("A\nB", "control"),
 ])
