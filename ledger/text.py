@@ -58,16 +58,26 @@ class TextPolicyError(ValueError):
 def quote(value: object, limit: int = MAX_QUOTE) -> str:
     """A short, escaped rendering of ``value`` for an error message.
 
-    At most ``limit`` characters of the value are shown, escaped as Python's ``repr``
-    does (controls, surrogates and invisible characters as ``\\x``/``\\u`` escapes), so
-    a refusal never echoes a huge or invisible value back.
+    At most ``limit`` characters of the value are shown, between quotes, with every
+    character a reader could not see (controls, surrogates, format and invisible
+    characters, spaces other than U+0020, combining marks) written as a ``\\x``, ``\\u``
+    or ``\\U`` escape, so a refusal never echoes a huge or invisible value back.
     """
     if not isinstance(value, str):
         text = repr(value)
         return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
-    if len(value) <= limit:
-        return repr(value)
-    return f"{value[:limit]!r}… ({len(value)} characters)"
+    shown = "'" + "".join(map(_escape, value[:limit])) + "'"
+    return shown if len(value) <= limit else f"{shown}… ({len(value)} characters)"
+
+
+def _escape(ch: str) -> str:
+    if ch in "\\'":
+        return "\\" + ch
+    if ch.isprintable() and ord(ch) not in _INVISIBLE and not unicodedata.category(
+            ch).startswith("M"):
+        return ch
+    cp = ord(ch)
+    return f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}" if cp < 0x10000 else f"\\U{cp:08x}"
 
 
 def _describe(ch: str) -> str:
