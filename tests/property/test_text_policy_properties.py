@@ -17,6 +17,7 @@ from commands.envelope import decode_envelope, decode_json_line
 from commands.scenario import Scenario
 from ledger.canonical import parse_date, parse_instant
 from ledger.errors import InvalidCommandError
+from ledger.identifiers import IdentifierError, validate_holder_code
 from ledger.text import KINDS, NUMBER, TextPolicyError, check_text, comparison_key
 
 _S = Scenario(7, lambda: "2026-11-27T08:00:00.000000Z")
@@ -168,3 +169,14 @@ def test_any_text_is_accepted_clean_or_refused_with_the_policy_error(value: str,
     if kind == NUMBER:
         assert comparison_key(comparison_key(value)) == comparison_key(value)
         assert all(not unicodedata.category(c).startswith("M") for c in value)
+
+
+@FAST
+@given(st.text(st.characters(exclude_categories=("C", "Z")), min_size=1, max_size=64))
+def test_a_document_code_is_accepted_only_in_its_nfkc_form(code: str) -> None:
+    folded = unicodedata.normalize("NFKC", code)
+    if folded == code:
+        assert validate_holder_code("999", code) == code
+    else:
+        with pytest.raises(IdentifierError, match="full-width or compatibility"):
+            validate_holder_code("999", code)

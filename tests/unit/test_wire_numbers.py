@@ -81,3 +81,15 @@ def test_changing_to_a_look_alike_of_a_held_number_is_a_duplicate(
         "identifier": other, "kind": "correction", "reason": "typo",
         "changes": {"licence_number": "营业(２０２２)第0042号"}})])
     assert (result.accepted, result.code) == (False, "duplicate_licence_number"), result
+
+
+@pytest.mark.parametrize("code", ["Ｅ12345678", "E１２345678", "ＡＢ-1"])
+def test_a_holder_document_code_in_full_width_is_refused(
+        ledger: tuple[Services, Scenario, FakeClock, str], code: str) -> None:
+    services, scenario, _, _ = ledger
+    holder = {"name": "王五", "code_type": "414", "code": code}
+    payload = issue_payload(scenario, "002", "Q0000009", "营业（2022）第0099号", holder)
+    [result] = services.bus.execute([scenario.sign(scenario.city.issuers["market"],
+                                                   "IssueLicence", payload)])
+    assert (result.accepted, result.code) == (False, "invalid_command"), result
+    assert "full-width" in (result.message or "")
