@@ -75,7 +75,7 @@ class MakeAnnotatedCopy(Command):
     operator: Name
     purpose: FreeText
     copy_id: Code
-    recipient: Code
+    recipient: Name
     valid_until: Date
     file_hash: Hash
     original_hash: Hash

@@ -125,7 +125,7 @@ class AnnotateLicence(_Read):
     """Make an annotated copy (加注件): purpose, recipient and validity, signed by the maker."""
 
     copy_id: Code = ""
-    recipient: Code = ""
+    recipient: Name = ""
     valid_until: Date = ""
 
 
