@@ -124,10 +124,10 @@ def _bounded(base: Any, rule: Any) -> Decoder:
     raise TypeError(f"no decoder for {base!r} with {rule!r}")
 
 
-def json_kind(annotation: Any) -> type:
+def _json_kind(annotation: Any) -> type:
     """The JSON type a value of ``annotation`` arrives as (str, int, bool, list or dict)."""
     if get_origin(annotation) is Annotated:
-        return json_kind(get_args(annotation)[0])
+        return _json_kind(get_args(annotation)[0])
     if annotation in (str, int, bool):
         return cast(type, annotation)
     return list if get_origin(annotation) is tuple else dict
@@ -136,7 +136,7 @@ def json_kind(annotation: Any) -> type:
 def _union(annotation: Any) -> Decoder:
     options = [a for a in get_args(annotation) if a is not type(None)]
     nullable = type(None) in get_args(annotation)
-    by_kind = {json_kind(a): decoder(a) for a in options}
+    by_kind = {_json_kind(a): decoder(a) for a in options}
     names = {str: "text", int: "an integer", bool: "true or false", list: "a list",
              dict: "an object"}
     expected = " or ".join(names[k] for k in by_kind) + (" or null" if nullable else "")
@@ -160,16 +160,17 @@ def _union(annotation: Any) -> Decoder:
 
 def _text(rule: Text) -> Decoder:
     form = _FORMS.get(rule.form) if rule.form else None
+    kind, most, check = rule.kind, rule.max_len, policy.check_text  # locals: a hot path
 
     def text(where: str, value: Any) -> str:
         if not isinstance(value, str):
             fail(where, f"expected text, got {describe(value)}")
-        if len(value) > rule.max_len:
-            fail(where, f"too long ({len(value)} characters, at most {rule.max_len})")
-        if not value.strip():
+        if len(value) > most:
+            fail(where, f"too long ({len(value)} characters, at most {most})")
+        if not value or value.isspace():
             fail(where, "must not be empty")
         try:
-            policy.check_text(value, rule.kind)
+            check(value, kind)
         except policy.TextPolicyError as exc:
             fail(where, f"{policy.quote(value)}: {exc}")
         if form is not None:

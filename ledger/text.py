@@ -119,23 +119,35 @@ def check_text(value: str, kind: str) -> str:
     """Return ``value`` if it follows the policy for ``kind``, else raise TextPolicyError."""
     if kind not in KINDS:
         raise TypeError(f"unknown text kind {kind!r}")  # a programming error
-    # The common case, in C: printable ASCII with no space at either end.
-    if value.isascii() and value.isprintable() and (kind != CODE or " " not in value):
-        return _check_spaces(value, kind)
-    for pos, ch in enumerate(value, 1):
-        why = _refusal(ch, kind)
-        if why is not None:
-            raise TextPolicyError(f"character {_describe(ch)} at position {pos} is {why}")
-    if kind == NAME and unicodedata.normalize("NFC", value) != value:
-        raise TextPolicyError("is not in NFC form (a letter followed by a separate combining"
-                              " mark); write the precomposed characters")
-    return _check_spaces(value, kind)
-
-
-def _check_spaces(value: str, kind: str) -> str:
+    # The common case, in C: printable ASCII.
+    if not (value.isascii() and value.isprintable() and (kind != CODE or " " not in value)):
+        _check_characters(value, kind)
+        if kind == NAME and unicodedata.normalize("NFC", value) != value:
+            raise TextPolicyError("is not in NFC form (a letter followed by a separate"
+                                  " combining mark); write the precomposed characters")
     if kind in (NUMBER, NAME) and (value != value.strip(" ") or "  " in value):
         raise TextPolicyError("has a space at either end or two spaces in a row")
     return value
+
+
+# Characters already found acceptable, per kind: most text repeats a small repertoire
+# (the common CJK characters), so each is looked up in the Unicode database only once.
+_ACCEPTED: dict[str, set[str]] = {kind: set() for kind in KINDS}
+_MAX_ACCEPTED = 1 << 16
+
+
+def _check_characters(value: str, kind: str) -> None:
+    accepted, refused = _ACCEPTED[kind], {}
+    for ch in set(value).difference(accepted):
+        why = _refusal(ch, kind)
+        if why is not None:
+            refused[ch] = why
+        elif len(accepted) < _MAX_ACCEPTED:
+            accepted.add(ch)
+    if refused:
+        ch = min(refused, key=value.index)  # the first one, as a reader scans
+        raise TextPolicyError(f"character {_describe(ch)} at position {value.index(ch) + 1}"
+                              f" is {refused[ch]}")
 
 
 def comparison_key(value: str) -> str:
