@@ -149,7 +149,6 @@ def _union(annotation: Any) -> Decoder:
             fail(where, "must not be null")
         kind = bool if isinstance(value, bool) else type(value)
         inner = by_kind.get(kind) if len(by_kind) > 1 else only
-
         if inner is None:
             if isinstance(value, float):
                 fail(where, "decimal numbers are not allowed; write them as text")
@@ -214,7 +213,8 @@ def _integer(rule: Range) -> Decoder:
         if isinstance(value, bool) or not isinstance(value, int):
             fail(where, f"expected an integer, got {describe(value)}")
         if not rule.low <= value <= rule.high:
-            shown = value if abs(value) < 10**20 else f"an integer of {len(str(value))} digits"
+            # str() of a huge integer is slow and refused past 4300 digits: give its size.
+            shown = value if abs(value) < 10**20 else f"an integer of {value.bit_length()} bits"
             fail(where, f"{shown} is out of range; expected {rule.low}..{rule.high}")
         return value
     return integer

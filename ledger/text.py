@@ -63,6 +63,8 @@ def quote(value: object, limit: int = MAX_QUOTE) -> str:
     characters, spaces other than U+0020, combining marks) written as a ``\\x``, ``\\u``
     or ``\\U`` escape, so a refusal never echoes a huge or invisible value back.
     """
+    if isinstance(value, int) and abs(value) >= 10**20:
+        return f"an integer of {value.bit_length()} bits"  # str() refuses huge integers
     if not isinstance(value, str):
         text = repr(value)
         return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"

@@ -200,16 +200,24 @@ def test_lists_have_their_maximum(envelopes: dict[str, dict[str, Any]]) -> None:
 # -- integers -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("value, words", [
     (-1, "-1 is out of range; expected 0.."), (2**53, "out of range"),
-    (10**30, "an integer of 31 digits"), (1.0, "expected an integer, got a decimal number"),
+    (10**30, "an integer of 100 bits"), (1.0, "expected an integer, got a decimal number"),
     (True, "expected an integer, got a boolean"), ("3", "expected an integer, got text"),
 ])
 def test_counts_are_non_negative_safe_integers(value: Any, words: str) -> None:
+    assert words in refusal(_paper_count(value))
+
+
+def test_an_integer_too_big_to_print_is_refused_by_its_size() -> None:
+    assert "an integer of 16610 bits is out of range" in refusal(_paper_count(10**5000))
+
+
+def _paper_count(value: Any) -> dict[str, Any]:
     payload = {"type_code": "X" * 21, "period": "2026-11", "issued": value, "changed": 0,
                "withdrawn": 0, "in_force": 0}
     envelope = {"command_id": "3f2b8c1e-0d4a-4e57-9b7f-1a2c3d4e5f60",
                 "type": "ReportPaperCount", "actor": "X" * 18, "key_id": "ed25519:" + "0" * 24,
                 "issued_at": "2026-11-27T08:00:00Z", "payload": payload, "signature": "AAAA"}
-    assert words in refusal(envelope)
+    return envelope
 
 
 # -- dates, months, area codes, instants ----------------------------------------------------

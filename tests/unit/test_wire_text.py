@@ -140,3 +140,4 @@ def test_quotes_are_short_and_escaped() -> None:
     long = quote("y" * 10_000_000)
     assert len(long) < 100 and "(10000000 characters)" in long
     assert quote(["x"] * 1000).endswith("characters)")
+    assert quote(10**5000) == "an integer of 16610 bits"
