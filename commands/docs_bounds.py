@@ -41,7 +41,7 @@ def render_bounds() -> list[str]:
         " caps and versions at least 0 (template versions at least 1) |",
         f"| dates (`YYYY-MM-DD`, digits 0-9) and months (`YYYY-MM`) | years {L.MIN_YEAR}.."
         f"{L.MAX_YEAR}, real calendar dates |",
-        "| instants (`YYYY-MM-DDTHH:MM:SS[.f](Z\\|±HH:MM)`, digits 0-9) | years"
+        "| instants (`issued_at`: `YYYY-MM-DDTHH:MM:SS[.f](Z\\|±HH:MM)`, digits 0-9) | years"
         f" {L.MIN_INSTANT_YEAR}..{L.MAX_INSTANT_YEAR}, offsets at most"
         f" ±{L.MAX_OFFSET_MINUTES // 60:02d}:00 |",
         "| area codes | exactly 6 digits 0-9 |", "",

@@ -127,7 +127,8 @@ def _decode(raw: Any) -> SignedCommand:
             code="unknown_command_type",
         )
     try:
-        issued_at = parse_instant(raw["issued_at"])
+        issued_at = parse_instant(raw["issued_at"], (limits.MIN_INSTANT_YEAR,
+                                                     limits.MAX_INSTANT_YEAR))
     except ValueError as exc:
         raise InvalidCommandError(f"command.issued_at: {exc}") from None
     try:

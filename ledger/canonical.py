@@ -71,12 +71,14 @@ def format_instant(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def parse_instant(text: str) -> datetime:
-    """Parse an ISO 8601 instant that carries a zone (``Z`` or an offset), within range.
+def parse_instant(text: str, years: tuple[int, int] | None = None) -> datetime:
+    """Parse an ISO 8601 instant that carries a zone (``Z`` or an offset); raise ValueError.
 
-    The form is ``YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`` in ASCII digits, the
-    year within MIN_INSTANT_YEAR..MAX_INSTANT_YEAR and the offset at most ±14:00 (the
-    widest in use), so converting to UTC can never overflow. Raises ValueError.
+    The form is ``YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`` in ASCII digits with an
+    offset of at most ±14:00 (the widest in use), and no instant fails to convert to UTC:
+    one past either end of the calendar is refused, not an OverflowError. ``years``
+    bounds the year too: the wire gives (MIN_INSTANT_YEAR, MAX_INSTANT_YEAR); instants the
+    ledger recorded itself (a certificate's validity, say) are read without it.
     """
     if not isinstance(text, str):
         raise ValueError(f"expected an ISO 8601 instant like {_INSTANT_EXAMPLE}, got {text!r}")
@@ -88,17 +90,19 @@ def parse_instant(text: str) -> datetime:
         raise ValueError(f"expected an ISO 8601 instant like {_INSTANT_EXAMPLE},"
                          f" got {quote(text)}")
     year, zone = int(text[:4]), form.group("zone")
-    if not MIN_INSTANT_YEAR <= year <= MAX_INSTANT_YEAR:
-        raise ValueError(f"instant {quote(text)} is outside the years"
-                         f" {MIN_INSTANT_YEAR}..{MAX_INSTANT_YEAR}")
+    if years is not None and not years[0] <= year <= years[1]:
+        raise ValueError(f"instant {quote(text)} is outside the years {years[0]}..{years[1]}")
     if zone != "Z" and (int(zone[1:3]) * 60 + int(zone[4:6]) > MAX_OFFSET_MINUTES
                         or int(zone[4:6]) > 59):
         raise ValueError(f"instant {quote(text)}: the offset is beyond ±14:00")
     try:
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if zone == "Z" else text)
+        return moment.astimezone(UTC)
     except ValueError as exc:
         raise ValueError(f"instant {quote(text)} is not a real time: {exc}") from None
-    return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"instant {quote(text)} is past the end of the calendar in UTC"
+                         ) from None
 
 
 def parse_date(text: str) -> date:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ledger.canonical import parse_instant
 from ledger.text import (
     CODE,
     KINDS,
@@ -141,3 +142,17 @@ def test_quotes_are_short_and_escaped() -> None:
     assert len(long) < 100 and "(10000000 characters)" in long
     assert quote(["x"] * 1000).endswith("characters)")
     assert quote(10**5000) == "an integer of 16610 bits"
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_instants_past_the_calendar_are_refused_not_overflowed(text: str) -> None:
+    with pytest.raises(ValueError, match="end of the calendar"):
+        parse_instant(text)
+
+
+def test_recorded_instants_are_read_whatever_their_year() -> None:
+    # A certificate may be valid "for ever" (RFC 5280: 9999-12-31T23:59:59Z).
+    assert parse_instant("9999-12-31T23:59:59.000000Z").year == 9999
+    assert parse_instant("1950-01-01T00:00:00.000000Z").year == 1950
+    with pytest.raises(ValueError, match=r"outside the years 1970\.\.2199"):
+        parse_instant("1950-01-01T00:00:00Z", (1970, 2199))
