@@ -15,6 +15,7 @@ from commands.settings import load_settings
 from ledger.corrections import ANSWER_WITHIN_WORKING_DAYS
 from ledger.identifiers import IdentifierError, validate_uscc
 from ledger.localtime import beijing_date, to_beijing
+from ledger.text import is_ascii_digits
 from projections.corrections_queries import get_corrections
 from projections.db import ProjectionDB
 from projections.queries import get_licence
@@ -178,14 +179,14 @@ def _uscc(text: str) -> str:
 
 
 def _working_days(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 365:
+    if not is_ascii_digits(text) or not 1 <= int(text) <= 365:
         raise argparse.ArgumentTypeError(f"expected a number of working days from 1 to 365,"
                                          f" got {text!r}")
     return int(text)
 
 
 def _period(text: str) -> str:
-    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit() \
+    if len(text) != 7 or text[4] != "-" or not is_ascii_digits(text[:4] + text[5:]) \
             or not 1 <= int(text[5:]) <= 12:
         raise argparse.ArgumentTypeError(f"expected a month written YYYY-MM, got {text!r}")
     return text

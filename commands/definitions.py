@@ -11,6 +11,7 @@ from commands.fields import decode_object, fail
 from ledger.canonical import freeze, thaw
 from ledger.catalogue import CATEGORIES, DISCLOSURES, FIELD_TYPES, HOLDER_CATEGORIES
 from ledger.identifiers import IdentifierError, validate_uscc
+from ledger.text import is_ascii_digits
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _one_of(where: str, value: str, allowed: tuple[str, ...]) -> None:
 def decode_definition(type_code: str, raw: Any) -> dict[str, Any]:
     """Decode and check a definition; return it as a frozen, JSON-native mapping."""
     where = "payload.definition"
-    if len(type_code) != 21 or not type_code[18:].isdigit():
+    if len(type_code) != 21 or not is_ascii_digits(type_code[18:]):
         fail("payload.type_code", "expected 21 characters: the defining authority's USCC"
              " followed by a 3-digit sequence")
     try:

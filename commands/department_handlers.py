@@ -21,6 +21,7 @@ from ledger.departments import Department, apply_department
 from ledger.errors import InvalidCommandError, NotFoundError
 from ledger.identifiers import IdentifierError, validate_uscc
 from ledger.signing import SCHEMES, b64decode, key_id_for
+from ledger.text import is_ascii_digits
 
 
 def register_licence_type(cmd: RegisterLicenceType, ctx: Context) -> None:
@@ -60,7 +61,7 @@ def register_department(cmd: RegisterDepartment, ctx: Context, *, genesis: bool)
     bad = [r for r in roles if r not in departments.ROLES]
     if bad or not roles:
         fail("payload.roles", f"expected one or more of {', '.join(departments.ROLES)}")
-    if not (len(cmd.area_code) == 6 and cmd.area_code.isdigit()):
+    if not is_ascii_digits(cmd.area_code, 6):
         fail("payload.area_code", "expected a 6-digit GB/T 2260 area code")
     key_id = _key_id(cmd.algorithm, cmd.public_key)
     if genesis:

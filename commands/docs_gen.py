@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from typing import Any
 
+from commands.docs_bounds import describe_type, render_bounds
 from commands.messages import COMMAND_TYPES
 from commands.policy import who_must_sign_markdown
 
@@ -37,24 +37,18 @@ WHO = {
 READS = ("VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence")
 
 
-def _type(t: Any) -> str:
-    return t.__name__ if isinstance(t, type) else str(t).replace("typing.", "").replace(
-        "collections.abc.", "").replace("commands.messages.", "").replace(
-        "commands.use_messages.", "")
-
-
 def render() -> str:
     out = ["# Commands", "",
            "Generated from the command types (`commands/messages.py`,"
            " `commands/use_messages.py`) by `python -m commands.docs_gen`; the JSON Schema is",
            "`commands/schema/command.schema.json`. Fields marked * are required.", ""]
     for name, cls in sorted(COMMAND_TYPES.items()):
-        hints = typing.get_type_hints(cls)
+        hints = typing.get_type_hints(cls, include_extras=True)
         fields = []
         for f in dataclasses.fields(cls):
             required = (f.default is dataclasses.MISSING
                         and f.default_factory is dataclasses.MISSING)
-            fields.append(f"`{f.name}`{'*' if required else ''} ({_type(hints[f.name])})")
+            fields.append(f"`{f.name}`{'*' if required else ''} ({describe_type(hints[f.name])})")
         doc = cls.__doc__ or ""
         doc = "" if doc.startswith(name + "(") else " ".join(doc.split())
         who = WHO.get(name) or ("a using department (by function), the department a"
@@ -63,7 +57,7 @@ def render() -> str:
         out += [f"## {name}", ""] + ([doc, ""] if doc else []) + [
             f"Who: {who}.", "", "Payload: " + ", ".join(fields) + ".", ""]
     out.append(who_must_sign_markdown())  # see "Who must sign" in commands.policy
-    return "\n".join(out)
+    return "\n".join(out + render_bounds())
 
 
 if __name__ == "__main__":

@@ -11,18 +11,23 @@ for other languages.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 
-from commands.fields import describe
+from commands import limits
+from commands.fields import check_depth, decoder, describe, field_names
 from commands.messages import COMMAND_TYPES, Command, decode_payload
+from commands.wire_types import Code, Text
+from ledger import text as policy
 from ledger.canonical import canonical_bytes, parse_instant, sha256_hex
 from ledger.errors import InvalidCommandError
 from ledger.signing import SigningKey, b64decode, b64encode
+from ledger.text import quote
 
 ENVELOPE_FIELDS = ("command_id", "type", "actor", "key_id", "issued_at", "payload", "signature")
 
@@ -61,33 +66,54 @@ def signing_bytes(envelope: dict[str, Any]) -> bytes:
     return canonical_bytes({k: v for k, v in envelope.items() if k != "signature"})
 
 
+_COMMAND_ID = re.compile(r"[0-9A-Za-z._:-]{1,64}")
+_ENVELOPE_TEXT = {name: decoder(annotation) for name, annotation in {
+    "command_id": Code, "type": Code, "actor": Code, "key_id": Code, "issued_at": Code,
+    "signature": Annotated[str, Text(policy.CODE, limits.MAX_SIGNATURE)],
+}.items()}
+
+
 def command_id_of(raw: Any) -> str:
-    """Best-effort command id for answering a command that could not be decoded."""
-    if isinstance(raw, dict) and isinstance(raw.get("command_id"), str):
-        return str(raw["command_id"])[:64]
+    """Best-effort command id for answering a command that could not be decoded.
+
+    Only an id that is safe to print on one answer line is echoed (at most 64 letters,
+    digits and ``._:-``); anything else is answered as ``-``.
+    """
+    if isinstance(raw, dict):
+        value = raw.get("command_id")
+        if isinstance(value, str) and _COMMAND_ID.fullmatch(value):
+            return value
     return "-"
 
 
 def decode_envelope(raw: Any) -> SignedCommand:
-    """Decode and type-check an envelope (signature not yet verified)."""
+    """Decode and type-check an envelope (signature not yet verified).
+
+    Raises :class:`InvalidCommandError` and nothing else, whatever ``raw`` holds.
+    """
+    check_depth(raw)
+    return _decode(raw)
+
+
+def _decode(raw: Any) -> SignedCommand:
     if not isinstance(raw, dict):
         raise InvalidCommandError(f"command: expected a JSON object, got {describe(raw)}")
-    unknown = sorted(set(raw) - set(ENVELOPE_FIELDS))
+    unknown = [k for k in raw if k not in ENVELOPE_FIELDS]
     if unknown:
         raise InvalidCommandError(
-            f"command: unknown field(s) {', '.join(unknown)}; expected {', '.join(ENVELOPE_FIELDS)}"
+            f"command: unknown field(s) {field_names(unknown)}; expected"
+            f" {', '.join(ENVELOPE_FIELDS)}"
         )
     missing = [f for f in ENVELOPE_FIELDS if f not in raw]
     if missing:
         raise InvalidCommandError(f"command: missing field(s) {', '.join(missing)}")
-    for name in ("command_id", "type", "actor", "key_id", "issued_at", "signature"):
-        if not isinstance(raw[name], str):
-            raise InvalidCommandError(f"command.{name}: expected text, got {describe(raw[name])}")
+    for name, decode in _ENVELOPE_TEXT.items():
+        decode(f"command.{name}", raw[name])
     try:
         command_id = str(uuid.UUID(raw["command_id"]))
     except ValueError:
         raise InvalidCommandError(
-            f"command.command_id: {raw['command_id']!r} is not a UUID"
+            f"command.command_id: {quote(raw['command_id'])} is not a UUID"
             " (expected e.g. 3f2b8c1e-0d4a-4e57-9b7f-1a2c3d4e5f60)"
         ) from None
     if command_id != raw["command_id"]:
@@ -96,12 +122,13 @@ def decode_envelope(raw: Any) -> SignedCommand:
         )
     if raw["type"] not in COMMAND_TYPES:
         raise InvalidCommandError(
-            f"command.type: unknown command type {raw['type']!r}; expected one of"
+            f"command.type: unknown command type {quote(raw['type'])}; expected one of"
             f" {', '.join(sorted(COMMAND_TYPES))}",
             code="unknown_command_type",
         )
     try:
-        issued_at = parse_instant(raw["issued_at"])
+        issued_at = parse_instant(raw["issued_at"], (limits.MIN_INSTANT_YEAR,
+                                                     limits.MAX_INSTANT_YEAR))
     except ValueError as exc:
         raise InvalidCommandError(f"command.issued_at: {exc}") from None
     try:
@@ -115,12 +142,26 @@ def decode_envelope(raw: Any) -> SignedCommand:
     )
 
 
-def decode_json_line(line: bytes | str) -> SignedCommand:
+def decode_json_line(line: bytes | str, max_bytes: int = limits.MAX_RECORD_BYTES) -> SignedCommand:
+    """Decode one JSON line (a file line, a Kafka record's value) into a signed command.
+
+    A line longer than ``max_bytes`` is refused before it is parsed. Raises
+    :class:`InvalidCommandError` (code ``malformed_json`` for bytes that are not JSON).
+    """
+    size = len(line) if isinstance(line, bytes) else len(line.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise InvalidCommandError(f"command: the record is {size} bytes; at most {max_bytes}"
+                                  " are accepted")
     try:
         raw = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         raise InvalidCommandError(f"not valid JSON: {exc}", code="malformed_json") from None
-    return decode_envelope(raw)
+    # Fewer brackets than the limit cannot nest deeper than it (the common case, in C).
+    opened = line.count(b"[") + line.count(b"{") if isinstance(line, bytes) else (
+        line.count("[") + line.count("{"))
+    if opened > limits.MAX_DEPTH:
+        check_depth(raw)
+    return _decode(raw)
 
 
 def sign_envelope(

@@ -6,8 +6,27 @@ Imported at the bottom of :mod:`commands.messages`, which registers them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from commands.messages import Command, command, licence_key
+from commands.wire_types import (
+    Code,
+    Date,
+    FreeText,
+    Hash,
+    Hashes,
+    Identifier,
+    Items,
+    Name,
+    Number,
+    Pem,
+    Positive,
+    Text,
+)
+from ledger import text as policy
+
+# The verifier's findings: a few short sentences (file_handlers checks the same numbers).
+Problems = Annotated[tuple[Annotated[str, Text(policy.TEXT, 1000)], ...], Items(20)]
 
 
 @command
@@ -16,8 +35,8 @@ class RegisterFileCertificate(Command):
     """Register a department's file-signing certificate (PEM: the certificate, then its
     chain up to the root), beside its command key."""
 
-    code: str
-    certificate: str
+    code: Code
+    certificate: Pem
 
     def partition_key(self, actor: str) -> str:
         return f"department:{self.code}"
@@ -30,13 +49,13 @@ class RecordLicenceFile(Command):
     with its verification reference, the template that rendered it and the certificate
     that signed it."""
 
-    identifier: str
-    format: str
-    file_hash: str
-    reference: str
-    template_id: str
-    template_version: int
-    certificate: str
+    identifier: Identifier
+    format: Code
+    file_hash: Hash
+    reference: Code
+    template_id: Name
+    template_version: Positive
+    certificate: Hash
 
     def partition_key(self, actor: str) -> str:
         return licence_key(self.identifier)
@@ -48,22 +67,22 @@ class MakeAnnotatedCopy(Command):
     """An annotated copy (加注件) with its file: the AnnotateLicence read (same rules, same
     access record) and, in the same step, the hash of the copy the maker signed."""
 
-    identifier: str
-    mode: str
-    grant_id: str
-    matter_code: str
-    case_number: str
-    operator: str
-    purpose: str
-    copy_id: str
-    recipient: str
-    valid_until: str
-    file_hash: str
-    original_hash: str
-    reference: str
-    certificate: str
-    agent_code: str | None = None
-    agent_auth: str | None = None  # as in AnnotateLicence
+    identifier: Identifier
+    mode: Code
+    grant_id: Code
+    matter_code: Code
+    case_number: Number
+    operator: Name
+    purpose: FreeText
+    copy_id: Code
+    recipient: Name
+    valid_until: Date
+    file_hash: Hash
+    original_hash: Hash
+    reference: Code
+    certificate: Hash
+    agent_code: Number | None = None
+    agent_auth: Code | None = None  # as in AnnotateLicence
 
     def partition_key(self, actor: str) -> str:
         return licence_key(self.identifier)
@@ -75,16 +94,16 @@ class VerifyLicenceFile(Command):
     """Verify a presented file (a recorded access): the verifier reports what it found in
     the bytes; the ledger answers with the verdict and records the verification."""
 
-    file_hash: str
-    format: str
-    signers: tuple[str, ...]
-    revision_hashes: tuple[str, ...]
-    problems: tuple[str, ...]
-    operator: str
-    purpose: str
-    matter_code: str = "-"
-    case_number: str = "-"
-    claimed_reference: str | None = None
+    file_hash: Hash
+    format: Code
+    signers: Hashes
+    revision_hashes: Hashes
+    problems: Problems
+    operator: Name
+    purpose: FreeText
+    matter_code: Code = "-"
+    case_number: Number = "-"
+    claimed_reference: Code | None = None
 
     def partition_key(self, actor: str) -> str:
         return f"file:{self.file_hash}"

@@ -7,7 +7,6 @@ one live licence per holder where the catalogue says so) in the same batch.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,13 +35,14 @@ from ledger.indexes import (
 )
 from ledger.licence import Licence, apply_licence
 from ledger.localtime import beijing_date
+from ledger.text import comparison_key, is_ascii_digits
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def number_key(number: str) -> str:
-    """Legacy numbers mix full- and half-width brackets; uniqueness ignores the width."""
-    return unicodedata.normalize("NFKC", number).strip()
+    """Numbers that look the same claim one slot: full/half width folded (ledger/text.py)."""
+    return comparison_key(number)
 
 
 def _entry(ctx: Context, type_code: str) -> CatalogueEntry:
@@ -64,7 +64,7 @@ def _check_fields(entry: CatalogueEntry, fields: Mapping[str, Any]) -> None:
     check_holder_category(entry, [h["code_type"] for h in holders])
     validate_face(entry, fields["face"], "payload.face")
     area = fields["area_code"]
-    if not (isinstance(area, str) and len(area) == 6 and area.isdigit()):
+    if not is_ascii_digits(area, 6):
         fail("payload.area_code", f"expected a 6-digit GB/T 2260 area code, got {area!r}")
     file_hash = fields.get("file_hash")
     if file_hash is not None and not _SHA256.fullmatch(file_hash):

@@ -10,9 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
+from commands import limits
+from commands.definitions import LicenceTypeDefinition
 from commands.fields import decode_object
+from commands.wire_types import (
+    AreaCode,
+    Code,
+    Codes,
+    Date,
+    Face,
+    FreeText,
+    Hash,
+    Identifier,
+    Items,
+    Name,
+    Number,
+    Shape,
+)
+from ledger.licence import VERSION_FIELDS
+
+Definition = Annotated[Mapping[str, Any], Shape(LicenceTypeDefinition)]
 
 
 @dataclass(frozen=True)
@@ -42,8 +61,8 @@ def decode_payload(type_name: str, payload: Any) -> Command:
 @command
 @dataclass(frozen=True)
 class RegisterLicenceType(Command):
-    type_code: str
-    definition: Mapping[str, Any]
+    type_code: Code
+    definition: Definition
 
     def partition_key(self, actor: str) -> str:
         return f"catalogue:{self.type_code}"
@@ -52,8 +71,8 @@ class RegisterLicenceType(Command):
 @command
 @dataclass(frozen=True)
 class ReviseLicenceType(Command):
-    type_code: str
-    definition: Mapping[str, Any]
+    type_code: Code
+    definition: Definition
 
     def partition_key(self, actor: str) -> str:
         return f"catalogue:{self.type_code}"
@@ -62,19 +81,19 @@ class ReviseLicenceType(Command):
 # -- departments --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class UsageEntry:
-    type_code: str
-    scenarios: tuple[str, ...] = ()
+    type_code: Code
+    scenarios: Codes = ()
 
 
 @command
 @dataclass(frozen=True)
 class RegisterDepartment(Command):
-    code: str
-    name: str
-    roles: tuple[str, ...]
-    area_code: str
-    public_key: str
-    algorithm: str = "ed25519"
+    code: Code
+    name: Name
+    roles: Codes
+    area_code: AreaCode
+    public_key: Hash
+    algorithm: Code = "ed25519"
 
     def partition_key(self, actor: str) -> str:
         return f"department:{self.code}"
@@ -83,9 +102,9 @@ class RegisterDepartment(Command):
 @command
 @dataclass(frozen=True)
 class RegisterDepartmentKey(Command):
-    code: str
-    public_key: str
-    algorithm: str = "ed25519"
+    code: Code
+    public_key: Hash
+    algorithm: Code = "ed25519"
 
     def partition_key(self, actor: str) -> str:
         return f"department:{self.code}"
@@ -96,10 +115,10 @@ class RegisterDepartmentKey(Command):
 class RotateDepartmentKey(Command):
     """Register a new key and retire the old one in one step."""
 
-    code: str
-    old_key_id: str
-    public_key: str
-    algorithm: str = "ed25519"
+    code: Code
+    old_key_id: Code
+    public_key: Hash
+    algorithm: Code = "ed25519"
 
     def partition_key(self, actor: str) -> str:
         return f"department:{self.code}"
@@ -108,9 +127,9 @@ class RotateDepartmentKey(Command):
 @command
 @dataclass(frozen=True)
 class RevokeDepartmentKey(Command):
-    code: str
-    key_id: str
-    reason: str
+    code: Code
+    key_id: Code
+    reason: FreeText
 
     def partition_key(self, actor: str) -> str:
         return f"department:{self.code}"
@@ -119,8 +138,8 @@ class RevokeDepartmentKey(Command):
 @command
 @dataclass(frozen=True)
 class SetUsageList(Command):
-    code: str
-    entries: tuple[UsageEntry, ...]
+    code: Code
+    entries: Annotated[tuple[UsageEntry, ...], Items(limits.MAX_USAGE_ENTRIES)]
 
     def partition_key(self, actor: str) -> str:
         return f"department:{self.code}"
@@ -129,28 +148,28 @@ class SetUsageList(Command):
 # -- licences -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Holder:
-    name: str
-    code: str
-    code_type: str
+    name: Name
+    code: Number
+    code_type: Code
 
 
 @command
 @dataclass(frozen=True)
 class IssueLicence(Command):
-    type_code: str
-    serial: str
-    licence_number: str
-    holders: tuple[Holder, ...]
-    issue_date: str
-    valid_from: str
-    area_code: str
-    matter_code: str
-    case_number: str
-    face: Mapping[str, Any] = field(default_factory=dict)
-    valid_until: str | None = None
-    file_hash: str | None = None
-    paper_number: str | None = None
-    transferred_from: str | None = None  # identifier in the region it came from (op 08)
+    type_code: Code
+    serial: Code
+    licence_number: Number
+    holders: Annotated[tuple[Holder, ...], Items(limits.MAX_HOLDERS)]
+    issue_date: Date
+    valid_from: Date
+    area_code: AreaCode
+    matter_code: Code
+    case_number: Number
+    face: Face = field(default_factory=dict)
+    valid_until: Date | None = None
+    file_hash: Hash | None = None
+    paper_number: Number | None = None
+    transferred_from: Identifier | None = None  # identifier in the region it came from (op 08)
 
     def partition_key(self, actor: str) -> str:
         return f"licence:{self.type_code}.{actor}.{self.serial}"
@@ -161,10 +180,10 @@ class IssueLicence(Command):
 class ChangeLicence(Command):
     """A change (09), a correction of an error (09) or a renewal (02): a new version."""
 
-    identifier: str
-    kind: str
-    reason: str
-    changes: Mapping[str, Any]
+    identifier: Identifier
+    kind: Code
+    reason: FreeText
+    changes: Annotated[Mapping[str, Any], Shape(IssueLicence, VERSION_FIELDS, "LicenceChanges")]
 
     def partition_key(self, actor: str) -> str:
         return licence_key(self.identifier)
@@ -172,8 +191,8 @@ class ChangeLicence(Command):
 
 @dataclass(frozen=True)
 class _StatusCommand(Command):
-    identifier: str
-    reason: str
+    identifier: Identifier
+    reason: FreeText
 
     def partition_key(self, actor: str) -> str:
         return licence_key(self.identifier)
@@ -212,13 +231,13 @@ class PenaltyRevokeLicence(_StatusCommand):
 @command
 @dataclass(frozen=True)
 class ExpireLicence(_StatusCommand):
-    as_of: str = ""
+    as_of: Date = ""
 
 
 @command
 @dataclass(frozen=True)
 class TransferLicenceOut(_StatusCommand):
-    destination: str = ""
+    destination: Name = ""
 
 
 @command

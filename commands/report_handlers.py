@@ -25,7 +25,7 @@ from ledger.errors import AccessRefusedError, NotFoundError, UnauthorisedError
 from ledger.licence import Licence, apply_licence
 from ledger.localtime import beijing_date
 
-_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def _period(value: str) -> str:

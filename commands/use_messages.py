@@ -5,6 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from commands.messages import Command, command, licence_key
+from commands.wire_types import (
+    Code,
+    Codes,
+    Count,
+    Date,
+    FaceKeys,
+    FreeText,
+    Identifier,
+    Name,
+    Number,
+    Period,
+    TypeCodes,
+)
 
 
 @command
@@ -12,14 +25,14 @@ from commands.messages import Command, command, licence_key
 class GrantFunctionalUse(Command):
     """Management lets a using department call verify/download for some types (Art. 17(1))."""
 
-    grant_id: str
-    department: str
-    type_codes: tuple[str, ...]
-    fields: tuple[str, ...]
-    valid_from: str
-    valid_until: str
-    daily_cap: int | None = None
-    scenarios: tuple[str, ...] = ()
+    grant_id: Code
+    department: Code
+    type_codes: TypeCodes
+    fields: FaceKeys
+    valid_from: Date
+    valid_until: Date
+    daily_cap: Count | None = None
+    scenarios: Codes = ()
 
     def partition_key(self, actor: str) -> str:
         return f"grant:{self.grant_id}"
@@ -30,14 +43,14 @@ class GrantFunctionalUse(Command):
 class GrantHolderConsent(Command):
     """A holder, through the trusted platform, lets a party verify/download one licence."""
 
-    grant_id: str
-    identifier: str
-    holder_code: str
-    grantee: str
-    rights: tuple[str, ...]
-    matter_code: str
-    valid_from: str
-    valid_until: str
+    grant_id: Code
+    identifier: Identifier
+    holder_code: Number
+    grantee: Code
+    rights: Codes
+    matter_code: Code
+    valid_from: Date
+    valid_until: Date
 
     def partition_key(self, actor: str) -> str:
         # Keyed by the licence, not the grant: ordered with the licence's lifecycle and
@@ -50,14 +63,14 @@ class GrantHolderConsent(Command):
 class DelegateUse(Command):
     """A holder lets an agent use one licence for one matter and window (委托用证)."""
 
-    grant_id: str
-    identifier: str
-    holder_code: str
-    agent_name: str
-    agent_code: str
-    matter_code: str
-    valid_from: str
-    valid_until: str
+    grant_id: Code
+    identifier: Identifier
+    holder_code: Number
+    agent_name: Name
+    agent_code: Number
+    matter_code: Code
+    valid_from: Date
+    valid_until: Date
 
     def partition_key(self, actor: str) -> str:
         return licence_key(self.identifier)  # as GrantHolderConsent
@@ -66,8 +79,8 @@ class DelegateUse(Command):
 @command
 @dataclass(frozen=True)
 class RevokeGrant(Command):
-    grant_id: str
-    reason: str
+    grant_id: Code
+    reason: FreeText
 
     def partition_key(self, actor: str) -> str:
         return f"grant:{self.grant_id}"
@@ -75,17 +88,17 @@ class RevokeGrant(Command):
 
 @dataclass(frozen=True)
 class _Read(Command):
-    identifier: str
-    mode: str  # function | consent | delegation
-    grant_id: str
-    matter_code: str
-    case_number: str
-    operator: str
-    purpose: str
+    identifier: Identifier
+    mode: Code  # function | consent | delegation
+    grant_id: Code
+    matter_code: Code
+    case_number: Number
+    operator: Name
+    purpose: FreeText
     # Delegation through a platform: the delegate the platform acts for, and how it
     # authenticated their real name (one of ledger.access.AGENT_AUTH_METHODS).
-    agent_code: str | None = None
-    agent_auth: str | None = None
+    agent_code: Number | None = None
+    agent_auth: Code | None = None
 
     def partition_key(self, actor: str) -> str:
         return licence_key(self.identifier)
@@ -114,9 +127,9 @@ class DownloadLicence(_Read):
 class AnnotateLicence(_Read):
     """Make an annotated copy (加注件): purpose, recipient and validity, signed by the maker."""
 
-    copy_id: str = ""
-    recipient: str = ""
-    valid_until: str = ""
+    copy_id: Code = ""
+    recipient: Name = ""
+    valid_until: Date = ""
 
 
 @command
@@ -124,9 +137,9 @@ class AnnotateLicence(_Read):
 class QueryPublicRegister(Command):
     """A public query (Art. 17(3)) relayed by the public service platform."""
 
-    identifier: str
-    operator: str = "public"
-    purpose: str = "public query"
+    identifier: Identifier
+    operator: Name = "public"
+    purpose: FreeText = "public query"
 
     def partition_key(self, actor: str) -> str:
         return licence_key(self.identifier)
@@ -135,9 +148,9 @@ class QueryPublicRegister(Command):
 @command
 @dataclass(frozen=True)
 class RequestBulkAnalysis(Command):
-    request_id: str
-    type_codes: tuple[str, ...]
-    purpose: str
+    request_id: Code
+    type_codes: TypeCodes
+    purpose: FreeText
 
     def partition_key(self, actor: str) -> str:
         return f"bulk:{self.request_id}"
@@ -146,10 +159,10 @@ class RequestBulkAnalysis(Command):
 @command
 @dataclass(frozen=True)
 class DecideBulkAnalysis(Command):
-    request_id: str
+    request_id: Code
     approved: bool
-    reason: str
-    valid_until: str | None = None
+    reason: FreeText
+    valid_until: Date | None = None
 
     def partition_key(self, actor: str) -> str:
         return f"bulk:{self.request_id}"
@@ -158,12 +171,12 @@ class DecideBulkAnalysis(Command):
 @command
 @dataclass(frozen=True)
 class BulkRead(Command):
-    request_id: str
-    type_code: str
-    matter_code: str
-    case_number: str
-    operator: str
-    purpose: str
+    request_id: Code
+    type_code: Code
+    matter_code: Code
+    case_number: Number
+    operator: Name
+    purpose: FreeText
 
     def partition_key(self, actor: str) -> str:
         return f"bulk:{self.request_id}"
@@ -172,12 +185,12 @@ class BulkRead(Command):
 @command
 @dataclass(frozen=True)
 class ReportCorrection(Command):
-    correction_id: str
-    kind: str  # error | missing
-    type_code: str
-    issuer_code: str
-    description: str
-    identifier: str | None = None
+    correction_id: Code
+    kind: Code  # error | missing
+    type_code: Code
+    issuer_code: Code
+    description: FreeText
+    identifier: Identifier | None = None
 
     def partition_key(self, actor: str) -> str:
         return f"correction:{self.correction_id}"
@@ -186,10 +199,10 @@ class ReportCorrection(Command):
 @command
 @dataclass(frozen=True)
 class AnswerCorrection(Command):
-    correction_id: str
-    outcome: str  # fixed | refused
-    reasons: str
-    new_identifier: str | None = None
+    correction_id: Code
+    outcome: Code  # fixed | refused
+    reasons: FreeText
+    new_identifier: Identifier | None = None
 
     def partition_key(self, actor: str) -> str:
         return f"correction:{self.correction_id}"
@@ -198,12 +211,12 @@ class AnswerCorrection(Command):
 @command
 @dataclass(frozen=True)
 class ReportPaperCount(Command):
-    type_code: str
-    period: str
-    issued: int
-    changed: int
-    withdrawn: int
-    in_force: int
+    type_code: Code
+    period: Period
+    issued: Count
+    changed: Count
+    withdrawn: Count
+    in_force: Count
 
     def partition_key(self, actor: str) -> str:
         return f"paper:{actor}:{self.type_code}:{self.period}"
@@ -212,10 +225,10 @@ class ReportPaperCount(Command):
 @command
 @dataclass(frozen=True)
 class ReportCaseCount(Command):
-    matter_code: str
-    type_code: str
-    period: str
-    cases: int
+    matter_code: Code
+    type_code: Code
+    period: Period
+    cases: Count
 
     def partition_key(self, actor: str) -> str:
         return f"cases:{actor}:{self.matter_code}:{self.type_code}:{self.period}"

@@ -344,4 +344,10 @@ def validate_holder_code(code_type: str, code: str) -> str:
     if not code.isprintable() or code != code.strip():
         msg = "holder code must be printable, with no leading or trailing whitespace"
         raise IdentifierError(msg, code="bad_charset")
+    # One holder, one code: a full-width or other compatibility form would take a second
+    # holder slot for the same document, so only the NFKC form is accepted.
+    if unicodedata.normalize("NFKC", code) != code:
+        msg = (f"holder code {code!r} has full-width or compatibility characters; write it"
+               f" as {unicodedata.normalize('NFKC', code)!r}")
+        raise IdentifierError(msg, code="bad_charset")
     return code

@@ -4,6 +4,11 @@ A licence number is unique per licence type; where the catalogue allows one live
 licence per holder, a holder slot per (type, holder) is taken on issue and released on
 withdrawal. Two writers racing for the same slot collide on the store's unique
 (stream, version) and one is refused, so uniqueness holds across processes.
+
+A number's stream is named by its comparison key (:func:`ledger.text.comparison_key`:
+NFKC, white space collapsed), so numbers that look the same share one slot; the text
+policy has already refused invisible characters that could tell two keys apart. Holder
+codes are accepted only in NFKC form, so each document has one slot too.
 """
 
 from __future__ import annotations

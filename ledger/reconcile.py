@@ -51,7 +51,7 @@ LICENCE_EVENTS: Final = frozenset({
 })
 _WITHDRAWALS: Final = frozenset({"LicenceCancelled", "LicenceRevoked", "LicencePenaltyRevoked",
                                  "LicenceTransferredOut"})
-_PERIOD: Final = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_PERIOD: Final = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 
 class PeriodError(LedgerError):

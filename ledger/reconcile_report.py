@@ -22,6 +22,7 @@ from ledger.errors import InvalidSignatureError, LedgerError
 from ledger.identifiers import IdentifierError, validate_uscc
 from ledger.reconcile import MEASURES, Period, PeriodError, Replay
 from ledger.signing import SigningKey, b64decode, b64encode, verify
+from ledger.text import is_ascii_digits
 from ledger.transparency import Checkpoint, KeyHistory
 
 FORMAT: Final = "licence-ledger-reconciliation/1"
@@ -70,7 +71,7 @@ def parse_paper_csv(text: str, source: str) -> list[PaperCount]:
         except IdentifierError as exc:
             raise PaperCountError(f"{where}, column department: {exc.message}") from None
         licence_type = row["licence_type"].strip()
-        if len(licence_type) != 21 or not licence_type[18:].isdigit():
+        if len(licence_type) != 21 or not is_ascii_digits(licence_type[18:]):
             raise PaperCountError(f"{where}, column licence_type: {licence_type!r} is not a"
                                   " 21-character type code (USCC + 3 digits)")
         try:

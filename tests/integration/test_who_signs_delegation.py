@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.use_town import MATTER, Town, allowed
+from tests.integration.use_town import MATTER, Town, allowed, refused_writes_nothing
 from tests.integration.who_signs import (
     AGENT,
     OTHER_AGENT,
@@ -55,7 +55,7 @@ def test_a_platform_must_attest_the_very_delegate(town: Town) -> None:
     assert result.data is not None and result.data["face"]  # the holder's whole face
 
 
-@pytest.mark.parametrize("auth", [None, "sms", "BIOMETRIC", "password", "x" * 300])
+@pytest.mark.parametrize("auth", [None, "sms", "BIOMETRIC", "password", "x" * 64])
 def test_a_platform_must_say_how_it_authenticated_the_delegate(town: Town,
                                                                auth: str | None) -> None:
     ident = town.ident("002")
@@ -64,6 +64,14 @@ def test_a_platform_must_say_how_it_authenticated_the_delegate(town: Town,
                                                agent_auth=auth),
                           "agent_not_authenticated", ident)
     assert len(result.message or "") < 400  # quotes a short prefix of what it was given
+
+
+def test_an_overlong_authentication_method_is_refused_at_decoding(town: Town) -> None:
+    ident = town.ident("002")
+    town.accept(delegation(town, "D-1", ident))
+    result = refused_writes_nothing(town, delegated_read(
+        town, town.platform, ident, "D-1", case="C-1", agent_auth="x" * 300), "invalid_command")
+    assert "payload.agent_auth" in (result.message or "") and len(result.message or "") < 400
 
 
 @pytest.mark.parametrize("auth", ["certificate", "seal", "biometric"])
