@@ -222,8 +222,9 @@ def wallet(args: argparse.Namespace) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     result_table(f"licences held by {args.holder_code}",
-                 ["identifier", "number", "status", "until"], [(x["identifier"], x["licence_number"], f"{x['status']} {x['status_name']}",
-            x["valid_until"] or "open-ended") for x in data["licences"]])
+                 ["identifier", "number", "status", "until"],
+                 [(x["identifier"], x["licence_number"], f"{x['status']} {x['status_name']}",
+                   x["valid_until"] or "open-ended") for x in data["licences"]])
     result_table("live grants", ["grant", "kind", "to", "rights", "matter", "until"],
           [(g["grant_id"], g["kind"], g["grantee"], ",".join(g["rights"]), g["matter_code"],
             g["valid_until"]) for g in data["live_grants"]])

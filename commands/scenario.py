@@ -137,6 +137,9 @@ class Scenario:
         self.ids = ids or (lambda: str(uuid.UUID(int=self.rng.getrandbits(128), version=4)))
         self.issued: list[dict[str, Any]] = []  # live licences: identifier, type, issuer, ...
         self.pools = make_pools(seed)
+        # Commands meant to be refused, by command id, with the code they must get.
+        self.expected_refusals: dict[str, str] = {}
+        self.functional_grants: dict[str, str] = {}  # using department -> its grant id
 
     def sign(self, actor: Dept, command_type: str, payload: dict[str, Any]) -> dict[str, Any]:
         return sign_envelope(actor.key, command_type=command_type, actor=actor.code,
@@ -184,7 +187,8 @@ class Scenario:
         else:
             holder = {"name": rng.choice(self.pools.companies), "code_type": "001",
                       "code": make_uscc("91320581", org_code(rng))}
-        codes = next((f["codes"] for f in definition["face_fields"] if f["type"] == "code"), [])
+        codes: list[str] = next((f["codes"] for f in definition["face_fields"]
+                                 if f["type"] == "code"), [])
         face = face_for(definition["name"], self.pools, rng, holder, start.isoformat(), index,
                         codes)
         payload = {
