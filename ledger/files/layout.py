@@ -14,7 +14,7 @@ from ledger.files.face import Face, FaceDoesNotFitError
 
 PAGE_WIDTH, PAGE_HEIGHT = 210.0, 297.0  # A4
 TITLE_SIZE, BODY_SIZE, SMALL_SIZE = 8.0, 4.0, 2.8
-LABEL_X, VALUE_X, VALUE_WIDTH = 25.0, 58.0, 130.0
+LABEL_X, VALUE_X, VALUE_WIDTH = 25.0, 62.0, 126.0  # labels: 8 CJK characters a line
 FIRST_LINE, LINE_STEP, WRAP_STEP, LAST_LINE = 66.0, 8.5, 6.0, 212.0
 
 
