@@ -100,8 +100,11 @@ def test_wallet(work: Path) -> None:
         live = {g["grant_id"] for g in wallet["live_grants"]}
         gid = consent["data"]["grant_id"]
         assert (gid in live) == (gid not in revoked)
-    nobody = as_json(ledger(work, "wallet", "91320581NOBODY0000", "--json"))
-    assert nobody["licences"] == [] and nobody["live_grants"] == []
+    malformed = ledger(work, "wallet", "91320581NOBODY0000", "--json")
+    assert malformed.returncode == 2 and "is not a holder code" in malformed.stderr
+    nobody = ledger(work, "wallet", "91350100M000100Y43", "--json")
+    assert nobody.returncode == 2 and nobody.stdout == ""
+    assert "no licence in this ledger names 91350100M000100Y43 as holder" in nobody.stderr
 
 
 def test_access_log_by_licence_issuer_and_user(work: Path) -> None:
@@ -119,8 +122,11 @@ def test_access_log_by_licence_issuer_and_user(work: Path) -> None:
     assert Counter((r["outcome"], r["code"]) for r in by_user) == Counter(
         (r["outcome"], r["code"]) for r in reads if r["organisation"] == user)
     human = ledger(work, "access-log", "--user", user)
-    assert human.returncode == 0 and f"access log ({len(by_user)} reads)" in human.stderr
-    unknown = ledger(work, "access-log", "--licence", "1.2.156.3005.2.BAD")
+    assert human.returncode == 0 and f"access log ({len(by_user)} reads)" in human.stdout
+    malformed = ledger(work, "access-log", "--licence", "1.2.156.3005.2.BAD")
+    assert malformed.returncode == 2 and "is not a licence identifier" in malformed.stderr
+    absent = str(make_licence_identifier(issuer + "001", issuer, "NOSUCH1", 1))
+    unknown = ledger(work, "access-log", "--licence", absent)
     assert unknown.returncode == 2 and "not in the ledger" in unknown.stderr
     assert "Traceback" not in unknown.stderr
 
