@@ -43,6 +43,8 @@ says what to fix); 130 interrupted.
 """
 
 
+EXIT_CODES = ("exit codes: 0 success; 1 the command ran but found a problem; 2 bad usage or"
+              " configuration (the message says what to fix); 130 interrupted.")
 LIBRARY_LOGGERS = ("kafka", "pyhanko", "pyhanko_certvalidator", "fontTools", "eventsourcing",
                    "psycopg", "faker")
 
@@ -66,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_keys.register(sub)
     cli_doctor.register(sub)
     cli_bench.register(sub)
+    for command in sub.choices.values():  # each command's --help ends with the exit codes
+        if "exit codes" not in (command.description or "") + (command.epilog or ""):
+            command.epilog = EXIT_CODES
     return parser
 
 
