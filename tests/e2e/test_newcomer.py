@@ -183,3 +183,19 @@ def test_post_without_a_broker_has_no_library_noise(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no Kafka broker answered" in one_error(result)
     assert not [line for line in result.stderr.splitlines() if " kafka." in line]
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_try_next_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    """On PostgreSQL the read models are a process of their own: the table says to bring
+    them up to date first, and then every command works as printed."""
+    env = {"LEDGER_DATABASE_URL": pg_url}
+    done = ledger(tmp_path, "demo", "--licences", "20", "--seed", "17", env=env)
+    assert done.returncode == 0, done.stderr
+    commands = [c for _, c in tsv_table(done.stdout, "try next")[1:]]
+    assert commands[0].endswith(" project")
+    for command in commands:
+        ran = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=300, env={**os.environ, **env})
+        assert ran.returncode == 0, (command, ran.stdout, ran.stderr)
