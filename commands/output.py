@@ -27,7 +27,7 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
           console: Console = err) -> None:
     """Draw a table on a terminal; elsewhere write it as TSV (one row a line)."""
     body = [list(r) for r in rows]
-    if not console.is_terminal:
+    if not _is_tty(console):
         _tsv(title, columns, body, console)
         return
     t = Table(title=title, title_justify="left")
@@ -38,6 +38,13 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
     for r in body:
         t.add_row(*[str(v) for v in r])
     console.print(t)
+
+
+def _is_tty(console: Console) -> bool:
+    # The file itself, not ``console.is_terminal``: FORCE_COLOR (set by many CI systems)
+    # makes rich draw for a terminal even into a pipe, and a pipe wants one line a row.
+    isatty = getattr(console.file, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def _cell(value: Any) -> str:
