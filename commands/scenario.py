@@ -137,6 +137,9 @@ class Scenario:
         self.ids = ids or (lambda: str(uuid.UUID(int=self.rng.getrandbits(128), version=4)))
         self.issued: list[dict[str, Any]] = []  # live licences: identifier, type, issuer, ...
         self.pools = make_pools(seed)
+        # Face data draws from a stream of its own, so the lifecycle's draws (dates, rolls,
+        # codes) are the ones they were before faces became realistic.
+        self.face_rng = random.Random(seed * 7919 + 2)
         # Commands meant to be refused, by command id, with the code they must get.
         self.expected_refusals: dict[str, str] = {}
         self.functional_grants: dict[str, str] = {}  # using department -> its grant id
@@ -183,14 +186,15 @@ class Scenario:
         if definition["holder_category"] == "natural_person":
             birth = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 14000))
             code = make_citizen_id(AREA, birth.strftime("%Y%m%d"), f"{index % 1000:03d}")
-            holder = {"name": rng.choice(self.pools.people), "code_type": "111", "code": code}
+            holder = {"name": self.face_rng.choice(self.pools.people), "code_type": "111",
+                      "code": code}
         else:
-            holder = {"name": rng.choice(self.pools.companies), "code_type": "001",
+            holder = {"name": self.face_rng.choice(self.pools.companies), "code_type": "001",
                       "code": make_uscc("91320581", org_code(rng))}
         codes: list[str] = next((f["codes"] for f in definition["face_fields"]
                                  if f["type"] == "code"), [])
-        face = face_for(definition["name"], self.pools, rng, holder, start.isoformat(), index,
-                        codes)
+        face = face_for(definition["name"], self.pools, self.face_rng, holder, start.isoformat(),
+                        index, codes)
         payload = {
             "type_code": type_code, "serial": serial,
             "licence_number": f"{definition['name'][:2]}（{start.year}）{index:07d}",
