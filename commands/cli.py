@@ -9,9 +9,19 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 
-from commands import cli_bench, cli_demo, cli_files, cli_read, cli_tools, cli_transparency
+from commands import (
+    cli_bench,
+    cli_demo,
+    cli_doctor,
+    cli_files,
+    cli_keys,
+    cli_read,
+    cli_tools,
+    cli_transparency,
+)
 from commands.output import fail, quiet_library_tracebacks
 from consumers import cli as consumers_cli
 from ledger.errors import LedgerError
@@ -21,8 +31,22 @@ Signed, event-sourced ledger of electronic licences (电子证照).
 
 With no configuration it runs embedded on SQLite (.ledger/ledger.db, ledger key
 .ledger/ledger-key.pem). Set LEDGER_DATABASE_URL=postgresql://… for production and
-KAFKA_BOOTSTRAP_SERVERS for the Kafka consumers.
+KAFKA_BOOTSTRAP_SERVERS for the Kafka consumers. Start with `ledger demo`, then
+`ledger doctor`.
+
+Results (tables, JSON, result lines) go to stdout, progress and messages to stderr;
+piped or redirected, a table is written as tab-separated lines.
+
+exit codes: 0 success; 1 the command ran but found a problem (a rejected command, an
+invalid identifier, a failed audit or check); 2 bad usage or configuration (the message
+says what to fix); 130 interrupted.
 """
+
+
+EXIT_CODES = ("exit codes: 0 success; 1 the command ran but found a problem; 2 bad usage or"
+              " configuration (the message says what to fix); 130 interrupted.")
+LIBRARY_LOGGERS = ("kafka", "pyhanko", "pyhanko_certvalidator", "fontTools", "eventsourcing",
+                   "psycopg", "faker")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ledger", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log more detail, libraries' own log lines included")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     cli_demo.register(sub)
@@ -40,7 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     cli_transparency.register(sub)
     consumers_cli.register(sub)
     cli_files.register(sub)
+    cli_keys.register(sub)
+    cli_doctor.register(sub)
     cli_bench.register(sub)
+    for command in sub.choices.values():  # each command's --help ends with the exit codes
+        if "exit codes" not in (command.description or "") + (command.epilog or ""):
+            command.epilog = EXIT_CODES
     return parser
 
 
@@ -58,6 +88,14 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> i
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
     )
     quiet_library_tracebacks()
+    if not args.verbose:
+        # Libraries' own log lines (kafka-python repeats a refused connection a dozen
+        # times) say nothing our message does not; --verbose shows them.
+        for library in LIBRARY_LOGGERS:
+            logging.getLogger(library).setLevel(logging.CRITICAL)
+        from cryptography.utils import CryptographyDeprecationWarning
+
+        warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning)
     try:
         code: int = args.func(args)
     except LedgerError as exc:

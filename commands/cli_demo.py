@@ -13,14 +13,15 @@ from typing import Any
 from commands.bootstrap import Services, bootstrap
 from commands.bus import Result
 from commands.cli_tools import audit_with_progress, print_audit
-from commands.output import err, fail, progress, table
+from commands.demo_next import try_next, write_demo_keys
+from commands.output import err, fail, progress, result_table
 from commands.scenario import Scenario
 from commands.scenario_use import use
 from commands.settings import DEFAULT_HOME, Settings, load_settings
 from ledger.canonical import format_instant
 from ledger.localtime import beijing_date
-from ledger.signing import save_signing_key
 from ledger.store import redact
+from projections.files.settings import load_file_settings
 from projections.summary import status_label, summarise
 
 
@@ -68,19 +69,16 @@ def demo(args: argparse.Namespace) -> int:
 def _run(services: Services, args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
     scenario = Scenario(seed, lambda: format_instant(datetime.now(UTC)))
-    keys_dir = DEFAULT_HOME / f"demo-keys-{seed}"
-    for d in scenario.city.departments:
-        path = keys_dir / f"{d.code}.pem"
-        if not path.exists():
-            save_signing_key(d.key, path)
+    keys_dir = load_file_settings().keys_dir
     err.print(f"ledger: {redact(services.settings.database_url)}   seed: {seed}   "
-              f"department keys: {keys_dir}/")
-    results: Counter[tuple[str, str]] = Counter()
+              f"department keys and demo file certificates: {keys_dir}/")
+    results: dict[str, Result] = {}
     started = time.perf_counter()
     batch = services.settings.batch_size
     with progress() as bar:
         for label, commands in (
             ("set up departments and catalogue", list(scenario.setup())),
+            ("register file-signing certificates (demo CA)", None),
             (f"issue {args.licences} licences", None),
             ("change, suspend, cancel, revoke, expire", None),
             ("grant use; verify, view, download; consent; public queries", None),
@@ -88,6 +86,8 @@ def _run(services: Services, args: argparse.Namespace) -> int:
             today = beijing_date(datetime.now(UTC))  # the calendar the handlers judge by
             if commands is not None:
                 items = commands
+            elif label.startswith("register"):  # signed once the keys are registered
+                items = write_demo_keys(scenario, keys_dir)
             elif label.startswith("issue"):
                 items = list(scenario.issue(args.licences))
             elif label.startswith("change"):
@@ -97,39 +97,60 @@ def _run(services: Services, args: argparse.Namespace) -> int:
             task = bar.add_task(label, total=len(items))
             for i in range(0, len(items), batch):
                 chunk = items[i:i + batch]
-                _count(services.bus.execute(chunk), results)
+                results.update((r.command_id, r) for r in services.bus.execute(chunk))
                 bar.advance(task, len(chunk))
     elapsed = time.perf_counter() - started
-    accepted = sum(n for (_, status), n in results.items() if status == "accepted")
-    rejected = sum(results.values()) - accepted
-    table("commands", ["type", "accepted", "rejected"], [
-        (t, results[(t, "accepted")], results[(t, "rejected")])
-        for t in sorted({t for t, _ in results})
+    _summary(services, results, elapsed)
+    report = audit_with_progress(services.store)
+    print_audit(report)
+    surprises = unexpected_outcomes(results, scenario.expected_refusals)
+    for line in surprises[:20]:
+        err.print(f"[bold red]unexpected:[/] {line}", markup=True)
+    if scenario.expected_refusals and not surprises:
+        err.print(f"{len(scenario.expected_refusals)} read(s) were refused exactly as the demo"
+                  " intends (a matter outside the reader's usage list, a public query of a"
+                  " licence type that is not disclosed) and recorded as access events")
+    if not report.ok or surprises:
+        err.print(f"[bold red]the demo failed:[/] {len(surprises)} unexpected outcome(s)"
+                  f"{'' if report.ok else ', and the audit failed'}", markup=True)
+        return 1
+    try_next(scenario, services.settings.is_postgres)
+    return 0
+
+
+def _summary(services: Services, results: dict[str, Result], elapsed: float) -> None:
+    counts: Counter[tuple[str, str]] = Counter(
+        (r.command_type or "?", r.status) for r in results.values())
+    accepted = sum(n for (_, status), n in counts.items() if status == "accepted")
+    result_table("commands", ["type", "accepted", "rejected"], [
+        (t, counts[(t, "accepted")], counts[(t, "rejected")])
+        for t in sorted({t for t, _ in counts})
     ])
     summary = summarise(services.store.iter_rows())
     columns = summary.status_columns()
-    table("licences by type and status (a projection of the event log)",
-          ["licence type", *columns, "total"],
-          [(summary.type_names.get(t, t), *[c[s] for s in columns], sum(c.values()))
-           for t, c in summary.by_type_and_status()])
+    result_table("licences by type and status (a projection of the event log)",
+                 ["licence type", *columns, "total"],
+                 [(summary.type_names.get(t, t), *[c[s] for s in columns], sum(c.values()))
+                  for t, c in summary.by_type_and_status()])
     err.print("status: " + ", ".join(status_label(c) for c in columns))
-    err.print(f"{accepted} commands accepted, {rejected} rejected in {elapsed:.1f} s "
-              f"({accepted / max(elapsed, 1e-9):.0f}/s); versions: {dict(summary.versions)};"
+    err.print(f"{accepted} commands accepted, {len(results) - accepted} rejected in"
+              f" {elapsed:.1f} s ({accepted / max(elapsed, 1e-9):.0f}/s);"
+              f" versions: {dict(summary.versions)};"
               f" cancelled as issued in error: {summary.cancelled_in_error}")
-    report = audit_with_progress(services.store)
-    print_audit(report)
-    refused_reads = sum(n for (t, status), n in results.items()
-                        if status == "rejected" and t in READS)
-    if rejected:
-        err.print(f"{refused_reads} refused read(s) were recorded as access events, as the"
-                  " demo intends (a matter outside the usage list, revoked consent)")
-    return 0 if report.ok and rejected == refused_reads else 1
 
 
-READS = {"VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence",
-         "QueryPublicRegister"}
-
-
-def _count(batch: list[Result], results: Counter[tuple[str, str]]) -> None:
-    for r in batch:
-        results[(r.command_type or "?", r.status)] += 1
+def unexpected_outcomes(results: dict[str, Result], expected: dict[str, str]) -> list[str]:
+    """Every command whose outcome is not the one the demo meant: refused with exactly the
+    expected code, or accepted."""
+    problems = []
+    for command_id, r in results.items():
+        want = expected.get(command_id)
+        if want is None and not r.accepted:
+            problems.append(f"{r.command_type} {command_id} was refused: {r.code}: {r.message}")
+        elif want is not None and (r.accepted or r.code != want):
+            got = "accepted" if r.accepted else f"refused with {r.code}: {r.message}"
+            problems.append(f"{r.command_type} {command_id} should be refused with {want},"
+                            f" but was {got}")
+    problems += [f"command {c} (expected to be refused with {want}) got no result"
+                 for c, want in expected.items() if c not in results]
+    return problems

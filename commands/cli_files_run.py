@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from commands.bootstrap import Services, bootstrap
-from commands.output import err, fail, table
+from commands.output import err, fail, result_table, table
 from commands.settings import load_settings
 from ledger.files.verdict import VALID_VERDICT
 from projections.files.service import (
@@ -67,6 +67,13 @@ def annotate(args: argparse.Namespace) -> int:
                        agent_auth=args.agent_auth)
     if reading is None:
         return fail("say which department makes the copy: --as CODE or LEDGER_ACTOR")
+    if not args.grant:
+        return fail("annotate needs --grant ID: the grant the copy is made under (a"
+                    " functional grant, a holder's consent or a delegation; `ledger wallet"
+                    " HOLDER` lists a holder's grants, `ledger demo` prints one)")
+    if args.matter == "-":
+        return fail("annotate needs --matter CODE: the matter (事项) the copy serves, one the"
+                    " grant covers (the demo's grants cover MATTER-001)")
     try:
         data, payload = _run(annotate_licence, fs, args.identifier, reading, args.recipient,
                              args.until, datetime.now(UTC))
@@ -126,4 +133,4 @@ def _print_verdict(path: Path, answer: dict[str, Any]) -> None:
                                                              else ""))]
     rows += [(f"reason: {r['code']}", r["message"]) for r in answer["reasons"]]
     rows.append(("verdict", answer["verdict"]))
-    table(f"verification of {path.name}", ["check", "result"], rows)
+    result_table(f"verification of {path.name}", ["check", "result"], rows)

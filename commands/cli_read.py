@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from commands.bootstrap import Services, bootstrap
-from commands.output import err, progress, table
+from commands.cli_args import department_code, holder_code, licence_identifier, require_department
+from commands.output import err, progress, result_table
 from commands.settings import load_settings
 from ledger.corrections import ANSWER_WITHIN_WORKING_DAYS
+from ledger.errors import NotFoundError
 from ledger.identifiers import IdentifierError, validate_uscc
 from ledger.localtime import beijing_date, to_beijing
 from ledger.text import is_ascii_digits
@@ -25,7 +27,7 @@ from projections.use_queries import get_access_log, get_stats, get_wallet
 
 def register(sub: Any) -> None:
     p = sub.add_parser("show", help="a licence's current state and history, by identifier")
-    p.add_argument("identifier", metavar="IDENTIFIER")
+    p.add_argument("identifier", metavar="IDENTIFIER", type=licence_identifier)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=show)
 
@@ -36,6 +38,8 @@ def register(sub: Any) -> None:
     mode.add_argument("--rebuild", action="store_true", help="rebuild every one from zero")
     mode.add_argument("--check", action="store_true",
                       help="prove each equals a fresh replay of the log (exit 0 only then)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object (positions, or --check's differences)")
     p.set_defaults(func=project)
 
 
@@ -66,7 +70,7 @@ def show(args: argparse.Namespace) -> int:
                   f" {licence['identifier']}[/]", markup=True)
     holders = "; ".join(f"{h['name']} ({h['code_type']}:{h['code']})"
                         for h in licence["holders"])
-    table(f"licence {licence['identifier']}", ["field", "value"], [
+    result_table(f"licence {licence['identifier']}", ["field", "value"], [
         ("status", f"{licence['status']} {licence['status_name']}"
          + (f" — {licence['status_reason']}" if licence["status_reason"] else "")
          + (f" ({licence['cancel_kind']})" if licence["cancel_kind"] else "")),
@@ -79,10 +83,10 @@ def show(args: argparse.Namespace) -> int:
         ("matter / case", f"{licence['matter_code']} / {licence['case_number']}"),
         *[(f"face: {k}", v) for k, v in sorted(licence["face"].items())],
     ])
-    table("versions", ["version", "identifier", "operation", "kind", "recorded", "reason"],
+    result_table("versions", ["version", "identifier", "operation", "kind", "recorded", "reason"],
           [(v["version"], v["identifier"], v["operation"], v["kind"], v["recorded_at"],
             v["reason"] or "") for v in licence["versions"]])
-    table("status history", ["recorded", "operation", "status", "reason"],
+    result_table("status history", ["recorded", "operation", "status", "reason"],
           [(h["recorded_at"], h["operation"], h["status"], h["reason"] or "")
            for h in licence["status_history"]])
     return 0
@@ -95,7 +99,11 @@ def project(args: argparse.Namespace) -> int:
         if args.check:
             scratch = ProjectionDB("sqlite:///:memory:")
             problems = check(services.store, services.read_db, runner.projections, scratch)
-            table("projection check (live vs fresh replay)", ["projection", "result"],
+            if args.json:
+                print(json.dumps({"ok": not any(problems.values()), "projections": problems},
+                                 ensure_ascii=False, indent=2))
+                return 0 if not any(problems.values()) else 1
+            result_table("projection check (live vs fresh replay)", ["projection", "result"],
                   [(name, "equal" if not diffs else "; ".join(diffs))
                    for name, diffs in problems.items()])
             return 0 if not any(problems.values()) else 1
@@ -122,7 +130,11 @@ def project(args: argparse.Namespace) -> int:
             seconds = time.perf_counter() - started
         err.print(f"applied {applied:,} event(s) in {seconds:.2f} s"
                   + (f" ({applied / seconds:,.0f} events/s)" if applied and seconds else ""))
-        table("read models", ["projection", "position"], sorted(runner.positions().items()))
+        if args.json:
+            print(json.dumps({"applied": applied, "positions": runner.positions()}, indent=2))
+        else:
+            result_table("read models", ["projection", "position"],
+                         sorted(runner.positions().items()))
         return 0
     finally:
         services.close()
@@ -133,15 +145,19 @@ def project(args: argparse.Namespace) -> int:
 
 def register_use(sub: Any) -> None:
     p = sub.add_parser("wallet", help="a holder's licences and the live grants they gave")
-    p.add_argument("holder_code", metavar="HOLDER_CODE")
+    p.add_argument("holder_code", metavar="HOLDER_CODE", type=holder_code,
+                   help="USCC, citizen ID or other document number of the holder")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=wallet)
 
     p = sub.add_parser("access-log", help="who read which licence, when, why, and the outcome")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--licence", metavar="ID", help="reads of one licence (any version)")
-    which.add_argument("--issuer", metavar="CODE", help="reads of one issuer's licences")
-    which.add_argument("--user", metavar="CODE", help="reads by one department")
+    which.add_argument("--licence", metavar="ID", type=licence_identifier,
+                       help="reads of one licence (any version)")
+    which.add_argument("--issuer", metavar="CODE", type=department_code,
+                       help="reads of one issuer's licences")
+    which.add_argument("--user", metavar="CODE", type=department_code,
+                       help="reads by one department")
     p.add_argument("--limit", type=int, default=1000, metavar="N",
                    help="at most N reads, oldest first (default 1000)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
@@ -199,13 +215,18 @@ def wallet(args: argparse.Namespace) -> int:
         data = get_wallet(services.read_db, args.holder_code, beijing_date(datetime.now(UTC)))
     finally:
         services.close()
+    if not data["licences"] and not data["live_grants"]:
+        raise NotFoundError(f"no licence in this ledger names {args.holder_code} as holder"
+                            " (`ledger demo` prints one holder under \"try next\")",
+                            code="unknown_holder")
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    table(f"licences held by {args.holder_code}", ["identifier", "number", "status", "until"],
-          [(x["identifier"], x["licence_number"], f"{x['status']} {x['status_name']}",
-            x["valid_until"] or "open-ended") for x in data["licences"]])
-    table("live grants", ["grant", "kind", "to", "rights", "matter", "until"],
+    result_table(f"licences held by {args.holder_code}",
+                 ["identifier", "number", "status", "until"],
+                 [(x["identifier"], x["licence_number"], f"{x['status']} {x['status_name']}",
+                   x["valid_until"] or "open-ended") for x in data["licences"]])
+    result_table("live grants", ["grant", "kind", "to", "rights", "matter", "until"],
           [(g["grant_id"], g["kind"], g["grantee"], ",".join(g["rights"]), g["matter_code"],
             g["valid_until"]) for g in data["live_grants"]])
     return 0
@@ -215,6 +236,9 @@ def access_log(args: argparse.Namespace) -> int:
     services = _open()
     try:
         warn_if_behind(services)
+        if args.issuer or args.user:
+            require_department(services.store, args.issuer or args.user,
+                               "--issuer" if args.issuer else "--user")
         rows = get_access_log(services.read_db, licence=args.licence, issuer=args.issuer,
                               user=args.user, limit=args.limit)
     finally:
@@ -225,7 +249,7 @@ def access_log(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    table(f"access log ({len(rows)} reads)",
+    result_table(f"access log ({len(rows)} reads)",
           ["when", "action", "mode", "outcome", "by", "operator", "matter/case", "licence"],
           [(r["recorded_at"][:19], r["action"], r["mode"], r["outcome"]
             + (f" ({r['code']})" if r["code"] else ""), r["organisation"], r["operator"],
@@ -247,7 +271,7 @@ def stats(args: argparse.Namespace) -> int:
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{v:.1%}"
 
-    table(f"issuance and usage rates{' for ' + args.period if args.period else ''}",
+    result_table(f"issuance and usage rates{' for ' + args.period if args.period else ''}",
           ["department", "type", "period", "e-issued", "paper", "issuance", "e-cases",
            "cases", "usage"],
           [(r["department"], r["licence_type"][-3:], r["period"], r["electronic_issued"],
@@ -288,7 +312,7 @@ def corrections_queue(args: argparse.Namespace) -> int:
             line += [r["outcome"] or "open", when(r["answered_at"])]
         body.append(line)
     which = ("overdue " if args.overdue else "") + ("" if args.all else "open ")
-    table(f"{which}corrections{' of ' + args.issuer if args.issuer else ''}"
+    result_table(f"{which}corrections{' of ' + args.issuer if args.issuer else ''}"
           f" as of {data['today']} ({len(rows)}; answer due within {args.within} working"
           " days)", columns, body)
     return 0

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from commands.envelope import sign_envelope
+from commands.scenario_faces import face_for, make_pools
 from ledger.identifiers import make_citizen_id, make_licence_identifier, make_uscc
 from ledger.signing import SigningKey, b64encode
 
@@ -73,22 +74,36 @@ def make_city(seed: int) -> City:
     authority = city.management.code
     city.types = {
         f"{authority}001": _type("营业执照", "执照", [m], "legal_entity", "public", False,
-                                 {"max_years": None, "open_ended": True},
-                                 [("company_name", "string", True), ("legal_representative",
-                                   "string", True), ("business_scope", "string", False)],
+                                 {"max_years": None, "open_ended": True}, [
+                                     ("company_name", "string", True),
+                                     ("uscc", "string", False),
+                                     ("entity_type", "string", False),
+                                     ("legal_representative", "string", True),
+                                     ("registered_capital", "string", False),
+                                     ("established", "date", False),
+                                     ("address", "string", False),
+                                     ("business_scope", "string", False)],
                                  ["company_name", "legal_representative"]),
         f"{authority}002": _type("食品经营许可证", "证件", [m], "legal_entity", "public", True,
-                                 {"max_years": 5, "open_ended": False},
-                                 [("operator_name", "string", True), ("premises", "string", True)],
+                                 {"max_years": 5, "open_ended": False}, [
+                                     ("operator_name", "string", True),
+                                     ("legal_representative", "string",
+                                      False),
+                                     ("premises", "string", True),
+                                     ("main_business", "string", False)],
                                  ["operator_name"]),
         f"{authority}003": _type("医师执业证书", "证件", [h], "natural_person",
                                  "personal_or_secret", False,
-                                 {"max_years": None, "open_ended": True},
-                                 [("practice_category", "code", True), ("practice_site", "string",
-                                   True)], []),
+                                 {"max_years": None, "open_ended": True}, [
+                                     ("practice_category", "code", True),
+                                     ("practice_site", "string", True),
+                                     ("practice_scope", "string", False)], []),
         f"{authority}004": _type("道路运输证", "牌照", [t], "legal_entity", "restricted", True,
-                                 {"max_years": 4, "open_ended": False},
-                                 [("vehicle_plate", "string", True)], []),
+                                 {"max_years": 4, "open_ended": False}, [
+                                     ("vehicle_plate", "string", True),
+                                     ("operator_name", "string", False),
+                                     ("vehicle_type", "string", False),
+                                     ("address", "string", False)], []),
     }
     return city
 
@@ -96,6 +111,8 @@ def make_city(seed: int) -> City:
 def _type(name: str, category: str, issuers: list[str], holder_category: str, disclosure: str,
           multiple: bool, validity: dict[str, Any], fields: list[tuple[str, str, bool]],
           public_fields: list[str]) -> dict[str, Any]:
+    # Field names are the keys commands carry; the face template prints them in Chinese
+    # (projections/files/labels.py).
     face = [{"name": n, "type": t, "required": r} for n, t, r in fields]
     for f in face:
         if f["type"] == "code":
@@ -119,6 +136,13 @@ class Scenario:
         self.clock = clock
         self.ids = ids or (lambda: str(uuid.UUID(int=self.rng.getrandbits(128), version=4)))
         self.issued: list[dict[str, Any]] = []  # live licences: identifier, type, issuer, ...
+        self.pools = make_pools(seed)
+        # Face data draws from a stream of its own, so the lifecycle's draws (dates, rolls,
+        # codes) are the ones they were before faces became realistic.
+        self.face_rng = random.Random(seed * 7919 + 2)
+        # Commands meant to be refused, by command id, with the code they must get.
+        self.expected_refusals: dict[str, str] = {}
+        self.functional_grants: dict[str, str] = {}  # using department -> its grant id
 
     def sign(self, actor: Dept, command_type: str, payload: dict[str, Any]) -> dict[str, Any]:
         return sign_envelope(actor.key, command_type=command_type, actor=actor.code,
@@ -162,12 +186,15 @@ class Scenario:
         if definition["holder_category"] == "natural_person":
             birth = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 14000))
             code = make_citizen_id(AREA, birth.strftime("%Y%m%d"), f"{index % 1000:03d}")
-            holder = {"name": f"持证人{index}", "code_type": "111", "code": code}
+            holder = {"name": self.face_rng.choice(self.pools.people), "code_type": "111",
+                      "code": code}
         else:
-            holder = {"name": f"常熟市示例企业{index}有限公司", "code_type": "001",
+            holder = {"name": self.face_rng.choice(self.pools.companies), "code_type": "001",
                       "code": make_uscc("91320581", org_code(rng))}
-        face = {f["name"]: (f["codes"][index % len(f["codes"])] if f["type"] == "code"
-                            else f"{f['name']}-{index}") for f in definition["face_fields"]}
+        codes: list[str] = next((f["codes"] for f in definition["face_fields"]
+                                 if f["type"] == "code"), [])
+        face = face_for(definition["name"], self.pools, self.face_rng, holder, start.isoformat(),
+                        index, codes)
         payload = {
             "type_code": type_code, "serial": serial,
             "licence_number": f"{definition['name'][:2]}（{start.year}）{index:07d}",

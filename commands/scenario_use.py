@@ -10,6 +10,8 @@ from typing import Any
 from commands.scenario import Dept, Scenario
 
 ACTIONS = ("VerifyLicence", "ViewLicence", "DownloadLicence")
+OFF_USAGE_LIST = "not_in_usage_list"  # a read for a matter outside the usage list
+NOT_PUBLIC = "not_public"  # a public query of a licence whose type is not disclosed
 
 
 class Use:
@@ -70,11 +72,15 @@ class Use:
 def use(s: Scenario, today: date, reads: int) -> Iterator[dict[str, Any]]:
     """Grant use, then make ``reads`` reads of issued licences, some of them refused."""
     u, users = Use(s, today), s.using_departments
+    s.functional_grants = u.grant_of
     yield from u.functional_grants()
     live = [lic for lic in s.issued if lic["status"] == "01"] or s.issued
     for i in range(reads):
         matter = "MATTER-001" if i % 10 else "MATTER-999"  # one in ten is off the usage list
-        yield u.read(users[i % len(users)], live[(i * 7) % len(live)]["identifier"], i, matter)
+        read = u.read(users[i % len(users)], live[(i * 7) % len(live)]["identifier"], i, matter)
+        if matter == "MATTER-999":
+            s.expected_refusals[read["command_id"]] = OFF_USAGE_LIST
+        yield read
     for i, lic in enumerate(live[: max(1, reads // 20)]):
         grant_id, grant = u.consent(lic)
         yield grant
@@ -82,7 +88,10 @@ def use(s: Scenario, today: date, reads: int) -> Iterator[dict[str, Any]]:
         if i % 2:
             yield u.revoke(grant_id)
     for lic in live[:10]:
-        yield u.public_query(lic)
+        query = u.public_query(lic)
+        if s.city.types[lic["type_code"]]["disclosure"] != "public":
+            s.expected_refusals[query["command_id"]] = NOT_PUBLIC
+        yield query
     yield from paper_counts(s)
     for type_code in s.city.types:
         for user in users:

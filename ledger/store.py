@@ -29,6 +29,7 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.errors import ConcurrencyError, ConfigurationError
 from ledger.mapper import LedgerMapper, Record, decode_stored, to_stored
+from ledger.pg_probe import check_schema_name, probe
 
 
 def persistence_env(url: str) -> dict[str, str]:
@@ -65,7 +66,7 @@ def persistence_env(url: str) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": "4",
         }
         if "schema" in query:
-            env["POSTGRES_SCHEMA"] = query["schema"][0]
+            env["POSTGRES_SCHEMA"] = check_schema_name(query["schema"][0])
         return env
     raise ConfigurationError(
         f"LEDGER_DATABASE_URL {url!r}: unsupported scheme {parts.scheme!r};"
@@ -128,6 +129,7 @@ class EventStore:
         env["CREATE_TABLE"] = "y" if create_table else "n"
         if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
             env["PROCESS_RECORDER_TOPIC"] = f"{__name__}:{BinaryInsertRecorder.__name__}"
+            probe(env, redact(url))  # named in a second or two, not after the pool's 10 s
         self.url = url
         try:
             self.app = LedgerApplication(env=env)

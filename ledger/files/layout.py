@@ -14,7 +14,7 @@ from ledger.files.face import Face, FaceDoesNotFitError
 
 PAGE_WIDTH, PAGE_HEIGHT = 210.0, 297.0  # A4
 TITLE_SIZE, BODY_SIZE, SMALL_SIZE = 8.0, 4.0, 2.8
-LABEL_X, VALUE_X, VALUE_WIDTH = 25.0, 58.0, 130.0
+LABEL_X, VALUE_X, VALUE_WIDTH = 25.0, 62.0, 126.0  # labels: 8 CJK characters a line
 FIRST_LINE, LINE_STEP, WRAP_STEP, LAST_LINE = 66.0, 8.5, 6.0, 212.0
 
 
@@ -55,17 +55,56 @@ def display_width(text: str, size: float) -> float:
 
 
 def wrap(text: str, size: float, width: float) -> list[str]:
-    """Split ``text`` into lines no wider than ``width`` (hard breaks at newlines)."""
+    """Split ``text`` into lines no wider than ``width`` (hard breaks at newlines).
+
+    Lines break between words, never inside one: a Chinese character is a word of its
+    own, a run of Latin letters or digits is one word, and closing punctuation stays
+    with what it closes (no line starts with ，or ）). Only a word wider than the whole
+    line is cut."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         line = ""
-        for char in paragraph:
-            if line and display_width(line + char, size) > width:
-                lines.append(line)
-                line = ""
-            line += char
-        lines.append(line)
+        for word in _words(paragraph):
+            if line and display_width(line + word.rstrip(), size) > width:
+                lines.append(line.rstrip())
+                line = word.lstrip()
+            else:
+                line += word
+            while display_width(line, size) > width and len(line) > 1:  # one huge word
+                cut = max(1, _fit(line, size, width))
+                lines.append(line[:cut])
+                line = line[cut:]
+        lines.append(line.rstrip())
     return lines
+
+
+NO_LINE_START = set("，。；：、！？）》」』】〕,.;:!?)]}%")
+NO_LINE_END = set("（《「『【〔([{")
+
+
+def _words(text: str) -> list[str]:
+    """Break opportunities: after a space, around a wide character; not before closing
+    punctuation nor after opening punctuation."""
+    words: list[str] = []
+    for char in text:
+        prev = words[-1][-1] if words else " "
+        latin_run = not _wide(char) and not prev.isspace() and not _wide(prev)
+        if words and (char in NO_LINE_START or prev in NO_LINE_END or latin_run):
+            words[-1] += char
+        else:
+            words.append(char)
+    return words
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
+
+
+def _fit(text: str, size: float, width: float) -> int:
+    n = 0
+    while n < len(text) and display_width(text[:n + 1], size) <= width:
+        n += 1
+    return n
 
 
 def lay_out(face: Face) -> Page:

@@ -37,9 +37,10 @@ class DevCA:
     revoked: list[int] = field(default_factory=list)
 
     @classmethod
-    def create(cls, name: str = "Licence Ledger Dev Root CA") -> DevCA:
+    def create(cls, name: str = "Licence Ledger Dev Root CA",
+               organisation: str = "licence-ledger (test only)") -> DevCA:
         key = ec.generate_private_key(ec.SECP256R1())
-        subject = _name(name, "licence-ledger (test only)")
+        subject = _name(name, organisation)
         now = datetime.now(UTC)
         cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
                 .public_key(key.public_key()).serial_number(x509.random_serial_number())
@@ -53,7 +54,7 @@ class DevCA:
         return cls(key, cert)
 
     def issue(self, common_name: str, organisation: str, *, crl_point: bool = True,
-              key: ec.EllipticCurvePrivateKey | None = None,
+              key: ec.EllipticCurvePrivateKey | None = None, crl_url: str = CRL_URL,
               ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
         """A file-signing certificate (digitalSignature, nonRepudiation)."""
         key = key or ec.generate_private_key(ec.SECP256R1())
@@ -70,8 +71,17 @@ class DevCA:
                 self.key.public_key()), critical=False))
         if crl_point:
             builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
-                [x509.UniformResourceIdentifier(CRL_URL)], None, None, None)]), critical=False)
+                [x509.UniformResourceIdentifier(crl_url)], None, None, None)]), critical=False)
         return key, builder.sign(self.key, hashes.SHA256())
+
+    def write_ca(self, cert_path: Path, key_path: Path) -> None:
+        """The CA's certificate and (mode 0600) private key, as PEM."""
+        cert_path.parent.mkdir(parents=True, exist_ok=True)
+        cert_path.write_bytes(_pem(self.cert))
+        key_path.write_bytes(self.key.private_bytes(serialization.Encoding.PEM,
+                                                    serialization.PrivateFormat.PKCS8,
+                                                    serialization.NoEncryption()))
+        key_path.chmod(0o600)
 
     def revoke(self, cert: x509.Certificate) -> None:
         self.revoked.append(cert.serial_number)

@@ -29,6 +29,7 @@ from ledger.localtime import beijing_date
 from ledger.signing import load_signing_key
 from projections.files.certificates import FileSigner, load_signer
 from projections.files.fonts import FaceFont, load_font
+from projections.files.labels import labelled
 from projections.files.ofd import render_ofd, sign_ofd
 from projections.files.render_pdf import render_face_pdf, render_stamp_pdf
 from projections.files.settings import FileSettings
@@ -119,7 +120,7 @@ def render_licence(services: Services, fs: FileSettings, identifier: str, fmt: s
                                      " files are made of valid licences only")
     definition = definition_at(services, licence.type_code, licence.catalogue_version)
     issuer = department_name(services, licence.issuer_code)
-    face = build_face(licence, definition, issuer, secrets.token_hex(16))
+    face = build_face(licence, labelled(definition), issuer, secrets.token_hex(16))
     signer = load_signer(fs, licence.issuer_code)
     data = make_original(face, load_font(fs.font_file), signer, fmt, issuer, now)
     summary = {"identifier": identifier, "format": fmt, "file_hash": sha256_hex(data),

@@ -116,16 +116,17 @@ def test_all_overdue_and_issuer_filters(made: tuple[Path, dict[str, Any]]) -> No
     assert [r["overdue"] for r in longer] == [False, False]
 
 
-def test_tables_on_the_terminal(made: tuple[Path, dict[str, Any]]) -> None:
+def test_tables_as_results(made: tuple[Path, dict[str, Any]]) -> None:
+    """The table is the result: on stdout (tab-separated, as stdout is a pipe here)."""
     folder, _ = made
     open_ = ledger(folder)
-    assert open_.returncode == 0 and open_.stdout == ""
-    assert "open corrections as of" in open_.stderr and "(2;" in open_.stderr
-    assert "C-OLD" in open_.stderr and "OVERDUE" in open_.stderr
-    assert "C-ANS" not in open_.stderr
+    assert open_.returncode == 0 and open_.stderr == ""
+    assert "open corrections as of" in open_.stdout and "(2;" in open_.stdout
+    assert "C-OLD" in open_.stdout and "OVERDUE" in open_.stdout
+    assert "C-ANS" not in open_.stdout
     every = ledger(folder, "--all")
     assert every.returncode == 0
-    assert "C-ANS" in every.stderr and "refused" in every.stderr and "outcome" in every.stderr
+    assert "C-ANS" in every.stdout and "refused" in every.stdout and "outcome" in every.stdout
 
 
 @pytest.mark.parametrize(("args", "expected"), [

@@ -64,7 +64,7 @@ def test_render_annotate_verify(city: tuple[Path, Scenario, str]) -> None:
     answer = json.loads(checked.stdout)
     assert answer["verdict"] == "valid" and answer["reasons"] == []
     table = ledger(cwd, "verify-file", "original.ofd", env={"LEDGER_ACTOR": user})
-    assert table.returncode == 0 and "verdict" in table.stderr and "valid" in table.stderr
+    assert table.returncode == 0 and "verdict" in table.stdout and "valid" in table.stdout
     until = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
     copy = ledger(cwd, "annotate", ident, "--purpose", "办理税务登记", "--recipient",
                   "91320581MA1W0000X1", "--until", until, "--out", "copy.pdf", "--as", user,
@@ -78,7 +78,7 @@ def test_render_annotate_verify(city: tuple[Path, Scenario, str]) -> None:
 
 def test_negative_verdicts_and_bad_input_exit_without_traceback(
         city: tuple[Path, Scenario, str]) -> None:
-    cwd, scenario, _ = city
+    cwd, scenario, grant = city
     user = scenario.using_departments[0].code
     (cwd / "shot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     shot = ledger(cwd, "verify-file", "shot.png", "--json", "--as", user)
@@ -96,6 +96,6 @@ def test_negative_verdicts_and_bad_input_exit_without_traceback(
         assert expected in result.stderr and "Traceback" not in result.stderr
     no_original = ledger(cwd, "annotate", scenario.issued[1]["identifier"], "--purpose", "p",
                          "--recipient", "r", "--until", "2099-01-01", "--out", "c.pdf",
-                         "--as", user)
+                         "--as", user, "--grant", grant, "--matter", "MATTER-001")
     assert no_original.returncode == 2 and "no PDF original" in no_original.stderr
     assert not (cwd / "c.pdf").exists()

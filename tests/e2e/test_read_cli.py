@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from ledger.identifiers import make_licence_identifier
 from ledger.localtime import beijing_date, beijing_period
 
 DEMO = ("demo", "--licences", "40", "--seed", "11")
@@ -99,8 +100,11 @@ def test_wallet(work: Path) -> None:
         live = {g["grant_id"] for g in wallet["live_grants"]}
         gid = consent["data"]["grant_id"]
         assert (gid in live) == (gid not in revoked)
-    nobody = as_json(ledger(work, "wallet", "91320581NOBODY0000", "--json"))
-    assert nobody["licences"] == [] and nobody["live_grants"] == []
+    malformed = ledger(work, "wallet", "91320581NOBODY0000", "--json")
+    assert malformed.returncode == 2 and "is not a holder code" in malformed.stderr
+    nobody = ledger(work, "wallet", "91350100M000100Y43", "--json")
+    assert nobody.returncode == 2 and nobody.stdout == ""
+    assert "no licence in this ledger names 91350100M000100Y43 as holder" in nobody.stderr
 
 
 def test_access_log_by_licence_issuer_and_user(work: Path) -> None:
@@ -118,8 +122,11 @@ def test_access_log_by_licence_issuer_and_user(work: Path) -> None:
     assert Counter((r["outcome"], r["code"]) for r in by_user) == Counter(
         (r["outcome"], r["code"]) for r in reads if r["organisation"] == user)
     human = ledger(work, "access-log", "--user", user)
-    assert human.returncode == 0 and f"access log ({len(by_user)} reads)" in human.stderr
-    unknown = ledger(work, "access-log", "--licence", "1.2.156.3005.2.BAD")
+    assert human.returncode == 0 and f"access log ({len(by_user)} reads)" in human.stdout
+    malformed = ledger(work, "access-log", "--licence", "1.2.156.3005.2.BAD")
+    assert malformed.returncode == 2 and "is not a licence identifier" in malformed.stderr
+    absent = str(make_licence_identifier(issuer + "001", issuer, "NOSUCH1", 1))
+    unknown = ledger(work, "access-log", "--licence", absent)
     assert unknown.returncode == 2 and "not in the ledger" in unknown.stderr
     assert "Traceback" not in unknown.stderr
 
@@ -140,18 +147,18 @@ def test_stats_for_a_month(work: Path) -> None:
     assert row["paper_issued"] == paper["issued"]
     assert row["issuance_rate"] == round(row["electronic_issued"] / paper["issued"], 4)
     human = ledger(work, "stats", "--period", month)
-    assert human.returncode == 0 and "issuance and usage rates" in human.stderr
+    assert human.returncode == 0 and "issuance and usage rates" in human.stdout
 
 
 def test_project_rebuild_check_and_a_tampered_row(work: Path) -> None:
     caught_up = ledger(work, "project")
     assert caught_up.returncode == 0, caught_up.stderr
-    assert "licence_state" in caught_up.stderr
+    assert "licence_state" in caught_up.stdout
     rebuilt = ledger(work, "project", "--rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
     checked = ledger(work, "project", "--check")
     assert checked.returncode == 0, checked.stderr
-    assert "equal" in checked.stderr
+    assert "equal" in checked.stdout
 
     db = sqlite3.connect(work / ".ledger" / "ledger.db")
     with db:
@@ -161,7 +168,7 @@ def test_project_rebuild_check_and_a_tampered_row(work: Path) -> None:
     assert changed == 1
     tampered = ledger(work, "project", "--check")
     assert tampered.returncode == 1, tampered.stderr
-    assert "licences: 1 row(s) not in a fresh replay" in " ".join(tampered.stderr.split())
+    assert "licences: 1 row(s) not in a fresh replay" in " ".join(tampered.stdout.split())
 
 
 def test_a_database_error_midway_is_a_message_and_writes_nothing_half(work: Path) -> None:
@@ -196,9 +203,19 @@ def test_bad_period_is_a_usage_error(work: Path, period: str) -> None:
 
 @pytest.mark.parametrize("identifier", ["1.2.156.3005.2.BAD",
                                         "1.2.156.3005.2.11320581AY4CL12T22001.X.1.001.Z"])
-def test_show_an_unknown_identifier(work: Path, identifier: str) -> None:
+def test_show_a_malformed_identifier(work: Path, identifier: str) -> None:
     result = ledger(work, "show", identifier)
-    assert result.returncode in (1, 2)
+    assert result.returncode == 2
+    assert f"{identifier!r} is not a licence identifier: expected 1.2.156.3005.2." \
+        in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_show_an_identifier_not_in_the_ledger(work: Path) -> None:
+    identifier = str(make_licence_identifier("11320581AY4CL12T22001", "11320581AY4CL12T22",
+                                             "NOSUCH1", 1))
+    result = ledger(work, "show", identifier)
+    assert result.returncode == 2
     assert "not in the ledger" in result.stderr and identifier in result.stderr
     assert "Traceback" not in result.stderr
 

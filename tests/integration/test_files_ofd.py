@@ -46,7 +46,7 @@ def test_ofd_original_is_valid_extractable_and_embeds_its_font(town: FileCity) -
     assert next(iter(files)) == "OFD.xml"
     holder = town.scenario.issued[0]
     text = files[CONTENT].decode()
-    assert "常熟市示例企业" in text and holder["holder"] in text
+    assert "统一社会信用代码" in text and holder["holder"] in text  # the face, labelled
     assert files[FONT_PATH][:4] == b"\x00\x01\x00\x00"  # an embedded TrueType subset
     assert b"font_0.ttf" in files["Doc_0/PublicRes.xml"]
 
