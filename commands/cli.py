@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from commands import cli_bench, cli_demo, cli_files, cli_read, cli_tools, cli_transparency
+from commands.cli_serve import register as register_serve
 from commands.output import fail, quiet_library_tracebacks
 from consumers import cli as consumers_cli
 from ledger.errors import LedgerError
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     consumers_cli.register(sub)
     cli_files.register(sub)
     cli_bench.register(sub)
+    register_serve(sub)
     return parser
 
 

@@ -1,0 +1,48 @@
+"""``ledger serve``: the sharing service (docs/service.md) on uvicorn.
+
+Services come from the one composition root, built in the service's writer thread;
+uvicorn stops taking connections on SIGINT/SIGTERM, lets open requests finish (up to
+the graceful time-out), then the writer commits what it holds and closes the ledger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from commands.bootstrap import bootstrap
+from commands.settings import load_settings
+
+GRACEFUL_SECONDS = 10
+KEEP_ALIVE_SECONDS = 5  # an idle connection (a slow or gone client) is closed after this
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("serve", help="run the sharing service (HTTP API and QR status pages)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default"
+                   " 127.0.0.1; TLS ends at a reverse proxy in front)")
+    p.add_argument("--port", type=_port, default=8080, help="port (default 8080)")
+    p.set_defaults(func=serve)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sharing.app import create_app
+    from sharing.config import load_service_settings
+
+    settings = load_settings()
+    app = create_app(lambda: bootstrap(settings), load_service_settings())
+    logging.getLogger("sharing.access").setLevel(logging.INFO)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
+                proxy_headers=True, server_header=False, date_header=True,
+                timeout_keep_alive=KEEP_ALIVE_SECONDS,
+                timeout_graceful_shutdown=GRACEFUL_SECONDS, limit_concurrency=1000)
+    return 0

@@ -1,0 +1,142 @@
+"""The sharing service over real HTTP (uvicorn, httpx) on SQLite and PostgreSQL: signed
+commands in, result objects out; every refusal a problem document with its status."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from commands.bootstrap import Services
+from ledger.signing import SigningKey
+from tests.conftest import FakeClock
+from tests.integration.service_server import running_service
+from tests.integration.use_town import MATTER, Town, build_town
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # The server runs on the real clock: the town's commands are signed just before it.
+    return FakeClock(datetime.now(UTC) - timedelta(hours=1))
+
+
+@pytest.fixture
+def town(services: Services, clock: FakeClock) -> Town:
+    return build_town(services, clock)
+
+
+@pytest.fixture
+def api(town: Town, database_url: str, tmp_path: Path) -> Iterator[httpx.Client]:
+    with running_service(database_url, tmp_path / "ledger-key.pem") as client:
+        yield client
+
+
+def post(api: httpx.Client, envelope: dict[str, Any]) -> httpx.Response:
+    return api.post("/api/v1/commands", content=orjson.dumps(envelope),
+                    headers={"content-type": "application/json"})
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert (body["status"], body["code"]) == (status, code), body
+    assert body["type"].endswith("/" + code) and body["detail"]
+    assert "Traceback" not in response.text
+    return body
+
+
+def test_healthz_and_openapi(api: httpx.Client) -> None:
+    assert api.get("/healthz").json() == {"status": "ok"}
+    document = api.get("/openapi.json").json()
+    assert document["openapi"].startswith("3.1")
+    for path in ("/healthz", "/api/v1/commands", "/api/v1/verify-file", "/v/{reference}",
+                 "/api/v1/public/status/{reference}", "/api/v1/checkpoint",
+                 "/api/v1/proof/inclusion", "/api/v1/proof/consistency"):
+        assert path in document["paths"], path
+    body = document["paths"]["/api/v1/commands"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/Envelope")
+    assert "CmdIssueLicence" in document["components"]["schemas"]
+
+
+def test_every_answer_carries_the_security_headers(api: httpx.Client) -> None:
+    for response in (api.get("/healthz"), api.get("/nowhere"), post(api, {})):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert "access-control-allow-origin" not in response.headers  # CORS closed
+    assert_problem(api.get("/nowhere"), 404, "not_found")
+
+
+def test_a_signed_read_answers_with_its_data_and_a_replay_with_the_original_result(
+        town: Town, api: httpx.Client) -> None:
+    envelope = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
+                         case="CASE-HTTP-1")
+    response = post(api, envelope)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["status"], body["type"], body["duplicate"]) == (
+        "accepted", "VerifyLicence", False)
+    assert body["command_id"] == envelope["command_id"] and body["events"]
+    assert body["data"]  # what the grant lets the reader see
+    again = post(api, envelope)
+    assert again.status_code == 200
+    replay = again.json()
+    assert replay["duplicate"] is True and replay["events"] == body["events"]
+
+
+def test_a_write_answers_with_the_result_object(town: Town, api: httpx.Client) -> None:
+    response = post(api, town.grant("G-HTTP", town.b))
+    assert response.status_code == 200, response.text
+    assert set(response.json()) >= {"command_id", "status", "code", "message", "type",
+                                    "duplicate", "events"}
+
+
+def test_refusals_map_to_their_status_and_code(town: Town, api: httpx.Client) -> None:
+    good = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
+                     case="CASE-HTTP-2")
+    tampered = {**good, "payload": {**good["payload"], "operator": "someone else"}}
+    assert_problem(post(api, tampered), 401, "bad_signature")
+    stranger = SigningKey.generate()
+    forged = town.s.sign(town.a, "VerifyLicence", good["payload"])
+    forged["key_id"] = stranger.key_id
+    assert_problem(post(api, forged), 401, "unknown_key")
+    unknown_actor = {**town.read(town.a, town.ident("001"), "G-A", case="C-3"),
+                     "actor": "91110000000000000X"}
+    assert_problem(post(api, unknown_actor), 401, "unknown_actor")
+    refused = town.read(town.b, town.ident("001"), "G-A", case="CASE-HTTP-4")
+    body = assert_problem(post(api, refused), 403, "wrong_party")
+    assert body["command_id"] == refused["command_id"] and body["result"]["events"]
+    assert_problem(post(api, town.envelope(town.mgmt, "RevokeGrant", {
+        "grant_id": "G-NOPE", "reason": "no such grant"})), 404, "not_found")
+    lic = town.lic("001")
+    assert_problem(post(api, town.envelope(lic["issuer"], "EndSuspension", {
+        "identifier": lic["identifier"], "reason": "it was never suspended"})),
+        409, "illegal_transition")
+    assert_problem(post(api, town.grant("G-A", town.a)), 409, "already_exists")
+    assert_problem(api.post("/api/v1/commands", content=b"{not json"), 400, "malformed_json")
+    assert_problem(post(api, {"command_id": str(uuid.uuid4())}), 400, "invalid_command")
+    assert_problem(api.post("/api/v1/commands", content=b"x" * ((1 << 20) + 1)), 413,
+                   "too_large")
+
+
+def test_a_body_streamed_past_the_bound_is_refused(api: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(20):
+            yield b" " * 65536
+
+    response = api.post("/api/v1/commands", content=chunks())
+    assert_problem(response, 413, "too_large")
+
+
+def test_the_matter_must_be_granted(town: Town, api: httpx.Client) -> None:
+    envelope = town.read(town.a, town.ident("001"), "G-A", matter="MATTER-999",
+                         case="CASE-HTTP-6")
+    assert MATTER != "MATTER-999"
+    assert_problem(post(api, envelope), 403, "not_in_usage_list")
