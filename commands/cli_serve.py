@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 from typing import Any
 
 from commands.bootstrap import bootstrap
@@ -41,6 +42,9 @@ def serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     app = create_app(lambda: bootstrap(settings), load_service_settings())
     logging.getLogger("sharing.access").setLevel(logging.INFO)
+    # uvicorn stops gracefully on SIGTERM, then raises the signal again for the handler
+    # that was there before; the stop is complete by then, so that handler exits with 0.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
                 proxy_headers=True, server_header=False, date_header=True,
                 timeout_keep_alive=KEEP_ALIVE_SECONDS,
