@@ -8,9 +8,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from commands.bootstrap import bootstrap
 from commands.settings import load_settings
@@ -25,9 +27,15 @@ def free_port() -> int:
         return port
 
 
+class Served(NamedTuple):
+    http: httpx.Client
+    app: FastAPI
+    base_url: str
+
+
 @contextmanager
 def running_service(database_url: str, key_file: Path,
-                    settings: ServiceSettings | None = None) -> Iterator[httpx.Client]:
+                    settings: ServiceSettings | None = None) -> Iterator[Served]:
     """Serve the ledger at ``database_url``; yields a client on its base URL."""
     ledger_settings = load_settings({"LEDGER_DATABASE_URL": database_url,
                                      "LEDGER_KEY_FILE": str(key_file)})
@@ -42,8 +50,9 @@ def running_service(database_url: str, key_file: Path,
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            yield client
+        base_url = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            yield Served(client, app, base_url)
     finally:
         server.should_exit = True
         thread.join(timeout=30)

@@ -3,6 +3,7 @@ commands in, result objects out; every refusal a problem document with its statu
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,8 @@ import pytest
 
 from commands.bootstrap import Services
 from ledger.signing import SigningKey
+from ledger.streams import receipt_stream
+from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.service_server import running_service
 from tests.integration.use_town import MATTER, Town, build_town
@@ -33,8 +36,8 @@ def town(services: Services, clock: FakeClock) -> Town:
 
 @pytest.fixture
 def api(town: Town, database_url: str, tmp_path: Path) -> Iterator[httpx.Client]:
-    with running_service(database_url, tmp_path / "ledger-key.pem") as client:
-        yield client
+    with running_service(database_url, tmp_path / "ledger-key.pem") as served:
+        yield served.http
 
 
 def post(api: httpx.Client, envelope: dict[str, Any]) -> httpx.Response:
@@ -140,3 +143,30 @@ def test_the_matter_must_be_granted(town: Town, api: httpx.Client) -> None:
                          case="CASE-HTTP-6")
     assert MATTER != "MATTER-999"
     assert_problem(post(api, envelope), 403, "not_in_usage_list")
+
+
+def test_a_department_acting_outside_its_role_is_refused(town: Town, api: httpx.Client) -> None:
+    lic = town.lic("001")
+    envelope = town.envelope(town.a, "SuspendLicence", {"identifier": lic["identifier"],
+                                                        "reason": "not ours to suspend"})
+    assert_problem(post(api, envelope), 403, "unauthorised")
+
+
+def test_concurrent_requests_share_transactions_and_each_is_durable_when_answered(
+        town: Town, database_url: str, tmp_path: Path) -> None:
+    envelopes = [town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
+                           case=f"CASE-GROUP-{i}") for i in range(24)]
+    settings = ServiceSettings(group_commit_seconds=0.05)
+    with running_service(database_url, tmp_path / "ledger-key.pem", settings) as served:
+        async def post_all() -> list[httpx.Response]:
+            async with httpx.AsyncClient(base_url=served.base_url, timeout=30) as client:
+                return await asyncio.gather(*(client.post(
+                    "/api/v1/commands", content=orjson.dumps(e)) for e in envelopes))
+
+        responses = asyncio.run(post_all())
+        assert [r.status_code for r in responses] == [200] * len(envelopes)
+        for envelope, response in zip(envelopes, responses, strict=True):
+            assert response.json()["command_id"] == envelope["command_id"]
+            # answered means committed: the receipt is in the store, read by another reader
+            assert town.services.store.read_stream(receipt_stream(envelope["command_id"]))
+        assert served.app.state.writer.batches < len(envelopes)

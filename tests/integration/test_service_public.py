@@ -39,8 +39,8 @@ def city(services: Services, clock: FakeClock, tmp_path: Path) -> FileCity:
 @pytest.fixture
 def api(city: FileCity, database_url: str, tmp_path: Path) -> Iterator[httpx.Client]:
     settings = ServiceSettings(public_rate=1, public_burst=8)
-    with running_service(database_url, tmp_path / "ledger-key.pem", settings) as client:
-        yield client
+    with running_service(database_url, tmp_path / "ledger-key.pem", settings) as served:
+        yield served.http
 
 
 def reference_of(city: FileCity, identifier: str) -> str:
