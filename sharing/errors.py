@@ -49,7 +49,7 @@ async def _http(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) else code
     if exc.status_code == 404:
         detail = f"there is nothing at {request.url.path[:200]}"
-    return problem(exc.status_code, code, detail)
+    return problem(exc.status_code, code, detail, headers=exc.headers)
 
 
 async def _too_large(request: Request, exc: Exception) -> Response:

@@ -41,7 +41,20 @@ def install(app: FastAPI) -> None:
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(envelope_schemas())
             schemas["Problem"] = PROBLEM_SCHEMA
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+            for operations in document["paths"].values():
+                for operation in operations.values():
+                    _invalid_is_400(operation["responses"])
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = build  # type: ignore[method-assign]
+
+
+def _invalid_is_400(responses: dict[str, Any]) -> None:
+    """Invalid parameters are answered 400 with a problem document, not FastAPI's 422."""
+    if responses.pop("422", None) is not None:
+        responses.setdefault("400", {"description": "a problem document (RFC 9457)",
+                                     "content": {"application/problem+json": {"schema": {
+                                         "$ref": "#/components/schemas/Problem"}}}})

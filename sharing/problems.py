@@ -4,6 +4,7 @@ code maps to. Every refusal is answered this way; no answer ever holds a traceba
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -21,7 +22,7 @@ _STATUS_OF: dict[int, frozenset[str]] = {
                     "licence_not_valid", "matter_not_granted", "not_in_usage_list",
                     "not_public", "right_not_granted", "too_many_copies",
                     "type_not_granted"}),
-    404: frozenset({"not_found"}),
+    404: frozenset({"not_found", "out_of_range"}),  # no such leaf or tree size (yet)
     409: frozenset({"illegal_transition", "already_exists", "duplicate_licence_number",
                     "command_id_reused", "holder_already_licensed", "superseded_version"}),
     413: frozenset({"too_large"}),
@@ -41,10 +42,11 @@ def status_of(code: str | None) -> int:
     return STATUS.get(code or "", 400)
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(status: int, code: str, detail: str, headers: Mapping[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
     body = {"type": PROBLEM_TYPE + code, "title": TITLES.get(status, "Error"),
             "status": status, "detail": detail, "code": code, **extra}
-    headers = {"Retry-After": "1"} if status in (429, 503) else None
+    headers = {**(headers or {}), **({"Retry-After": "1"} if status in (429, 503) else {})}
     return JSONResponse(body, status_code=status, media_type="application/problem+json",
                         headers=headers)
 

@@ -51,7 +51,9 @@ async def status_json(request: Request, reference: str) -> JSONResponse:
     return JSONResponse(answer)
 
 
-@router.get("/v/{reference}", response_class=HTMLResponse, responses=problems(429))
+@router.get("/v/{reference}", response_class=HTMLResponse, responses={
+    404: {"description": "no file carries this reference (a page that says only that)",
+          "content": {"text/html": {}}}, **problems(429)})
 async def status_page(request: Request, reference: str) -> HTMLResponse:
     """The page a QR code opens (zh-CN)."""
     answer = await _lookup(request, reference)

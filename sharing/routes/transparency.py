@@ -22,14 +22,14 @@ def _checkpoint(services: Services) -> str:
     return latest.note()
 
 
-@router.get("/api/v1/checkpoint", response_class=PlainTextResponse, responses=problems(400))
+@router.get("/api/v1/checkpoint", response_class=PlainTextResponse, responses=problems(400, 404))
 async def checkpoint(request: Request) -> PlainTextResponse:
     """The latest checkpoint as a C2SP signed note (published first if the log grew)."""
     note = await on_ledger(request, _checkpoint)
     return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
 
 
-@router.get("/api/v1/proof/inclusion", responses=problems(400))
+@router.get("/api/v1/proof/inclusion", responses=problems(400, 404))
 async def inclusion(request: Request, index: Natural, size: Natural | None = None
                     ) -> JSONResponse:
     """Prove that leaf ``index`` is in the tree of ``size`` leaves (default: a checkpoint's)."""
@@ -38,7 +38,7 @@ async def inclusion(request: Request, index: Natural, size: Natural | None = Non
     return JSONResponse(data)
 
 
-@router.get("/api/v1/proof/consistency", responses=problems(400))
+@router.get("/api/v1/proof/consistency", responses=problems(400, 404))
 async def consistency(request: Request, size1: Annotated[int, Query(alias="from", ge=0,
                                                                     le=2**62)],
                       size2: Annotated[int | None, Query(alias="to", ge=0, le=2**62)] = None,

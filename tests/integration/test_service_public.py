@@ -107,7 +107,7 @@ def test_checkpoint_and_proofs_as_the_cli_gives_them(city: FileCity,
     latest = api.get("/api/v1/proof/inclusion", params={"index": 0}).json()
     assert latest["checkpoint"]["size"] >= size
     assert_problem(api.get("/api/v1/proof/inclusion", params={"index": size + 5,
-                                                              "size": size}), 400, "out_of_range")
+                                                              "size": size}), 404, "out_of_range")
     assert_problem(api.get("/api/v1/proof/inclusion", params={"index": -1}), 400,
                    "invalid_request")
     assert_problem(api.get("/api/v1/proof/consistency", params={"from": "x"}), 400,
