@@ -40,7 +40,12 @@ def serve(args: argparse.Namespace) -> int:
     from sharing.config import load_service_settings
 
     settings = load_settings()
-    app = create_app(lambda: bootstrap(settings), load_service_settings())
+    kafka = None
+    if settings.kafka_bootstrap_servers and settings.is_postgres:
+        from consumers.config import kafka_options
+
+        kafka = kafka_options(settings)  # commands go through the topic, as `ledger post`
+    app = create_app(lambda: bootstrap(settings), load_service_settings(), kafka)
     logging.getLogger("sharing.access").setLevel(logging.INFO)
     # uvicorn stops gracefully on SIGTERM, then raises the signal again for the handler
     # that was there before; the stop is complete by then, so that handler exits with 0.

@@ -12,8 +12,10 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from commands.bootstrap import Services
+from consumers.config import KafkaOptions
 from sharing import errors, openapi
 from sharing.config import ServiceSettings
+from sharing.kafka_door import KafkaDoor
 from sharing.middleware import AccessLog, BodyLimit, SecurityHeaders
 from sharing.ratelimit import RateLimiter
 from sharing.routes import commands, files, health, public, transparency
@@ -28,22 +30,30 @@ ledger's own `code`.
 FILE_PATHS = ("/api/v1/verify-file",)
 
 
-def create_app(open_services: Callable[[], Services], settings: ServiceSettings) -> FastAPI:
-    """The ASGI app. ``open_services`` is called once, in the writer thread, at start-up."""
+def create_app(open_services: Callable[[], Services], settings: ServiceSettings,
+               kafka: KafkaOptions | None = None) -> FastAPI:
+    """The ASGI app. ``open_services`` is called once, in the writer thread, at start-up;
+    with ``kafka`` commands go through the commands topic instead of the writer."""
     writer = Writer(open_services, window=settings.group_commit_seconds,
                     max_batch=settings.max_batch)
+    door = KafkaDoor(kafka, settings.kafka_wait) if kafka is not None else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(writer.start)
         try:
+            if door is not None:
+                await asyncio.to_thread(door.start)
             yield
         finally:  # uvicorn stopped taking requests and let the open ones finish
+            if door is not None:
+                await asyncio.to_thread(door.stop)
             await asyncio.to_thread(writer.stop)
 
     app = FastAPI(title="licence ledger sharing service", version="1", description=DESCRIPTION,
                   docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.writer = writer
+    app.state.kafka = door
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.public_rate, settings.public_burst)
     for module in (health, commands, files, public, transparency):

@@ -9,6 +9,7 @@
 | LEDGER_PUBLIC_RATE         | 5                      | public requests per second per client |
 | LEDGER_PUBLIC_BURST        | 20                     | public requests a client may burst    |
 | LEDGER_REQUEST_TIMEOUT     | 30                     | seconds a request waits for the ledger|
+| LEDGER_KAFKA_WAIT_MS       | 5000                   | with Kafka: wait for a result, then 202 |
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class ServiceSettings:
     public_rate: float = 5.0
     public_burst: int = 20
     request_timeout: float = 30.0
+    kafka_wait: float = 5.0
 
 
 def load_service_settings(env: Mapping[str, str] | None = None) -> ServiceSettings:
@@ -46,4 +48,5 @@ def load_service_settings(env: Mapping[str, str] | None = None) -> ServiceSettin
         public_rate=float(env_count(env, "LEDGER_PUBLIC_RATE", 5, minimum=1)),
         public_burst=env_count(env, "LEDGER_PUBLIC_BURST", 20, minimum=1),
         request_timeout=float(env_count(env, "LEDGER_REQUEST_TIMEOUT", 30, minimum=1)),
+        kafka_wait=env_count(env, "LEDGER_KAFKA_WAIT_MS", 5000, minimum=0) / 1000,
     )

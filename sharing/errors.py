@@ -13,6 +13,7 @@ import sys
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from kafka.errors import KafkaError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.errors import LedgerError
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _ledger)
     app.add_exception_handler(WriterStoppedError, _stopping)
     app.add_exception_handler(TimeoutError, _timeout)
+    app.add_exception_handler(KafkaError, _broker)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -75,6 +77,12 @@ async def _timeout(request: Request, exc: Exception) -> Response:
     return problem(503, "unavailable", "the ledger did not answer in time. A command may"
                    " still take effect: post it again with the same command id, and the"
                    " answer will be its one result")
+
+
+async def _broker(request: Request, exc: Exception) -> Response:
+    log.warning("Kafka error: %s", type(exc).__name__)
+    return problem(503, "broker", "the Kafka brokers did not take the command; post it again"
+                   " (with the same command id: the ledger applies it at most once)")
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -28,7 +28,8 @@ _STATUS_OF: dict[int, frozenset[str]] = {
     413: frozenset({"too_large"}),
     429: frozenset({"rate_limited"}),
     500: frozenset({"internal_error"}),
-    503: frozenset({"database", "concurrency_conflict", "unavailable", "shutting_down"}),
+    503: frozenset({"database", "broker", "concurrency_conflict", "unavailable",
+                    "shutting_down"}),
 }
 STATUS = {code: status for status, codes in _STATUS_OF.items() for code in codes}
 TITLES = {400: "Bad request", 401: "Signature or key not accepted", 403: "Not allowed",
@@ -53,8 +54,13 @@ def problem(status: int, code: str, detail: str, headers: Mapping[str, str] | No
 
 def result_answer(result: Result) -> JSONResponse:
     """200 with the result object when accepted, else its problem document."""
-    if result.accepted:
-        return JSONResponse(result.to_json())
-    code = result.code or "rejected"
-    return problem(status_of(code), code, result.message or code,
-                   command_id=result.command_id, result=result.to_json())
+    return answer(result.to_json())
+
+
+def answer(body: dict[str, Any]) -> JSONResponse:
+    """The same for a result object as published on the results topic."""
+    if body.get("status") == "accepted":
+        return JSONResponse(body)
+    code = str(body.get("code") or "rejected")
+    return problem(status_of(code), code, str(body.get("message") or code),
+                   command_id=body.get("command_id"), result=body)

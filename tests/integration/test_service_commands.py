@@ -170,3 +170,9 @@ def test_concurrent_requests_share_transactions_and_each_is_durable_when_answere
             # answered means committed: the receipt is in the store, read by another reader
             assert town.services.store.read_stream(receipt_stream(envelope["command_id"]))
         assert served.app.state.writer.batches < len(envelopes)
+
+
+def test_without_kafka_there_is_nothing_to_poll(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with running_service(url, tmp_path / "key.pem") as served:
+        assert_problem(served.http.get(f"/api/v1/results/{'0' * 8}"), 404, "not_found")
