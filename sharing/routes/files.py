@@ -19,7 +19,9 @@ from fastapi.responses import JSONResponse
 from commands.bus import Result, decode_any
 from commands.file_messages import VerifyLicenceFile
 from projections.files.verify import inspect_file
-from sharing.problems import problem, result_answer
+from sharing.kafka_door import KafkaDoor
+from sharing.problems import answer, problem, result_answer
+from sharing.routes.commands import pending
 from sharing.routes.common import problems, settings_of, writer_of
 
 router = APIRouter(tags=["files"])
@@ -57,6 +59,13 @@ async def verify_file(request: Request, file: Annotated[UploadFile, File()],
                        f" posted file: {', '.join(wrong)} differ; sign the payload with"
                        " the values in `expected`", command_id=decoded.command_id,
                        expected=expected)
+    door: KafkaDoor | None = request.app.state.kafka
+    if door is not None:  # through the commands topic, like every other command
+        body = await door.post(decoded, command.encode())
+        if body is None:
+            return pending(decoded.command_id)
+        return JSONResponse(body.get("data") or {}) if body["status"] == "accepted" \
+            else answer(body)
     result = await asyncio.wait_for(writer_of(request).execute(decoded),
                                     settings_of(request).request_timeout)
     if not result.accepted:

@@ -18,9 +18,11 @@ from commands.bootstrap import bootstrap
 from commands.settings import load_settings
 from consumers.config import kafka_options
 from sharing.config import ServiceSettings
+from sharing.routes.files import findings
 from tests.conftest import FakeClock
 from tests.integration.conftest import KafkaTopics
 from tests.integration.service_server import running_service
+from tests.integration.test_files_pdf import build_file_city
 from tests.integration.test_service_commands import assert_problem
 from tests.integration.use_town import Town, build_town
 from tests.kafka_broker import start_consumer
@@ -85,3 +87,31 @@ def test_commands_go_through_kafka_and_late_answers_are_polled(
         consumer.terminate()
         consumer.wait(timeout=60)
 
+
+
+def test_verify_file_goes_through_kafka_too(pg_url: str, ledger_key: Path, topics: KafkaTopics,
+                                            tmp_path: Path) -> None:
+    clock = FakeClock(datetime.now(UTC) - timedelta(hours=1))
+    services = bootstrap(load_settings({"LEDGER_DATABASE_URL": pg_url,
+                                        "LEDGER_KEY_FILE": str(ledger_key)}), clock=clock)
+    try:
+        city = build_file_city(services, clock, tmp_path)
+        data = city.render(city.identifier())
+    finally:
+        services.close()
+    env = topics.env(pg_url, ledger_key)
+    consumer = start_consumer(env, tmp_path / "consumer.log", until_idle=None)
+    try:
+        with running_service(pg_url, ledger_key, ServiceSettings(kafka_wait=60),
+                             kafka_options(load_settings(env), env)) as served:
+            command = city.scenario.sign(city.user, "VerifyLicenceFile", {
+                **findings(data), "operator": "officer-2", "purpose": "checking a file",
+                "matter_code": "MATTER-001", "case_number": "CASE-KAFKA-FILE"})
+            response = served.http.post("/api/v1/verify-file",
+                                        files={"file": ("licence.pdf", data)},
+                                        data={"command": orjson.dumps(command).decode()})
+            assert response.status_code == 200, response.text
+            assert response.json()["verdict"] == "valid"
+    finally:
+        consumer.terminate()
+        consumer.wait(timeout=60)
