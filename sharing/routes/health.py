@@ -23,3 +23,9 @@ async def healthz(request: Request) -> JSONResponse:
     except Exception as exc:
         return problem(503, "unavailable", f"the ledger does not answer ({type(exc).__name__})")
     return JSONResponse({"status": "ok"})
+
+
+@router.get("/api/v1/version")
+async def version() -> JSONResponse:
+    """A constant answer: which service and API version this is (no ledger involved)."""
+    return JSONResponse({"service": "licence-ledger", "api": 1})
