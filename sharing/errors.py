@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import sys
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -34,6 +34,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(WriterStoppedError, _stopping)
     app.add_exception_handler(TimeoutError, _timeout)
     app.add_exception_handler(KafkaError, _broker)
+    # Handled here, not by the catch-all: Starlette re-raises what reaches that one.
+    app.add_exception_handler(sqlite3.Error, _unexpected)
+    app.add_exception_handler(psycopg.Error, _unexpected)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -96,7 +99,5 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 def database_error(exc: BaseException) -> bool:
-    """An error of the database driver (psycopg, only if it was loaded; sqlite3)."""
-    psycopg = sys.modules.get("psycopg")
-    return isinstance(exc, sqlite3.Error) or (
-        psycopg is not None and isinstance(exc, psycopg.Error))
+    """An error of a database driver (sqlite3, psycopg)."""
+    return isinstance(exc, sqlite3.Error | psycopg.Error)
