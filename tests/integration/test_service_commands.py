@@ -20,7 +20,7 @@ from ledger.streams import receipt_stream
 from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.service_server import running_service
-from tests.integration.use_town import MATTER, Town, build_town
+from tests.integration.use_town import MATTER, OTHER_MATTER, Town, build_town
 
 
 @pytest.fixture
@@ -176,3 +176,22 @@ def test_without_kafka_there_is_nothing_to_poll(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     with running_service(url, tmp_path / "key.pem") as served:
         assert_problem(served.http.get(f"/api/v1/results/{'0' * 8}"), 404, "not_found")
+
+
+def test_a_holders_consent_granted_used_then_revoked_over_http(town: Town,
+                                                              api: httpx.Client) -> None:
+    ident = town.ident("001")
+    granted = post(api, town.consent("K-HTTP", ident, town.a))
+    assert granted.status_code == 200, granted.text
+    kw: dict[str, Any] = {"command_type": "DownloadLicence", "mode": "consent",
+                          "matter": OTHER_MATTER}
+    used = post(api, town.read(town.a, ident, "K-HTTP", case="CASE-HOLDER-1", **kw))
+    assert used.status_code == 200, used.text
+    assert used.json()["data"]["face"]  # consent shows the whole face
+    assert_problem(post(api, town.read(town.b, ident, "K-HTTP", case="CASE-HOLDER-2", **kw)),
+                   403, "wrong_party")
+    revoked = post(api, town.envelope(town.platform, "RevokeGrant", {
+        "grant_id": "K-HTTP", "reason": "the holder withdrew consent"}))
+    assert revoked.status_code == 200, revoked.text
+    assert_problem(post(api, town.read(town.a, ident, "K-HTTP", case="CASE-HOLDER-3", **kw)),
+                   403, "grant_revoked")
