@@ -9,6 +9,7 @@
 | LEDGER_PUBLIC_RATE         | 5                      | public requests per second per client |
 | LEDGER_PUBLIC_BURST        | 20                     | public requests a client may burst    |
 | LEDGER_REQUEST_TIMEOUT     | 30                     | seconds a request waits for the ledger|
+| LEDGER_BODY_TIMEOUT        | 20                     | seconds each part of a body may take  |
 | LEDGER_KAFKA_WAIT_MS       | 5000                   | with Kafka: wait for a result, then 202 |
 """
 
@@ -35,6 +36,7 @@ class ServiceSettings:
     public_burst: int = 20
     request_timeout: float = 30.0
     kafka_wait: float = 5.0
+    body_timeout: float = 20.0
 
 
 def load_service_settings(env: Mapping[str, str] | None = None) -> ServiceSettings:
@@ -48,5 +50,6 @@ def load_service_settings(env: Mapping[str, str] | None = None) -> ServiceSettin
         public_rate=float(env_count(env, "LEDGER_PUBLIC_RATE", 5, minimum=1)),
         public_burst=env_count(env, "LEDGER_PUBLIC_BURST", 20, minimum=1),
         request_timeout=float(env_count(env, "LEDGER_REQUEST_TIMEOUT", 30, minimum=1)),
+        body_timeout=float(env_count(env, "LEDGER_BODY_TIMEOUT", 20, minimum=1)),
         kafka_wait=env_count(env, "LEDGER_KAFKA_WAIT_MS", 5000, minimum=0) / 1000,
     )

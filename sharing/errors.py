@@ -17,7 +17,7 @@ from kafka.errors import KafkaError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.errors import LedgerError
-from sharing.middleware import BodyTooLargeError
+from sharing.middleware import BodyTooLargeError, BodyTooSlowError
 from sharing.problems import problem, status_of
 from sharing.writer import WriterStoppedError
 
@@ -30,6 +30,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(BodyTooLargeError, _too_large)
+    app.add_exception_handler(BodyTooSlowError, _too_slow)
     app.add_exception_handler(LedgerError, _ledger)
     app.add_exception_handler(WriterStoppedError, _stopping)
     app.add_exception_handler(TimeoutError, _timeout)
@@ -59,6 +60,12 @@ async def _http(request: Request, exc: Exception) -> Response:
 
 async def _too_large(request: Request, exc: Exception) -> Response:
     return too_large_response(exc.limit if isinstance(exc, BodyTooLargeError) else 0)
+
+
+async def _too_slow(request: Request, exc: Exception) -> Response:
+    seconds = exc.seconds if isinstance(exc, BodyTooSlowError) else 0
+    return problem(408, "too_slow", f"the request body stalled: each part must arrive within"
+                   f" {seconds:g} s", headers={"Connection": "close"})
 
 
 def too_large_response(limit: int) -> JSONResponse:

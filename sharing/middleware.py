@@ -4,6 +4,7 @@ and one structured access-log line without personal data.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -25,6 +26,12 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (b"cache-control", b"no-store"),
 ]
+
+
+class BodyTooSlowError(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the request body did not arrive within {seconds:g} s")
+        self.seconds = seconds
 
 
 class BodyTooLargeError(Exception):
@@ -53,12 +60,15 @@ class SecurityHeaders:
 
 
 class BodyLimit:
-    """Refuses a body over its path's limit, by its Content-Length or while it streams."""
+    """Refuses a body over its path's limit, by its Content-Length or while it streams, and
+    a body that stalls: each part must come within ``read_timeout`` seconds (a slow client
+    holds a connection; uvicorn bounds idle connections, not slow bodies)."""
 
-    def __init__(self, app: ASGIApp, limit_of: Callable[[str], int],
+    def __init__(self, app: ASGIApp, limit_of: Callable[[str], int], read_timeout: float,
                  too_large: Callable[[int], ASGIApp]) -> None:
         self.app = app
         self.limit_of = limit_of
+        self.read_timeout = read_timeout
         self.too_large = too_large
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -70,13 +80,19 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await self.too_large(limit)(scope, receive, send)
             return
-        seen = 0
+        seen, complete = 0, False
 
         async def bounded() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, complete
+            if complete:  # after the body: waiting for a disconnect is not bounded here
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.read_timeout)
+            except TimeoutError:
+                raise BodyTooSlowError(self.read_timeout) from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
+                complete = not message.get("more_body", False)
                 if seen > limit:
                     raise BodyTooLargeError(limit)
             return message

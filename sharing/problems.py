@@ -25,6 +25,7 @@ _STATUS_OF: dict[int, frozenset[str]] = {
     404: frozenset({"not_found", "out_of_range"}),  # no such leaf or tree size (yet)
     409: frozenset({"illegal_transition", "already_exists", "duplicate_licence_number",
                     "command_id_reused", "holder_already_licensed", "superseded_version"}),
+    408: frozenset({"too_slow"}),
     413: frozenset({"too_large"}),
     429: frozenset({"rate_limited"}),
     500: frozenset({"internal_error"}),
@@ -33,7 +34,7 @@ _STATUS_OF: dict[int, frozenset[str]] = {
 }
 STATUS = {code: status for status, codes in _STATUS_OF.items() for code in codes}
 TITLES = {400: "Bad request", 401: "Signature or key not accepted", 403: "Not allowed",
-          404: "Not found", 405: "Method not allowed", 409: "Conflict",
+          404: "Not found", 405: "Method not allowed", 408: "Request timed out", 409: "Conflict",
           413: "Request too large", 415: "Unsupported media type", 429: "Too many requests",
           500: "Internal error", 503: "Service unavailable", 504: "Timed out"}
 

@@ -4,11 +4,14 @@ commands in, result objects out; every refusal a problem document with its statu
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -195,3 +198,16 @@ def test_a_holders_consent_granted_used_then_revoked_over_http(town: Town,
     assert revoked.status_code == 200, revoked.text
     assert_problem(post(api, town.read(town.a, ident, "K-HTTP", case="CASE-HOLDER-3", **kw)),
                    403, "grant_revoked")
+
+
+def test_a_stalled_body_is_cut_off(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with running_service(url, tmp_path / "key.pem", ServiceSettings(body_timeout=1)) as served:
+        address = urlsplit(served.base_url)
+        with socket.create_connection((address.hostname, address.port), timeout=10) as conn:
+            conn.sendall(b"POST /api/v1/commands HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":")
+            started = time.monotonic()
+            answer = conn.recv(65536).decode()
+        assert answer.startswith("HTTP/1.1 408"), answer
+        assert '"code":"too_slow"' in answer and time.monotonic() - started < 5
