@@ -12,7 +12,6 @@ import logging
 import signal
 from typing import Any
 
-from commands.bootstrap import bootstrap
 from commands.settings import load_settings
 
 GRACEFUL_SECONDS = 10
@@ -38,6 +37,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from sharing.app import create_app
     from sharing.config import load_service_settings
+    from sharing.writer import serving_services
 
     settings = load_settings()
     kafka = None
@@ -45,7 +45,7 @@ def serve(args: argparse.Namespace) -> int:
         from consumers.config import kafka_options
 
         kafka = kafka_options(settings)  # commands go through the topic, as `ledger post`
-    app = create_app(lambda: bootstrap(settings), load_service_settings(), kafka)
+    app = create_app(serving_services(settings), load_service_settings(), kafka)
     logging.getLogger("sharing.access").setLevel(logging.INFO)
     # uvicorn stops gracefully on SIGTERM, then raises the signal again for the handler
     # that was there before; the stop is complete by then, so that handler exits with 0.

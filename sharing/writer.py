@@ -5,7 +5,9 @@ thread, so every request hands its work to this thread through a queue and await
 future. Commands that arrive within ``window`` seconds of each other (and whatever piled
 up while the previous batch committed) share one bus batch, one transaction; each
 request is answered only after that transaction committed, so nothing is acknowledged
-before it is durable. Other work (public reads, proofs) runs between batches.
+before it is durable. Other work (public reads, proofs) runs between batches, and so
+does bringing inline read models up to date (embedded SQLite): when the queue is empty, or
+at least every ``CATCH_UP_EVERY`` seconds under load, rather than after every commit.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from commands.bootstrap import Services
+from commands.bootstrap import Services, bootstrap
 from commands.bus import Result
 from commands.envelope import SignedCommand
+from commands.settings import Settings
 
 log = logging.getLogger("sharing.writer")
 T = TypeVar("T")
+CATCH_UP_EVERY = 1.0  # seconds read models may lag behind under sustained load
 
 
 class WriterStoppedError(RuntimeError):
@@ -50,6 +54,8 @@ _STOP = object()
 class Writer:
     def __init__(self, open_services: Callable[[], Services], *, window: float,
                  max_batch: int) -> None:
+        """``open_services`` should not update read models after each commit (see
+        :func:`serving_services`); the writer does it between batches."""
         self._open = open_services
         self._window = window
         self._max_batch = max_batch
@@ -87,9 +93,13 @@ class Writer:
             self._ready.set_exception(exc)
             return
         self._ready.set_result(None)
+        caught_up, last = 0, time.monotonic()
         try:
             while self._step(services):
-                pass
+                if self.batches != caught_up and services.settings.inline_projections and (
+                        self._queue.empty() or time.monotonic() - last >= CATCH_UP_EVERY):
+                    caught_up, last = self.batches, time.monotonic()
+                    _catch_up(services)
         finally:
             self._drain()
             services.close()
@@ -149,6 +159,23 @@ class Writer:
                 return
             if job is not _STOP and job.future.set_running_or_notify_cancel():
                 job.future.set_exception(WriterStoppedError("the service is shutting down"))
+
+
+def serving_services(settings: Settings) -> Callable[[], Services]:
+    """The composition root's services for the writer: read models are brought up to date
+    by the writer between batches, not inside every commit."""
+    return lambda: bootstrap(settings, after_commit=_nothing)
+
+
+def _nothing(_ids: list[int]) -> None:
+    return None
+
+
+def _catch_up(services: Services) -> None:
+    try:
+        services.projections.catch_up()
+    except Exception as exc:  # read models catch up at the next chance; commands go on
+        log.warning("read models did not catch up: %s", type(exc).__name__)
 
 
 def _settle(future: Future[Any], fn: Callable[[Services], Any], services: Services) -> None:

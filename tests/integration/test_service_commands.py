@@ -20,6 +20,7 @@ import pytest
 from commands.bootstrap import Services
 from ledger.signing import SigningKey
 from ledger.streams import receipt_stream
+from projections.use_queries import get_access_log
 from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.service_server import running_service
@@ -211,3 +212,15 @@ def test_a_stalled_body_is_cut_off(tmp_path: Path) -> None:
             answer = conn.recv(65536).decode()
         assert answer.startswith("HTTP/1.1 408"), answer
         assert '"code":"too_slow"' in answer and time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_embedded_read_models_follow_between_batches(town: Town, api: httpx.Client) -> None:
+    envelope = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
+                         case="CASE-READ-MODEL")
+    assert post(api, envelope).status_code == 200
+    deadline = time.monotonic() + 10
+    while not [r for r in get_access_log(town.services.read_db, user=town.a.code)
+               if r["case_number"] == "CASE-READ-MODEL"]:  # read, never caught up here
+        assert time.monotonic() < deadline, "the service did not update the read models"
+        time.sleep(0.1)
