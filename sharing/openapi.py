@@ -20,6 +20,18 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                    "code": {"type": "string", "description": "the ledger's own code"},
                    "command_id": {"type": "string"}, "result": {"type": "object"}},
 }
+RESULT_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["command_id", "status", "type", "duplicate", "events"],
+    "description": "the result object, as published on licence.results (with Kafka also"
+                   " its topic, partition and offset)",
+    "properties": {
+        "command_id": {"type": "string"}, "status": {"enum": ["accepted", "rejected"]},
+        "code": {"type": ["string", "null"]}, "message": {"type": ["string", "null"]},
+        "type": {"type": ["string", "null"]}, "duplicate": {"type": "boolean"},
+        "events": {"type": "array", "items": {"type": "object", "properties": {
+            "stream": {"type": "string"}, "version": {"type": "integer"}}}},
+        "data": {"type": "object", "description": "what a read returns"}},
+}
 
 
 def envelope_schemas() -> dict[str, Any]:
@@ -41,6 +53,7 @@ def install(app: FastAPI) -> None:
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(envelope_schemas())
             schemas["Problem"] = PROBLEM_SCHEMA
+            schemas["Result"] = RESULT_SCHEMA
             schemas.pop("HTTPValidationError", None)
             schemas.pop("ValidationError", None)
             for operations in document["paths"].values():

@@ -20,13 +20,14 @@ from sharing.problems import answer, problem, result_answer
 from sharing.routes.common import problems, settings_of, writer_of
 
 router = APIRouter(tags=["commands"])
+RESULT = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Result"}}}}
 ENVELOPE_BODY = {"requestBody": {"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Envelope"}}}}}
 
 
 @router.post("/api/v1/commands", openapi_extra=ENVELOPE_BODY,
              responses={200: {"description": "the result object, as published on"
-                              " licence.results, plus `data` for reads"},
+                              " licence.results, plus `data` for reads", **RESULT},
                         202: {"description": "with Kafka: no result in time; poll the URL"},
                         **problems(400, 401, 403, 404, 409, 413, 429, 503)})
 async def post_command(request: Request) -> JSONResponse:
@@ -51,7 +52,8 @@ def pending(command_id: str) -> JSONResponse:
 
 
 @router.get("/api/v1/results/{command_id}", responses={
-    202: {"description": "no result yet: poll again"}, **problems(400, 401, 403, 404, 409)})
+    200: {"description": "the result", **RESULT}, 202: {"description": "no result yet: poll"},
+    **problems(400, 401, 403, 404, 409)})
 async def get_result(request: Request, command_id: str) -> JSONResponse:
     """With Kafka: the result of a command answered 202, once the ledger gave it."""
     door: KafkaDoor | None = request.app.state.kafka

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import jsonschema
 import orjson
 import pytest
 
@@ -103,6 +104,8 @@ def test_a_write_answers_with_the_result_object(town: Town, api: httpx.Client) -
     assert response.status_code == 200, response.text
     assert set(response.json()) >= {"command_id", "status", "code", "message", "type",
                                     "duplicate", "events"}
+    schema = api.get("/openapi.json").json()["components"]["schemas"]["Result"]
+    jsonschema.validate(response.json(), schema)
 
 
 def test_refusals_map_to_their_status_and_code(town: Town, api: httpx.Client) -> None:
