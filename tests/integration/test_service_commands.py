@@ -25,7 +25,7 @@ from projections.use_queries import get_access_log
 from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.service_server import running_service
-from tests.integration.use_town import MATTER, OTHER_MATTER, Town, build_town
+from tests.integration.use_town import FIELDS, MATTER, OTHER_MATTER, Town, build_town
 
 
 @pytest.fixture
@@ -92,7 +92,8 @@ def test_a_signed_read_answers_with_its_data_and_a_replay_with_the_original_resu
     assert (body["status"], body["type"], body["duplicate"]) == (
         "accepted", "VerifyLicence", False)
     assert body["command_id"] == envelope["command_id"] and body["events"]
-    assert body["data"]  # what the grant lets the reader see
+    assert body["data"]["identifier"] == town.ident("001")
+    assert set(body["data"]["face"]) <= set(FIELDS)  # only what the grant lets it see
     again = post(api, envelope)
     assert again.status_code == 200
     replay = again.json()
