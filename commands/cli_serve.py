@@ -35,7 +35,7 @@ def _port(text: str) -> int:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from sharing.app import create_app
+    from sharing.app import create_app, open_ledger
     from sharing.config import load_service_settings
     from sharing.writer import serving_services
 
@@ -46,12 +46,18 @@ def serve(args: argparse.Namespace) -> int:
 
         kafka = kafka_options(settings)  # commands go through the topic, as `ledger post`
     app = create_app(serving_services(settings), load_service_settings(), kafka)
+    open_ledger(app)
     logging.getLogger("sharing.access").setLevel(logging.INFO)
     # uvicorn stops gracefully on SIGTERM, then raises the signal again for the handler
     # that was there before; the stop is complete by then, so that handler exits with 0.
     signal.signal(signal.SIGTERM, lambda *_: None)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
-                proxy_headers=True, server_header=False, date_header=True,
-                timeout_keep_alive=KEEP_ALIVE_SECONDS,
-                timeout_graceful_shutdown=GRACEFUL_SECONDS, limit_concurrency=1000)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
+                    proxy_headers=True, server_header=False, date_header=True,
+                    timeout_keep_alive=KEEP_ALIVE_SECONDS,
+                    timeout_graceful_shutdown=GRACEFUL_SECONDS, limit_concurrency=1000)
+    except SystemExit as exc:  # uvicorn could not start (it logged why, e.g. port in use)
+        app.state.writer.stop()
+        return 2 if exc.code else 0
+    app.state.writer.stop()  # normally done at shutdown already; then this does nothing
     return 0

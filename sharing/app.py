@@ -73,3 +73,11 @@ def create_app(open_services: Callable[[], Services], settings: ServiceSettings,
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     return app
+
+
+def open_ledger(app: FastAPI) -> None:
+    """Open the ledger (and Kafka) now, before serving, so that a database or broker that
+    cannot be reached is a plain error of the command, not a failed start-up log."""
+    app.state.writer.start()
+    if app.state.kafka is not None:
+        app.state.kafka.start()

@@ -46,7 +46,10 @@ class KafkaDoor:
 
     # -- life --------------------------------------------------------------------------
     def start(self) -> None:
-        """Connect (a broker that stays away is a configuration error), then listen."""
+        """Connect (a broker that stays away is a configuration error), then listen.
+        Starting again does nothing."""
+        if self._producer is not None:
+            return
         o = self.options
         self._producer = connect(lambda: make_producer(o, "serve"), o, "the sharing service",
                                  CONNECT_SECONDS)

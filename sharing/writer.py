@@ -65,8 +65,10 @@ class Writer:
         self.batches = 0  # committed batches, for tests and the bench
 
     def start(self) -> None:
-        """Open the services in the writer thread; raises what opening raised."""
-        self._thread.start()
+        """Open the services in the writer thread; raises what opening raised. Starting
+        again only answers the same way."""
+        if not self._thread.is_alive() and not self._ready.done():
+            self._thread.start()
         self._ready.result()
 
     def stop(self) -> None:

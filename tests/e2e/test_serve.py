@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -58,3 +59,20 @@ def test_serve_refuses_a_bad_port_plainly(tmp_path: Path) -> None:
                          cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "not a port number" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_serve_says_plainly_when_it_cannot_start(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        run = subprocess.run([sys.executable, "-m", "commands.cli", "serve", "--port", port],
+                             cwd=tmp_path, env=_env(), capture_output=True, text=True,
+                             timeout=120)
+    assert run.returncode == 2 and "address already in use" in run.stderr
+    bad = subprocess.run([sys.executable, "-m", "commands.cli", "serve"], cwd=tmp_path,
+                         env={**_env(), "LEDGER_PUBLIC_URL": "licences.example"},
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "LEDGER_PUBLIC_URL" in bad.stderr
+    for output in (run.stderr, bad.stderr):
+        assert "Traceback" not in output
