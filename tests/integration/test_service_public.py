@@ -15,6 +15,7 @@ import pytest
 
 from commands.bootstrap import Services
 from ledger.errors import ConfigurationError
+from projections.files import render_pdf
 from projections.files.qr import public_url_from, verification_url
 from projections.files.verify import inspect_file
 from projections.transparency import TransparencyLog
@@ -154,3 +155,16 @@ def test_new_files_point_their_qr_code_at_the_status_page() -> None:
     for bad in ("ftp://x.example", "licences.example.gov.cn", "https://x.example/?a=1"):
         with pytest.raises(ConfigurationError, match="LEDGER_PUBLIC_URL"):
             public_url_from({"LEDGER_PUBLIC_URL": bad})
+
+
+def test_files_made_before_keep_verifying(city: FileCity, api: httpx.Client,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file of the first version: its QR code says LLV1:<reference> (rendered as then).
+    monkeypatch.setattr(render_pdf, "verification_url", lambda reference: f"LLV1:{reference}")
+    data = city.render(city.identifier(1))
+    monkeypatch.undo()
+    reference = inspect_file(data).claimed_reference
+    assert reference and api.get(f"/api/v1/public/status/{reference}").status_code == 200
+    response = api.post("/api/v1/verify-file", files={"file": ("old.pdf", data)},
+                        data={"command": _verify_command(city, findings(data)).decode()})
+    assert response.status_code == 200 and response.json()["verdict"] == "valid"
