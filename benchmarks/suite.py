@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import suite_growth, suite_ingest, suite_kafka, suite_report
+from benchmarks import suite_growth, suite_http, suite_ingest, suite_kafka, suite_report
 from benchmarks.suite_env import DEFAULT_PG, check_database, machine, versions
 from commands.output import err
 
@@ -36,10 +36,12 @@ class Sizes:
     verifies: int
     ingest_batch: int = 500  # LEDGER_BATCH_SIZE's default: what apply and consume use
     load_batch: int = 500  # bulk-loading the growth ledger: the fastest honest path
+    http_licences: int = 1_000  # the sharing service (benchmarks/suite_http.py)
+    http_requests: int = 2_000
 
 
 MODES = {
-    "smoke": Sizes(30, 30, 0, (60, 120), 30, 10),
+    "smoke": Sizes(30, 30, 0, (60, 120), 30, 10, http_licences=30, http_requests=40),
     # 100k licences take this machine's ledger over 2 minutes to load: see docs/benchmarks.md.
     "quick": Sizes(2_000, 1_000, 2_000, (10_000, 30_000), 1_000, 200),
     "full": Sizes(20_000, 5_000, 20_000, (10_000, 100_000, 1_000_000), 5_000, 1_000),
@@ -81,11 +83,13 @@ def run(mode: str, base: str, growth: tuple[int, ...] | None = None,
                 base, lines, sizes.ingest_batch, work))
         else:
             report["kafka"] = {"available": False, "reason": f"not measured in {mode} mode"}
+        report["http"] = section("http", lambda: suite_http.http(
+            work, sizes.http_licences, sizes.http_requests, 16, say))
         report["growth"] = section("growth", lambda: suite_growth.growth(
             base, list(sizes.growth), sizes.load_batch, work, sizes.lookups, sizes.verifies,
             say))
     report["duration_s"] = round(time.perf_counter() - started, 1)
-    report["targets"] = suite_report.targets(report)
+    report["targets"] = suite_report.targets(report) + suite_http.targets(report)
     return report
 
 
@@ -126,6 +130,7 @@ def execute(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    suite_http.render(report.get("http"))
     suite_report.render(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")

@@ -22,6 +22,7 @@ from commands import (
     cli_tools,
     cli_transparency,
 )
+from commands.cli_serve import register as register_serve
 from commands.output import fail, quiet_library_tracebacks
 from consumers import cli as consumers_cli
 from ledger.errors import LedgerError
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_keys.register(sub)
     cli_doctor.register(sub)
     cli_bench.register(sub)
+    register_serve(sub)
     for command in sub.choices.values():  # each command's --help ends with the exit codes
         if "exit codes" not in (command.description or "") + (command.epilog or ""):
             command.epilog = EXIT_CODES

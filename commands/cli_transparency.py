@@ -124,22 +124,30 @@ def _prove(size: int | None, leaves: int | None,
            prove: Callable[[TransparencyLog, int], dict[str, Any]], as_json: bool) -> int:
     """Run ``prove`` at ``size``; with no size, at a signed checkpoint included in the
     output: the latest if it covers ``leaves`` leaves, else one published now."""
-    services, log = _open()
+    services, _ = _open()
     try:
-        log.catch_up()
-        signed: Checkpoint | None = None
-        if size is None:
-            signed = log.latest()
-            if signed is None or leaves is None or leaves > signed.size:
-                signed, _ = log.publish(services.ledger, now())
-            size = signed.size
-        data = prove(log, size)
+        data = proof(services, size, leaves, prove)
     finally:
         services.close()
-    if signed is not None:
-        data["checkpoint"] = signed.to_json()
     _emit(data, as_json)
     return 0
+
+
+def proof(services: Services, size: int | None, leaves: int | None,
+          prove: Callable[[TransparencyLog, int], dict[str, Any]]) -> dict[str, Any]:
+    """The JSON of ``ledger proof … --json`` (shared with the sharing service)."""
+    log = TransparencyLog(services.store, services.read_db)
+    log.catch_up()
+    signed: Checkpoint | None = None
+    if size is None:
+        signed = log.latest()
+        if signed is None or leaves is None or leaves > signed.size:
+            signed, _ = log.publish(services.ledger, now())
+        size = signed.size
+    data = prove(log, size)
+    if signed is not None:
+        data["checkpoint"] = signed.to_json()
+    return data
 
 
 def reconcile(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from ledger.files.ofd_signature import SIGNATURE_PATH, SIGNED_VALUE_PATH, signat
 from ledger.files.ofd_xml import FONT_PATH, DocInfo, ofd_entry, package_parts
 from projections.files.certificates import FileSigner
 from projections.files.fonts import FaceFont
-from projections.files.qr import qr_modules
+from projections.files.qr import qr_modules, verification_url
 
 
 def render_ofd(face: Face, font: FaceFont, author: str, created_on: str,
@@ -34,8 +34,8 @@ def render_ofd(face: Face, font: FaceFont, author: str, created_on: str,
         "LicenceIdentifier": face.identifier, "VerificationReference": face.reference,
         "TemplateId": face.template_id, "TemplateVersion": str(face.template_version)})
     advances = [font.advances_mm(run.text, run.size) for run in page.texts]
-    files = {"OFD.xml": ofd_entry(info),
-             **package_parts(page, info, font.family, advances, qr_modules(face.qr_payload))}
+    qr = qr_modules(verification_url(face.reference))
+    files = {"OFD.xml": ofd_entry(info), **package_parts(page, info, font.family, advances, qr)}
     files[FONT_PATH] = font.subset("".join(run.text for run in page.texts))
     return files
 

@@ -15,7 +15,7 @@ from reportlab.pdfgen import canvas  # type: ignore[import-untyped]
 from ledger.files.face import Face, FaceDoesNotFitError, annotation_texts, face_texts
 from ledger.files.layout import Box, Page, TextRun, lay_out, wrap
 from projections.files.fonts import PT_PER_MM, FaceFont
-from projections.files.qr import qr_modules
+from projections.files.qr import qr_modules, verification_url
 
 K = PT_PER_MM
 
@@ -37,7 +37,7 @@ def render_face_pdf(face: Face, font: FaceFont, author: str) -> bytes:
     c.setSubject("电子证照")
     c.setCreator("licence-ledger")
     c.setKeywords(keywords(face))
-    _draw(c, page, font, qr_modules(face.qr_payload))
+    _draw(c, page, font, qr_modules(verification_url(face.reference)))
     c.showPage()
     c.save()
     return out.getvalue()
@@ -95,7 +95,7 @@ def render_stamp_pdf(box: Box, font: FaceFont, purpose: str, maker: str, recipie
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=(box.width * K, box.height * K), pageCompression=1,
                       initialFontName=font.name)
-    _draw(c, page, font, qr_modules(f"LLV1:{reference}"))
+    _draw(c, page, font, qr_modules(verification_url(reference)))
     c.showPage()
     c.save()
     return out.getvalue()

@@ -1,0 +1,209 @@
+"""The sharing service over HTTP (issue 14): signed ``VerifyLicence`` commands posted to
+``ledger serve`` at fixed concurrency, beside a constant-answer endpoint of the same server
+and beside the in-process bus on the same kind of commands, in one run.
+
+    python -m benchmarks.suite_http [--licences N] [--requests N] [--concurrency C]
+
+The ledger is on SQLite (the embedded default, read models updated after each commit on
+both sides). The server is a ``ledger serve`` process; the load comes from this process
+(httpx, asyncio), so on 2 cores client and server share the CPU, as they would on a small
+host. Figures: requests/s and p50/p99 per endpoint at the fixed concurrency (closed loop),
+then verifications at half the peak rate (open loop, each request sent on schedule).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from benchmarks import suite_ingest, suite_reads
+from benchmarks.suite_env import percentiles, ratio
+from commands.bootstrap import bootstrap
+from commands.output import table
+from commands.settings import load_settings
+
+Send = Callable[[httpx.AsyncClient, int], Awaitable[int]]
+
+
+def http(work: Path, licences: int, requests: int, concurrency: int,
+         say: Callable[[str], None] = print) -> dict[str, Any]:
+    env = {"LEDGER_DATABASE_URL": f"sqlite:///{work / 'http.db'}",
+           "LEDGER_KEY_FILE": str(work / "http-key.pem")}
+    say(f"HTTP: a ledger of {licences:,} licences, {requests:,} verifications per figure")
+    services = bootstrap(load_settings(env))
+    try:
+        lines = suite_ingest.command_lines(licences)
+        for i in range(0, len(lines), 500):
+            services.bus.execute(lines[i:i + 500])
+        verifier = suite_reads.Verifier(services)
+        verifier.grant()
+        bodies = [orjson.dumps(c) for c in _verifications(verifier, services, 4 * requests)]
+        started = time.perf_counter()
+        for i in range(0, requests, 500):  # the bus as `ledger apply` feeds it
+            services.bus.execute(bodies[i:i + 500])
+        bus_rate = requests / (time.perf_counter() - started)
+    finally:
+        services.close()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "commands.cli", "serve", "--port", str(port)],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, server)
+        queue = iter(bodies[requests:])
+
+        async def verify(client: httpx.AsyncClient, _: int) -> int:
+            response = await client.post("/api/v1/commands", content=next(queue))
+            return response.status_code
+
+        async def constant(client: httpx.AsyncClient, _: int) -> int:
+            return (await client.get("/api/v1/version")).status_code
+
+        const = asyncio.run(_closed(base, constant, requests, concurrency))
+        peak = asyncio.run(_closed(base, verify, requests, concurrency))
+        half = asyncio.run(_open(base, verify, requests, peak["requests_per_s"] / 2))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    return {
+        "licences": licences, "requests": requests, "concurrency": concurrency,
+        "bus_verifications_per_s": round(bus_rate, 1), "constant": const,
+        "verify": peak, "verify_at_half_peak": half,
+        "http_vs_bus": ratio(peak["requests_per_s"], bus_rate),
+        "verify_vs_constant": ratio(peak["requests_per_s"], const["requests_per_s"]),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 14's targets, in the rows of ``suite_report.targets``."""
+    h = report.get("http") or {}
+    half = (h.get("verify_at_half_peak") or {}).get("p99_ms")
+    rows = [("recorded verifications over HTTP vs in-process bus", ">= 0.60",
+             h.get("http_vs_bus"), lambda v: v >= 0.6),
+            ("verify over HTTP p99 at half the peak rate (ms)", "<= 30", half,
+             lambda v: v <= 30)]
+    return [{"target": name, "bound": bound, "value": value,
+             "status": "n/a" if value is None else ("PASS" if ok(value) else "MISS")}
+            for name, bound, value, ok in rows]
+
+
+def render(h: dict[str, Any] | None) -> None:
+    if not h:
+        return
+    c, v, half = h["constant"], h["verify"], h["verify_at_half_peak"]
+    table(f"HTTP (ledger serve, SQLite, {h['licences']:,} licences): {h['requests']:,}"
+          f" requests per figure, concurrency {h['concurrency']}",
+          ["measure", "requests/s", "p50 ms", "p99 ms", "answers"], [
+              ("GET /api/v1/version (constant)", c["requests_per_s"], c["p50_ms"],
+               c["p99_ms"], c["statuses"]),
+              ("POST VerifyLicence (recorded)", v["requests_per_s"], v["p50_ms"], v["p99_ms"],
+               v["statuses"]),
+              (f"  at half the peak ({half['rate_per_s']}/s, open loop)", "", half["p50_ms"],
+               half["p99_ms"], half["statuses"]),
+              ("in-process bus, batches of 500", h["bus_verifications_per_s"], "", "", "")])
+
+
+def _verifications(verifier: suite_reads.Verifier, services: Any, k: int
+                   ) -> list[dict[str, Any]]:
+    s, users = verifier.scenario, verifier.scenario.using_departments
+    return [s.sign(users[i % len(users)], "VerifyLicence", {
+        "identifier": ident, "mode": "function", "grant_id": verifier.grants[
+            users[i % len(users)].code], "matter_code": "MATTER-001",
+        "case_number": f"HTTP-{i:07d}", "operator": "officer-bench", "purpose": "benchmark"})
+        for i, ident in enumerate(suite_reads.identifiers(services, k, seed=11))]
+
+
+def _wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError("ledger serve exited before it answered")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("ledger serve did not answer within 60 s")
+        time.sleep(0.1)
+
+
+async def _closed(base: str, send: Send, requests: int, concurrency: int) -> dict[str, Any]:
+    """``concurrency`` clients, each sending its next request when the last is answered."""
+    samples: list[float] = []
+    statuses: dict[int, int] = {}
+    counter = iter(range(requests))
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        async def worker() -> None:
+            for n in counter:
+                t = time.perf_counter()
+                status = await send(client, n)
+                samples.append((time.perf_counter() - t) * 1000)
+                statuses[status] = statuses.get(status, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        seconds = time.perf_counter() - started
+    return {"requests_per_s": round(requests / seconds, 1), **percentiles(samples),
+            "statuses": {str(k): v for k, v in sorted(statuses.items())}}
+
+
+async def _open(base: str, send: Send, requests: int, rate: float) -> dict[str, Any]:
+    """Requests sent on a fixed schedule of ``rate`` per second, whatever the answers do."""
+    samples: list[float] = []
+    statuses: dict[int, int] = {}
+    async with httpx.AsyncClient(base_url=base, timeout=60,
+                                 limits=httpx.Limits(max_connections=1000)) as client:
+        async def one(n: int, at: float) -> None:
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            t = time.perf_counter()
+            status = await send(client, n)
+            samples.append((time.perf_counter() - t) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+
+        start = time.perf_counter() + 0.1
+        await asyncio.gather(*(one(n, start + n / rate) for n in range(requests)))
+    return {"rate_per_s": round(rate, 1), **percentiles(samples),
+            "statuses": {str(k): v for k, v in sorted(statuses.items())}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.suite_http", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--licences", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="ledger-bench-http-") as tmp:
+        report = http(Path(tmp), args.licences, args.requests, args.concurrency,
+                      lambda text: print(text, file=sys.stderr))
+    render(report)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

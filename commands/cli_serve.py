@@ -1,0 +1,63 @@
+"""``ledger serve``: the sharing service (docs/service.md) on uvicorn.
+
+Services come from the one composition root, built in the service's writer thread;
+uvicorn stops taking connections on SIGINT/SIGTERM, lets open requests finish (up to
+the graceful time-out), then the writer commits what it holds and closes the ledger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+from typing import Any
+
+from commands.settings import load_settings
+
+GRACEFUL_SECONDS = 10
+KEEP_ALIVE_SECONDS = 5  # an idle connection (a slow or gone client) is closed after this
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("serve", help="run the sharing service (HTTP API and QR status pages)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default"
+                   " 127.0.0.1; TLS ends at a reverse proxy in front)")
+    p.add_argument("--port", type=_port, default=8080, help="port (default 8080)")
+    p.set_defaults(func=serve)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sharing.app import create_app, open_ledger
+    from sharing.config import load_service_settings
+    from sharing.writer import serving_services
+
+    settings = load_settings()
+    kafka = None
+    if settings.kafka_bootstrap_servers and settings.is_postgres:
+        from consumers.config import kafka_options
+
+        kafka = kafka_options(settings)  # commands go through the topic, as `ledger post`
+    app = create_app(serving_services(settings), load_service_settings(), kafka)
+    open_ledger(app)
+    logging.getLogger("sharing.access").setLevel(logging.INFO)
+    # uvicorn stops gracefully on SIGTERM, then raises the signal again for the handler
+    # that was there before; the stop is complete by then, so that handler exits with 0.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
+                    proxy_headers=True, server_header=False, date_header=True,
+                    timeout_keep_alive=KEEP_ALIVE_SECONDS,
+                    timeout_graceful_shutdown=GRACEFUL_SECONDS, limit_concurrency=1000)
+    except SystemExit as exc:  # uvicorn could not start (it logged why, e.g. port in use)
+        app.state.writer.stop()
+        return 2 if exc.code else 0
+    app.state.writer.stop()  # normally done at shutdown already; then this does nothing
+    return 0

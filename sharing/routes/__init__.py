@@ -1,0 +1,2 @@
+"""The service's routes, one module per audience: health, commands, public,
+transparency, files."""

@@ -1,0 +1,64 @@
+"""``POST /api/v1/commands``: one signed envelope in, its result object out.
+
+The body is the wire format, so the HTTP layer adds nothing to trust: what the ledger
+checks and records is the department's own signature. On the embedded default the
+command runs in-process through the writer's group commit; with Kafka configured (on
+PostgreSQL) it is posted to the commands topic and the answer waits, bounded, for its result
+(202 with a URL to poll past the bound).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from commands.bus import Result, decode_any
+from sharing.kafka_door import KafkaDoor
+from sharing.problems import answer, problem, result_answer
+from sharing.routes.common import problems, settings_of, writer_of
+
+router = APIRouter(tags=["commands"])
+RESULT = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Result"}}}}
+ENVELOPE_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Envelope"}}}}}
+
+
+@router.post("/api/v1/commands", openapi_extra=ENVELOPE_BODY,
+             responses={200: {"description": "the result object, as published on"
+                              " licence.results, plus `data` for reads", **RESULT},
+                        202: {"description": "with Kafka: no result in time; poll the URL"},
+                        **problems(400, 401, 403, 404, 409, 413, 429, 503)})
+async def post_command(request: Request) -> JSONResponse:
+    """Handle one signed command; a repeated command id returns the original result."""
+    raw = await request.body()
+    decoded = decode_any(raw)
+    if isinstance(decoded, Result):
+        return result_answer(decoded)
+    door: KafkaDoor | None = request.app.state.kafka
+    if door is None:
+        result = await asyncio.wait_for(writer_of(request).execute(decoded),
+                                        settings_of(request).request_timeout)
+        return result_answer(result)
+    body = await door.post(decoded, raw)
+    return pending(decoded.command_id) if body is None else answer(body)
+
+
+def pending(command_id: str) -> JSONResponse:
+    url = f"/api/v1/results/{command_id}"
+    return JSONResponse({"command_id": command_id, "status": "pending", "poll": url},
+                        status_code=202, headers={"Location": url, "Retry-After": "1"})
+
+
+@router.get("/api/v1/results/{command_id}", responses={
+    200: {"description": "the result", **RESULT}, 202: {"description": "no result yet: poll"},
+    **problems(400, 401, 403, 404, 409)})
+async def get_result(request: Request, command_id: str) -> JSONResponse:
+    """With Kafka: the result of a command answered 202, once the ledger gave it."""
+    door: KafkaDoor | None = request.app.state.kafka
+    if door is None:
+        return problem(404, "not_found", "without Kafka every command is answered at once;"
+                       " there is nothing to poll")
+    body = door.result(command_id)
+    return pending(command_id) if body is None else answer(body)

@@ -1,0 +1,49 @@
+"""For auditors and archives: the latest signed checkpoint and Merkle proofs, exactly as
+``ledger checkpoint`` and ``ledger proof … --json`` give them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from commands.bootstrap import Services
+from commands.cli_transparency import now, proof
+from projections.transparency import TransparencyLog
+from sharing.routes.common import on_ledger, problems
+
+router = APIRouter(tags=["transparency"])
+Natural = Annotated[int, Query(ge=0, le=2**62)]
+
+
+def _checkpoint(services: Services) -> str:
+    latest, _ = TransparencyLog(services.store, services.read_db).publish(services.ledger, now())
+    return latest.note()
+
+
+@router.get("/api/v1/checkpoint", response_class=PlainTextResponse, responses=problems(400, 404))
+async def checkpoint(request: Request) -> PlainTextResponse:
+    """The latest checkpoint as a C2SP signed note (published first if the log grew)."""
+    note = await on_ledger(request, _checkpoint)
+    return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
+
+
+@router.get("/api/v1/proof/inclusion", responses=problems(400, 404))
+async def inclusion(request: Request, index: Natural, size: Natural | None = None
+                    ) -> JSONResponse:
+    """Prove that leaf ``index`` is in the tree of ``size`` leaves (default: a checkpoint's)."""
+    data: dict[str, Any] = await on_ledger(request, lambda s: proof(
+        s, size, index + 1, lambda log, n: log.inclusion(index, n)))
+    return JSONResponse(data)
+
+
+@router.get("/api/v1/proof/consistency", responses=problems(400, 404))
+async def consistency(request: Request, size1: Annotated[int, Query(alias="from", ge=0,
+                                                                    le=2**62)],
+                      size2: Annotated[int | None, Query(alias="to", ge=0, le=2**62)] = None,
+                      ) -> JSONResponse:
+    """Prove that the tree of ``to`` leaves extends the tree of ``from`` leaves."""
+    data: dict[str, Any] = await on_ledger(request, lambda s: proof(
+        s, size2, None, lambda log, n: log.consistency(size1, n)))
+    return JSONResponse(data)

@@ -1,0 +1,189 @@
+"""The one thread that owns the ledger: group commit for the requests of a few milliseconds.
+
+The bus is synchronous and its services (connections, the state cache) belong to one
+thread, so every request hands its work to this thread through a queue and awaits a
+future. Commands that arrive within ``window`` seconds of each other (and whatever piled
+up while the previous batch committed) share one bus batch, one transaction; each
+request is answered only after that transaction committed, so nothing is acknowledged
+before it is durable. Other work (public reads, proofs) runs between batches, and so
+does bringing inline read models up to date (embedded SQLite): when the queue is empty, or
+at least every ``CATCH_UP_EVERY`` seconds under load, rather than after every commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from commands.bootstrap import Services, bootstrap
+from commands.bus import Result
+from commands.envelope import SignedCommand
+from commands.settings import Settings
+
+log = logging.getLogger("sharing.writer")
+T = TypeVar("T")
+CATCH_UP_EVERY = 1.0  # seconds read models may lag behind under sustained load
+
+
+class WriterStoppedError(RuntimeError):
+    """The service is shutting down: the request was not handled."""
+
+
+@dataclass(frozen=True)
+class _Command:
+    signed: SignedCommand
+    future: Future[Result]
+
+
+@dataclass(frozen=True)
+class _Call:
+    fn: Callable[[Services], Any]
+    future: Future[Any]
+
+
+_STOP = object()
+
+
+class Writer:
+    def __init__(self, open_services: Callable[[], Services], *, window: float,
+                 max_batch: int) -> None:
+        """``open_services`` should not update read models after each commit (see
+        :func:`serving_services`); the writer does it between batches."""
+        self._open = open_services
+        self._window = window
+        self._max_batch = max_batch
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._ready: Future[None] = Future()
+        self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
+        self.batches = 0  # committed batches, for tests and the bench
+
+    def start(self) -> None:
+        """Open the services in the writer thread; raises what opening raised. Starting
+        again only answers the same way."""
+        if not self._thread.is_alive() and not self._ready.done():
+            self._thread.start()
+        self._ready.result()
+
+    def stop(self) -> None:
+        """Finish the work queued so far, then close the services."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+
+    async def execute(self, signed: SignedCommand) -> Result:
+        future: Future[Result] = Future()
+        self._queue.put(_Command(signed, future))
+        return await asyncio.wrap_future(future)
+
+    async def call(self, fn: Callable[[Services], T]) -> T:
+        future: Future[T] = Future()
+        self._queue.put(_Call(fn, future))
+        return await asyncio.wrap_future(future)
+
+    # -- the thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            services = self._open()
+        except BaseException as exc:
+            self._ready.set_exception(exc)
+            return
+        self._ready.set_result(None)
+        caught_up, last = 0, time.monotonic()
+        try:
+            while self._step(services):
+                if self.batches != caught_up and services.settings.inline_projections and (
+                        self._queue.empty() or time.monotonic() - last >= CATCH_UP_EVERY):
+                    caught_up, last = self.batches, time.monotonic()
+                    _catch_up(services)
+        finally:
+            self._drain()
+            services.close()
+
+    def _step(self, services: Services) -> bool:
+        """Handle one batch (or one call); False once asked to stop."""
+        job = self._queue.get()
+        if job is _STOP:
+            return False
+        if isinstance(job, _Call):
+            _settle(job.future, job.fn, services)
+            return True
+        batch, calls, going_on = self._gather(job)
+        # A request that gave up (time-out, client gone) before its batch began is dropped.
+        batch = [c for c in batch if c.future.set_running_or_notify_cancel()]
+        self._commit(services, batch)
+        for call in calls:
+            _settle(call.future, call.fn, services)
+        return going_on
+
+    def _gather(self, first: _Command) -> tuple[list[_Command], list[_Call], bool]:
+        batch: list[_Command] = [first]
+        calls: list[_Call] = []
+        deadline = time.monotonic() + self._window
+        while len(batch) < self._max_batch:
+            try:
+                job = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if job is _STOP:
+                return batch, calls, False
+            if isinstance(job, _Call):
+                calls.append(job)
+            else:
+                batch.append(job)
+        return batch, calls, True
+
+    def _commit(self, services: Services, batch: list[_Command]) -> None:
+        if not batch:
+            return
+        try:
+            results = services.bus.execute([c.signed for c in batch])
+        except BaseException as exc:  # the database went away: nobody is acknowledged
+            log.warning("a batch of %d command(s) failed: %s", len(batch), type(exc).__name__)
+            for command in batch:
+                command.future.set_exception(exc)
+            return
+        self.batches += 1
+        for command, result in zip(batch, results, strict=True):
+            command.future.set_result(result)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not _STOP and job.future.set_running_or_notify_cancel():
+                job.future.set_exception(WriterStoppedError("the service is shutting down"))
+
+
+def serving_services(settings: Settings) -> Callable[[], Services]:
+    """The composition root's services for the writer: read models are brought up to date
+    by the writer between batches, not inside every commit."""
+    return lambda: bootstrap(settings, after_commit=_nothing)
+
+
+def _nothing(_ids: list[int]) -> None:
+    return None
+
+
+def _catch_up(services: Services) -> None:
+    try:
+        services.projections.catch_up()
+    except Exception as exc:  # read models catch up at the next chance; commands go on
+        log.warning("read models did not catch up: %s", type(exc).__name__)
+
+
+def _settle(future: Future[Any], fn: Callable[[Services], Any], services: Services) -> None:
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        future.set_result(fn(services))
+    except BaseException as exc:
+        future.set_exception(exc)

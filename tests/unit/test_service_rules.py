@@ -1,0 +1,70 @@
+"""The sharing service's pure rules: the token bucket, and the HTTP status of every code."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import commands
+import ledger
+import projections
+from ledger.errors import LedgerError
+from sharing.problems import status_of
+from sharing.ratelimit import RateLimiter
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_bucket_allows_its_burst_then_its_rate() -> None:
+    clock = Ticks()
+    limiter = RateLimiter(rate=2, burst=3, clock=clock)
+    assert [limiter.allow("a") for _ in range(4)] == [True, True, True, False]
+    assert limiter.allow("b")  # another client has its own bucket
+    clock.now = 0.4
+    assert not limiter.allow("a")  # 0.8 of a token
+    clock.now = 0.5
+    assert limiter.allow("a") and not limiter.allow("a")
+    clock.now = 100.0
+    assert [limiter.allow("a") for _ in range(4)] == [True, True, True, False]  # capped
+
+
+def test_forgotten_clients_keep_memory_bounded() -> None:
+    limiter = RateLimiter(rate=1, burst=1, max_clients=3, clock=Ticks())
+    for client in "abcd":
+        assert limiter.allow(client)
+    assert len(limiter._buckets) == 3 and limiter.allow("a")  # "a" was forgotten
+
+
+def _error_classes() -> set[type[LedgerError]]:
+    for package in (ledger, commands, projections):
+        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            importlib.import_module(module.name)
+    found: set[type[LedgerError]] = set()
+    todo: list[type[LedgerError]] = [LedgerError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def test_no_ledger_refusal_is_a_server_error() -> None:
+    for cls in _error_classes():
+        # A conflict that outlived the bus's retries is the server's state, not the input's.
+        assert 400 <= status_of(cls.code) < 500 or cls.code == "concurrency_conflict", cls
+
+
+def test_refusal_classes_map_as_the_issue_says() -> None:
+    assert [status_of(c) for c in ("malformed_json", "invalid_command", "bad_date")] == [400] * 3
+    assert [status_of(c) for c in ("bad_signature", "unknown_key", "key_not_valid")] == [401] * 3
+    assert [status_of(c) for c in ("unauthorised", "access_refused", "grant_expired")] == [403] * 3
+    assert status_of("not_found") == 404
+    assert [status_of(c) for c in ("illegal_transition", "command_id_reused")] == [409, 409]
+    assert (status_of("too_large"), status_of("rate_limited")) == (413, 429)
+    assert (status_of("database"), status_of("broker")) == (503, 503)
