@@ -153,12 +153,12 @@ class MessageBus:
 
     def execute(self, items: Sequence[Any], tracking: Tracking | None = None,
                 lane: str | None = None) -> list[Result]:
-        """Handle a batch of commands (raw or decoded) in one transaction.
+        """Handle a batch of commands (raw, decoded, or already answered) in one transaction.
 
         ``tracking`` (a Kafka position, say) is recorded in the same transaction, so a
         redelivered batch collides and changes nothing. ``lane`` names the seal chain.
         """
-        decoded = [i if isinstance(i, SignedCommand) else decode_any(i) for i in items]
+        decoded = [i if isinstance(i, SignedCommand | Result) else decode_any(i) for i in items]
         for attempt in range(1, MAX_RETRIES + 1):
             now = self.clock()
             uow = self.ledger.begin(format_instant(now), lane)
@@ -200,7 +200,7 @@ class MessageBus:
             except Exception as exc:
                 if is_outage(exc):
                     raise
-                decoded = item if isinstance(item, SignedCommand) else decode_any(item)
+                decoded = item if isinstance(item, SignedCommand | Result) else decode_any(item)
                 log_unexpected(log, f"internal error applying command {decoded.command_id}"
                                " alone; it was not applied", exc)
                 results.append(internal_error(
