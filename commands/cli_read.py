@@ -122,6 +122,12 @@ def project(args: argparse.Namespace) -> int:
         err.print(f"applied {applied:,} event(s) in {seconds:.2f} s"
                   + (f" ({applied / seconds:,.0f} events/s)" if applied and seconds else ""))
         table("read models", ["projection", "position"], sorted(runner.positions().items()))
+        if runner.stuck:  # it stopped alone on an event; the others are current
+            table("stuck read models (each stopped before the event named)",
+                  ["projection", "notification", "stream", "version", "error"],
+                  [(s.projection, s.notification_id, s.stream or "-", s.version or "-",
+                    s.error) for s in runner.stuck.values()])
+            return 1
         return 0
     finally:
         services.close()
