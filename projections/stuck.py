@@ -86,6 +86,7 @@ def _bisect(p: Projection, first: int, last: int,
         try:
             record = decode_stored(row)
         except Exception as exc:
+            write(p, [], row.id - 1)
             return StuckProjection(p.name, row.id, None, None, describe_failure(exc))
         if not unapplied(p, [(row.id, record)], first - 1):
             continue
@@ -94,6 +95,7 @@ def _bisect(p: Projection, first: int, last: int,
         except Exception as exc:
             if is_outage(exc):
                 raise
+            write(p, [], row.id - 1)  # everything before the event is done
             return StuckProjection(p.name, row.id, str(record.stream), record.version,
                                    describe_failure(exc))
     return None
