@@ -145,26 +145,30 @@ def sign(args: argparse.Namespace) -> int:
 
 
 def apply(args: argparse.Namespace) -> int:
-    """Every line gets exactly one answer, in file order. The file is streamed a batch
-    at a time (memory is bounded by LEDGER_BATCH_SIZE x LEDGER_MAX_RECORD_BYTES, not by
-    the file); a line that breaks its batch is isolated (``execute_isolating``), so the
-    other lines of the batch are still applied. A database outage stops the run with a
-    message: what was committed stays, and running it again answers those lines with
-    their original results."""
+    """Every line gets exactly one answer, in file order.
+
+    The file is streamed a batch at a time: a batch ends at LEDGER_BATCH_SIZE lines or
+    LEDGER_BATCH_BYTES bytes, and no line is held beyond LEDGER_MAX_RECORD_BYTES, so
+    memory is bounded whatever the file. A line that breaks its batch is isolated
+    (``execute_isolating``): the other lines of the batch are still applied. A database
+    outage stops the run with a message: what was committed stays, and running it
+    again answers those lines with their original results."""
     settings = load_settings()
     services = bootstrap(settings)
     counts: Counter[str] = Counter()
     limit = settings.max_record_bytes
     try:
         batch: list[bytes | Oversized] = []
+        held = 0
         with progress() as bar:
             task = bar.add_task("applying", total=None)
             for _, line in _lines(args.file, limit):
                 batch.append(line)
-                if len(batch) >= settings.batch_size:
+                held += len(line) if isinstance(line, bytes) else 0
+                if len(batch) >= settings.batch_size or held >= settings.batch_bytes:
                     _emit(_apply_batch(services, batch, limit), args.json, counts)
                     bar.advance(task, len(batch))
-                    batch = []
+                    batch, held = [], 0
             if batch:
                 _emit(_apply_batch(services, batch, limit), args.json, counts)
                 bar.advance(task, len(batch))

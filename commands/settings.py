@@ -9,6 +9,7 @@
 | LEDGER_CACHE_SIZE         | 50000                            | streams whose state is cached |
 | LEDGER_INLINE_PROJECTIONS | yes on SQLite, no on PostgreSQL  | update read models in-process |
 | LEDGER_MAX_RECORD_BYTES   | 1048576 (1 MiB)                  | largest command line/record   |
+| LEDGER_BATCH_BYTES        | 16777216 (16 MiB)                | most command bytes in a batch |
 | LEDGER_POISON_ATTEMPTS    | 3                                | tries of a record that fails  |
 | KAFKA_BOOTSTRAP_SERVERS   | (unset: embedded mode)           | host:port[,host:port]         |
 | LEDGER_CONSUMER_GROUP     | licence-ledger                   | Kafka consumer group id       |
@@ -27,6 +28,10 @@ A stream that is not cached costs one more row in its batch's single prefetch qu
 LEDGER_MAX_RECORD_BYTES bounds what one line of ``ledger apply`` or one Kafka record may
 hold; a longer one is answered ``invalid_command`` (and dead-lettered from Kafka) without
 being parsed, and ``ledger apply`` reads at most that much of it into memory.
+
+LEDGER_BATCH_BYTES cuts a batch early when its commands add up to that many bytes, so
+a batch of maximal commands holds 16 MiB of JSON (some 100-200 MB decoded), not
+LEDGER_BATCH_SIZE x 1 MiB; ordinary commands (1-2 KB) never reach it.
 
 LEDGER_POISON_ATTEMPTS: a record whose handling raises something unexpected (not a
 refusal, not a database outage) is tried alone this many times, counted in the
@@ -50,6 +55,7 @@ DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_HOME / 'ledger.db'}"
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_MAX_RECORD_BYTES = 1024 * 1024
 DEFAULT_POISON_ATTEMPTS = 3
+DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class Settings:
     inline_projections: bool
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     poison_attempts: int = DEFAULT_POISON_ATTEMPTS
+    batch_bytes: int = DEFAULT_BATCH_BYTES
 
     def __repr__(self) -> str:
         return f"Settings(database_url={redact(self.database_url)!r}, key_file={self.key_file})"
@@ -97,6 +104,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_record_bytes=env_count(env, "LEDGER_MAX_RECORD_BYTES", DEFAULT_MAX_RECORD_BYTES,
                                    minimum=256),
         poison_attempts=env_count(env, "LEDGER_POISON_ATTEMPTS", DEFAULT_POISON_ATTEMPTS),
+        batch_bytes=env_count(env, "LEDGER_BATCH_BYTES", DEFAULT_BATCH_BYTES, minimum=1024),
     )
 
 

@@ -136,15 +136,18 @@ class CommandConsumer:
         """Up to a batch per assigned partition: what one poll returns, plus what is
         already fetched. A poll alone hands out a few records per partition, and every
         partition's share is its own transaction; fuller batches commit less often."""
-        limit = self.options.batch_size * max(1, len(self.consumer.assignment()))
+        partitions = max(1, len(self.consumer.assignment()))
+        limit = self.options.batch_size * partitions
+        budget, held = self.options.batch_bytes * partitions, 0  # bounded memory
         records: list[Incoming] = []
         timeout = self.parking.poll_timeout_ms(self.options.poll_ms)
-        while len(records) < limit:
+        while len(records) < limit and held < budget:
             polled = self.consumer.poll(timeout_ms=timeout, max_records=limit - len(records))
             got = [Incoming.of(r) for batch in polled.values() for r in batch]
             if not got:
                 break
             records.extend(got)
+            held += sum(len(r.value or b"") for r in got)
             timeout = 0
         return records
 
@@ -213,7 +216,7 @@ class CommandConsumer:
                     assert isinstance(signed, SignedCommand) and waiting_for is not None
                     self.parking.park(tp, batch[0], signed, waiting_for)
                     break
-                cut = min(cut, self.options.batch_size)  # a transaction holds a batch at most
+                cut = min(cut, self.options.batch_size, self._bytes_cut(batch))
                 done, stop = self._execute(tp, batch[:cut], decoded[:cut])
             except DatabaseOutage as exc:  # after some records were applied one by one
                 self.services.ledger.forget()
@@ -230,6 +233,15 @@ class CommandConsumer:
                 break
             batch, decoded = batch[cut:], decoded[cut:]
         return answers, None
+
+    def _bytes_cut(self, batch: list[Incoming]) -> int:
+        """How many records fit in one transaction's LEDGER_BATCH_BYTES (at least one)."""
+        total = 0
+        for n, record in enumerate(batch):
+            total += len(record.value or b"")
+            if total > self.options.batch_bytes:
+                return max(1, n)
+        return len(batch)
 
     def _execute(self, tp: TopicPartition, head: list[Incoming],
                  decoded: list[SignedCommand | Result]) -> tuple[list[Answer], bool]:

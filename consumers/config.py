@@ -9,7 +9,8 @@
 | LEDGER_PARK_CHECK_MS            | 500     | how often a parked partition is looked at      |
 
 Everything else (bootstrap servers, group, topics, batch size, the record size limit
-LEDGER_MAX_RECORD_BYTES and LEDGER_POISON_ATTEMPTS) is in :class:`commands.settings.Settings`.
+LEDGER_MAX_RECORD_BYTES, LEDGER_BATCH_BYTES and LEDGER_POISON_ATTEMPTS) is in
+:class:`commands.settings.Settings`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class KafkaOptions:
     park_check_ms: int = 500
     max_record_bytes: int = 1024 * 1024
     poison_attempts: int = 3
+    batch_bytes: int = 16 * 1024 * 1024
 
     @property
     def servers(self) -> list[str]:
@@ -81,4 +83,5 @@ def kafka_options(settings: Settings, env: Mapping[str, str] | None = None) -> K
         park_check_ms=env_count(env, "LEDGER_PARK_CHECK_MS", 500),
         max_record_bytes=settings.max_record_bytes,
         poison_attempts=settings.poison_attempts,
+        batch_bytes=settings.batch_bytes,
     )
