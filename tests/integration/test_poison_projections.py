@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -21,6 +23,8 @@ from commands.bootstrap import Services
 from ledger import streams
 from ledger.access import AccessRecorded
 from ledger.canonical import format_instant
+from projections.db import ProjectionDB
+from projections.runner import ProjectionRunner
 from tests.conftest import FakeClock
 from tests.integration.use_town import build_town
 
@@ -72,6 +76,31 @@ def test_one_read_model_stuck_on_an_event_never_holds_the_others(
     assert later["access_log"] == nid - 1
     assert all(pos == services.store.max_notification_id()
                for name, pos in later.items() if name != "access_log")
+
+    # `ledger project --follow`'s loop, on a restarted runner: it finds the stuck one
+    # again, reports it, and keeps the others current as events arrive.
+    follower = ProjectionRunner(services.store, ProjectionDB(database_url),
+                                runner.all_projections)
+    stop = threading.Event()
+    thread = threading.Thread(target=follower.follow, args=(stop.is_set, 0.05))
+    thread.start()
+    try:
+        clock.advance(minutes=1)
+        town.accept(town.read(town.a, town.ident("003"), "G-A", case="CASE-NEW-3"))
+        newest = services.store.max_notification_id()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(  # read on our own connection
+                pos == newest for name, pos in runner.positions().items()
+                if name != "access_log"):
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert set(follower.stuck) == {"access_log"}
+    assert follower.positions()["access_log"] == nid - 1
+    assert all(pos == newest for name, pos in follower.positions().items()
+               if name != "access_log")
+    follower.db.close()
 
     # `ledger project` says which read model is stuck, where, and exits 1.
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
