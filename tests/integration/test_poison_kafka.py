@@ -38,7 +38,8 @@ def _attempts(pg_url: str) -> dict[str, int]:
 
 def test_poison_records_are_set_aside_and_the_valid_ones_behind_them_applied(
         topics: KafkaTopics, pg_url: str, ledger_key: Path, tmp_path: Path) -> None:
-    env = topics.env(pg_url, ledger_key, LEDGER_BATCH_SIZE="50")
+    env = topics.env(pg_url, ledger_key, LEDGER_BATCH_SIZE="50",
+                     LEDGER_MAX_RECORD_BYTES="65536")
     made = cli(["loadgen", "--licences", "6", "--seed", "21"], env)
     lines = made.stdout.splitlines()
     first_issue = next(i for i, line in enumerate(lines) if b'"IssueLicence"' in line)
@@ -56,7 +57,9 @@ def test_poison_records_are_set_aside_and_the_valid_ones_behind_them_applied(
 
     undecodable = orjson.dumps({**orjson.loads(rest[0]), "command_id": "absurd-instant",
                                 "issued_at": "0001-01-01T00:00:00+05:00"})
-    records = [undecodable, *rest]
+    oversized = orjson.dumps({**orjson.loads(rest[0]), "command_id": "oversized",
+                              "pad": "x" * 70_000})
+    records = [undecodable, oversized, *rest]
     poison = [line for line in rest if identifier.encode() in line]
     assert len(poison) >= 2
     producer = KafkaProducer(bootstrap_servers=topics.bootstrap)
@@ -101,9 +104,12 @@ def test_poison_records_are_set_aside_and_the_valid_ones_behind_them_applied(
             assert envelope["command_id"] in accepted
     assert answers["absurd-instant"][-1]["code"] in {"internal_error", "invalid_command"}
 
-    letters = read_topic(topics.bootstrap, topics.dlq, expect=len(poison) + 1)
+    assert answers["-"][-1]["code"] == "invalid_command"  # too long to read its id
+    assert "LEDGER_MAX_RECORD_BYTES" in answers["-"][-1]["message"]
+
+    letters = read_topic(topics.bootstrap, topics.dlq, expect=len(poison) + 2)
     by_value = {letter.value: {k: v.decode() for k, v in letter.headers} for letter in letters}
-    assert set(by_value) == {undecodable, *poison}
+    assert set(by_value) == {undecodable, oversized, *poison}
     for value in poison:
         headers = by_value[value]
         assert headers["ledger-error-code"] == "internal_error"
