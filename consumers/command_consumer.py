@@ -55,7 +55,7 @@ from consumers.records import (
 )
 from consumers.results import DryRun, result_message
 from consumers.side_reader import SideReader
-from consumers.store_watch import DatabaseUnavailable, StoreWatch, describe
+from consumers.store_watch import DATABASE_ERRORS, DatabaseUnavailable, StoreWatch, describe
 from ledger.errors import ConcurrencyError
 
 log = logging.getLogger("ledger.consumers")
@@ -223,7 +223,9 @@ class CommandConsumer:
                 answers.extend(exc.applied)
                 return answers, DatabaseUnavailable(exc.reason)
             except Exception as exc:
-                if not is_outage(exc):
+                # Outside a batch's execution (parking's queries, say) any database error
+                # is taken for an outage, as before: only a batch can isolate a record.
+                if not (is_outage(exc) or isinstance(exc, DATABASE_ERRORS)):
                     raise
                 self.services.ledger.forget()
                 self.consumer.seek(tp, batch[0].offset)

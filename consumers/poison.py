@@ -9,7 +9,7 @@ at a time, each in its own transaction with its own position, so every record be
 the culprit is applied and answered as usual.
 
 The culprit is tried at most ``LEDGER_POISON_ATTEMPTS`` times. Its tries are counted in
-the ledger database (a tracking row named ``"<topic>:<partition>@<offset>"`` whose id
+the ledger database (a tracking row named ``"poison:<topic>:<partition>@<offset>"`` whose id
 is the count), so the count survives restarts: the first failure is counted when it
 happens, every later try *before* it is made, so a record that kills the process
 (rather than raising) is also set aside after the limit. (One that kills the process
@@ -63,7 +63,9 @@ class DatabaseOutage(Exception):
 
 
 def attempts_name(record: Incoming) -> str:
-    return f"{tracking_name(record.topic, record.partition)}@{record.offset}"
+    """Apart from the partitions' positions (``topic:partition``): whatever sums those
+    (readiness checks, benchmarks) must not count these."""
+    return f"poison:{tracking_name(record.topic, record.partition)}@{record.offset}"
 
 
 def set_aside(command_id: str, command_type: str | None, attempts: int) -> Result:

@@ -26,12 +26,12 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 
 def _attempts(pg_url: str) -> dict[str, int]:
-    """The tries counted per poison record (tracking rows ``topic:partition@offset``)."""
+    """The tries counted per poison record (tracking rows ``poison:topic:partition@offset``)."""
     base, query = pg_url.split("?")
     with psycopg.connect(base) as conn:
         rows = conn.execute(sql.SQL(
             "SELECT application_name, max(notification_id) FROM {}.ledger_tracking"
-            " WHERE application_name LIKE '%%@%%' GROUP BY 1").format(
+            " WHERE application_name LIKE 'poison:%%' GROUP BY 1").format(
                 sql.Identifier(query.split("=", 1)[1]))).fetchall()
     return {str(name): int(n) for name, n in rows}
 
