@@ -89,15 +89,18 @@ def _lines(name: str, max_bytes: int) -> Iterator[tuple[int, bytes | Oversized]]
 
 def _bounded(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | Oversized]]:
     n = 0
-    while line := stream.readline(max_bytes + 1):
+    while line := stream.readline(max_bytes + 2):  # room for the limit and a CR LF
         n += 1
-        if len(line) > max_bytes and not line.endswith(b"\n"):
+        if len(line) > max_bytes and not line.endswith(b"\n"):  # cut short: skip the rest
             size = len(line)
             while (more := stream.readline(1 << 16)) and not more.endswith(b"\n"):
                 size += len(more)
-            size += len(more.rstrip(b"\r\n"))
-            yield n, Oversized(size)
-        elif line.strip():
+            yield n, Oversized(size + len(more.rstrip(b"\r\n")))
+            continue
+        body = line.rstrip(b"\r\n")
+        if len(body) > max_bytes:
+            yield n, Oversized(len(body))
+        elif body.strip():
             yield n, line
 
 
@@ -183,7 +186,7 @@ def _apply_batch(services: Services, lines: list[bytes | Oversized],
     """Results in line order: oversized and undecodable lines are answered without
     reaching the ledger; the rest go through the bus as one batch."""
     decoded = [too_large(x.size, max_bytes) if isinstance(x, Oversized)
-               else decode_any(x, max_bytes) for x in lines]
+               else decode_any(x.rstrip(b"\r\n"), max_bytes) for x in lines]
     commands = [d for d in decoded if isinstance(d, SignedCommand)]
     applied = iter(services.bus.execute_isolating(commands) if commands else [])
     return [d if isinstance(d, Result) else next(applied) for d in decoded]

@@ -139,6 +139,7 @@ class PoisonGuard:
         from consumers.command_consumer import Answer
 
         self.consumer.services.store.append([], tracking_for([record]))
+        self.consumer.parking.applied(TopicPartition(record.topic, record.partition), [record])
         log.error("%s:%d offset %d set aside on the dead-letter topic after %d attempt(s): %s",
                   record.topic, record.partition, record.offset, attempts, error)
         command_type = item.type if isinstance(item, SignedCommand) else None
