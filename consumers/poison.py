@@ -6,7 +6,8 @@ is not an outage (commands/failures.py: a bug, a damaged stored row the record r
 a value the database refuses), nothing of it was written and nobody knows yet which
 record is to blame. :meth:`PoisonGuard.isolate` then applies the batch again one record
 at a time, each in its own transaction with its own position, so every record before
-the culprit is applied and answered as usual.
+the culprit is applied and answered as usual; once the culprit is set aside, the
+records behind it are fetched again and go on in batches.
 
 The culprit is tried at most ``LEDGER_POISON_ATTEMPTS`` times. Its tries are counted in
 the ledger database (a tracking row named ``"poison:<topic>:<partition>@<offset>"`` whose id
@@ -98,6 +99,11 @@ class PoisonGuard:
                 self.consumer.consumer.seek(tp, record.offset)
                 return answers, True
             answers.append(answer)
+            if answer.error is not None and i + 1 < len(head):
+                # The culprit is set aside: the records behind it go back to batches
+                # (fetched again from here), not on one by one.
+                self.consumer.consumer.seek(tp, record.offset + 1)
+                return answers, True
         return answers, False
 
     def _one(self, tp: TopicPartition, record: Incoming,
