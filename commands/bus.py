@@ -5,6 +5,22 @@ ledger's seal. A command that fails is rolled back to its savepoint and answered
 its reason; it never stops the rest. A repeated command id returns the original result
 and changes nothing. If another writer changed a stream this batch read, the batch is
 retried against fresh state (its commands were not applied).
+
+What an unexpected exception does depends on where it is raised:
+
+- inside one command's handling (authentication, policy, handler): the unit of work
+  is in memory until commit, so rolling back to the command's savepoint undoes it
+  exactly; the command is answered ``internal_error`` (the traceback goes to the log,
+  never into the answer) and the rest of the batch goes on;
+- outside any one command (decoding a record, the batch's prefetch, the commit itself,
+  e.g. a value the database refuses): the whole batch failed and nothing of it was
+  written, so no savepoint can help (on PostgreSQL an error inside the transaction
+  aborts all of it). :meth:`MessageBus.execute_isolating` then applies the batch again
+  one command at a time; the command that still fails alone is answered
+  ``internal_error``. The Kafka consumer does the same with a position per record
+  (consumers/poison.py).
+- a database outage is neither: it is raised to the caller, which waits and retries;
+  no command is answered as failed because a server was down (commands/failures.py).
 """
 
 from __future__ import annotations
@@ -15,12 +31,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from eventsourcing.persistence import Tracking
 
+from commands import limits
 from commands.authenticate import authenticate, authenticate_genesis
 from commands.context import Context
 from commands.department_handlers import register_department
 from commands.envelope import SignedCommand, command_id_of, decode_envelope, decode_json_line
+from commands.failures import is_outage, log_unexpected
 from commands.handlers import HANDLERS
 from commands.messages import RegisterDepartment
 from commands.prefetch import streams_of, written_once
@@ -78,22 +97,52 @@ def rejected(command_id: str, error: LedgerError, command_type: str | None = Non
     return Result(command_id, False, error.code, error.message, command_type=command_type)
 
 
-def decode_any(item: Any) -> SignedCommand | Result:
-    """Decode a JSON line (bytes/str) or an already-parsed object; errors become results."""
+def internal_error(command_id: str, command_type: str | None = None) -> Result:
+    """The answer for a command whose handling raised something unexpected; what was
+    raised goes to the log with its traceback, not into the answer."""
+    return Result(command_id, False, "internal_error",
+                  "internal error; the command was not applied (the ledger's log has the"
+                  " details)", command_type=command_type)
+
+
+def too_large(size: int, max_bytes: int) -> Result:
+    """The answer for a line or record longer than ``LEDGER_MAX_RECORD_BYTES``."""
+    return Result("-", False, "invalid_command",
+                  f"the command is {size} bytes long; at most {max_bytes} bytes are accepted"
+                  " (LEDGER_MAX_RECORD_BYTES)")
+
+
+def decode_any(item: Any, max_bytes: int | None = None) -> SignedCommand | Result:
+    """Decode a JSON line (bytes/str) or an already-parsed object; errors become results.
+
+    A line longer than ``max_bytes`` is refused before it is parsed. Decoding never
+    raises: an unexpected error (a decoder bug) is answered ``internal_error``."""
+    limit = limits.MAX_RECORD_BYTES if max_bytes is None else max_bytes
+    if isinstance(item, bytes | str) and len(item) > limit:
+        return too_large(len(item), limit)  # never parsed, not even for its command id
     try:
         if isinstance(item, bytes | str):
-            return decode_json_line(item)
+            return decode_json_line(item, limit)
         return decode_envelope(item)
     except LedgerError as exc:
-        raw: Any = item
-        if isinstance(item, bytes | str):
-            try:
-                import orjson
+        return rejected(_command_id(item), exc)
+    except Exception as exc:
+        command_id = _command_id(item)
+        log_unexpected(log, f"internal error decoding command {command_id}", exc)
+        return internal_error(command_id)
 
-                raw = orjson.loads(item)
-            except Exception:
-                raw = None
-        return rejected(command_id_of(raw), exc)
+
+def _command_id(item: Any) -> str:
+    raw: Any = item
+    if isinstance(item, bytes | str):
+        try:
+            raw = orjson.loads(item)
+        except Exception:
+            raw = None
+    try:
+        return command_id_of(raw)
+    except Exception:
+        return "-"
 
 
 class MessageBus:
@@ -106,12 +155,12 @@ class MessageBus:
 
     def execute(self, items: Sequence[Any], tracking: Tracking | None = None,
                 lane: str | None = None) -> list[Result]:
-        """Handle a batch of commands (raw or decoded) in one transaction.
+        """Handle a batch of commands (raw, decoded, or already answered) in one transaction.
 
         ``tracking`` (a Kafka position, say) is recorded in the same transaction, so a
         redelivered batch collides and changes nothing. ``lane`` names the seal chain.
         """
-        decoded = [i if isinstance(i, SignedCommand) else decode_any(i) for i in items]
+        decoded = [i if isinstance(i, SignedCommand | Result) else decode_any(i) for i in items]
         for attempt in range(1, MAX_RETRIES + 1):
             now = self.clock()
             uow = self.ledger.begin(format_instant(now), lane)
@@ -134,6 +183,32 @@ class MessageBus:
                 self.after_commit(ids)
             return results
         raise AssertionError("unreachable")
+
+    def execute_isolating(self, items: Sequence[Any], lane: str | None = None) -> list[Result]:
+        """:meth:`execute`, but one command that breaks the whole batch cannot take the
+        others down: the batch is applied again one command at a time, and a command
+        that fails alone is answered ``internal_error``. Outages are raised."""
+        try:
+            return self.execute(items, lane=lane)
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            log_unexpected(log, f"a batch of {len(items)} commands failed as a whole;"
+                           " applying them one by one", exc)
+        results: list[Result] = []
+        for item in items:
+            try:
+                results.extend(self.execute([item], lane=lane))
+            except Exception as exc:
+                if is_outage(exc):
+                    raise
+                decoded = item if isinstance(item, SignedCommand | Result) else decode_any(item)
+                log_unexpected(log, f"internal error applying command {decoded.command_id}"
+                               " alone; it was not applied", exc)
+                results.append(internal_error(
+                    decoded.command_id,
+                    decoded.type if isinstance(decoded, SignedCommand) else None))
+        return results
 
     def _register_ledger_key(self, uow: UnitOfWork) -> None:
         if self._ledger_key_checked:
@@ -161,10 +236,8 @@ class MessageBus:
             return rejected(signed.command_id, exc, signed.type)
         except Exception as exc:  # a bug must not take the other commands down with it
             uow.rollback(savepoint)
-            log.exception("internal error handling command %s", signed.command_id)
-            return Result(signed.command_id, False, "internal_error",
-                          f"internal error ({type(exc).__name__}); the command was not applied",
-                          command_type=signed.type)
+            log_unexpected(log, f"internal error handling command {signed.command_id}", exc)
+            return internal_error(signed.command_id, signed.type)
 
     def _apply(self, uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Result:
         receipt_stream, *others = written_once(signed)

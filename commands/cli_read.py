@@ -130,11 +130,22 @@ def project(args: argparse.Namespace) -> int:
             seconds = time.perf_counter() - started
         err.print(f"applied {applied:,} event(s) in {seconds:.2f} s"
                   + (f" ({applied / seconds:,.0f} events/s)" if applied and seconds else ""))
+        stuck = [{"projection": s.projection, "notification_id": s.notification_id,
+                  "stream": s.stream, "version": s.version, "error": s.error}
+                 for s in runner.stuck.values()]
         if args.json:
-            print(json.dumps({"applied": applied, "positions": runner.positions()}, indent=2))
+            print(json.dumps({"applied": applied, "positions": runner.positions(),
+                              "stuck": stuck}, indent=2))
         else:
             result_table("read models", ["projection", "position"],
                          sorted(runner.positions().items()))
+            if stuck:  # it stopped alone on an event; the others are current
+                result_table("stuck read models (each stopped before the event named)",
+                             ["projection", "notification", "stream", "version", "error"],
+                             [(s["projection"], s["notification_id"], s["stream"] or "-",
+                               s["version"] or "-", s["error"]) for s in stuck])
+        if stuck:
+            return 1
         return 0
     finally:
         services.close()

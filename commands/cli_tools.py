@@ -8,16 +8,17 @@ import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
-from commands.bootstrap import bootstrap, open_store
-from commands.bus import Result
+from commands.bootstrap import Services, bootstrap, open_store
+from commands.bus import Result, decode_any, too_large
 from commands.cli_replay import print_replay, replay_json, run_replay
-from commands.envelope import sign_envelope
+from commands.envelope import SignedCommand, sign_envelope
 from commands.output import err, fail, progress, table
 from commands.settings import load_settings
 from ledger.audit import AuditReport, Observer, audit_store
@@ -68,20 +69,42 @@ def register(sub: Any) -> None:
     p.set_defaults(func=audit)
 
 
-def _lines(name: str) -> Iterator[tuple[int, bytes]]:
+@dataclass(frozen=True)
+class Oversized:
+    """A line longer than the limit: only its length was kept, never its bytes."""
+
+    size: int
+
+
+def _lines(name: str, max_bytes: int) -> Iterator[tuple[int, bytes | Oversized]]:
+    """Non-blank lines with their numbers, streamed; memory holds one line at most
+    ``max_bytes`` long whatever the file (a longer one is skipped in chunks)."""
     if name == "-":
-        for n, line in enumerate(sys.stdin.buffer, 1):
-            if line.strip():
-                yield n, line
+        yield from _bounded(sys.stdin.buffer, max_bytes)
         return
     try:
         handle = open(name, "rb")  # noqa: SIM115 - closed below, streamed line by line
     except OSError as exc:
         raise ConfigurationError(f"cannot read {name}: {exc.strerror}") from None
     with handle:
-        for n, line in enumerate(handle, 1):
-            if line.strip():
-                yield n, line
+        yield from _bounded(handle, max_bytes)
+
+
+def _bounded(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | Oversized]]:
+    n = 0
+    while line := stream.readline(max_bytes + 2):  # room for the limit and a CR LF
+        n += 1
+        if len(line) > max_bytes and not line.endswith(b"\n"):  # cut short: skip the rest
+            size = len(line)
+            while (more := stream.readline(1 << 16)) and not more.endswith(b"\n"):
+                size += len(more)
+            yield n, Oversized(size + len(more.rstrip(b"\r\n")))
+            continue
+        body = line.rstrip(b"\r\n")
+        if len(body) > max_bytes:
+            yield n, Oversized(len(body))
+        elif body.strip():
+            yield n, line
 
 
 def keygen(args: argparse.Namespace) -> int:
@@ -96,7 +119,10 @@ def keygen(args: argparse.Namespace) -> int:
 def sign(args: argparse.Namespace) -> int:
     single = load_signing_key(args.key) if args.key else None
     cache: dict[str, SigningKey] = {}
-    for n, line in _lines(args.file):
+    for n, line in _lines(args.file, load_settings().max_record_bytes):
+        if isinstance(line, Oversized):
+            return fail(f"{args.file}:{n}: the line is {line.size} bytes long; at most"
+                        " LEDGER_MAX_RECORD_BYTES are read")
         try:
             item = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
@@ -125,26 +151,48 @@ def sign(args: argparse.Namespace) -> int:
 
 
 def apply(args: argparse.Namespace) -> int:
+    """Every line gets exactly one answer, in file order.
+
+    The file is streamed a batch at a time: a batch ends at LEDGER_BATCH_SIZE lines or
+    LEDGER_BATCH_BYTES bytes, and no line is held beyond LEDGER_MAX_RECORD_BYTES, so
+    memory is bounded whatever the file. A line that breaks its batch is isolated
+    (``execute_isolating``): the other lines of the batch are still applied. A database
+    outage stops the run with a message: what was committed stays, and running it
+    again answers those lines with their original results."""
     settings = load_settings()
     services = bootstrap(settings)
     counts: Counter[str] = Counter()
+    limit = settings.max_record_bytes
     try:
-        batch: list[bytes] = []
+        batch: list[bytes | Oversized] = []
+        held = 0
         with progress() as bar:
             task = bar.add_task("applying", total=None)
-            for _, line in _lines(args.file):
+            for _, line in _lines(args.file, limit):
                 batch.append(line)
-                if len(batch) >= settings.batch_size:
-                    _emit(services.bus.execute(batch), args.json, counts)
+                held += len(line) if isinstance(line, bytes) else 0
+                if len(batch) >= settings.batch_size or held >= settings.batch_bytes:
+                    _emit(_apply_batch(services, batch, limit), args.json, counts)
                     bar.advance(task, len(batch))
-                    batch = []
+                    batch, held = [], 0
             if batch:
-                _emit(services.bus.execute(batch), args.json, counts)
+                _emit(_apply_batch(services, batch, limit), args.json, counts)
                 bar.advance(task, len(batch))
     finally:
         services.close()
     table("apply", ["result", "commands"], sorted(counts.items()))
     return 0 if counts["rejected"] == 0 else 1
+
+
+def _apply_batch(services: Services, lines: list[bytes | Oversized],
+                 max_bytes: int) -> list[Result]:
+    """Results in line order: oversized and undecodable lines are answered without
+    reaching the ledger; the rest go through the bus as one batch."""
+    decoded = [too_large(x.size, max_bytes) if isinstance(x, Oversized)
+               else decode_any(x.rstrip(b"\r\n"), max_bytes) for x in lines]
+    commands = [d for d in decoded if isinstance(d, SignedCommand)]
+    applied = iter(services.bus.execute_isolating(commands) if commands else [])
+    return [d if isinstance(d, Result) else next(applied) for d in decoded]
 
 
 def _emit(results: list[Result], as_json: bool, counts: Counter[str]) -> None:

@@ -8,6 +8,9 @@
 | LEDGER_BATCH_SIZE         | 500                              | commands per transaction      |
 | LEDGER_CACHE_SIZE         | 50000                            | streams whose state is cached |
 | LEDGER_INLINE_PROJECTIONS | yes on SQLite, no on PostgreSQL  | update read models in-process |
+| LEDGER_MAX_RECORD_BYTES   | 1048576 (1 MiB)                  | largest command line/record   |
+| LEDGER_BATCH_BYTES        | 16777216 (16 MiB)                | most command bytes in a batch |
+| LEDGER_POISON_ATTEMPTS    | 3                                | tries of a record that fails  |
 | KAFKA_BOOTSTRAP_SERVERS   | (unset: embedded mode)           | host:port[,host:port]         |
 | LEDGER_CONSUMER_GROUP     | licence-ledger                   | Kafka consumer group id       |
 | LEDGER_COMMANDS_TOPIC     | licence.commands                 |                               |
@@ -21,6 +24,19 @@ of 200 through Kafka here (docs/benchmarks.md). A command waits for its whole ba
 LEDGER_CACHE_SIZE bounds a writer's memory: each cached stream state takes about 1-2 KB,
 so the default keeps a consumer near 150 MB however long the history (docs/benchmarks.md).
 A stream that is not cached costs one more row in its batch's single prefetch query.
+
+LEDGER_MAX_RECORD_BYTES bounds what one line of ``ledger apply`` or one Kafka record may
+hold; a longer one is answered ``invalid_command`` (and dead-lettered from Kafka) without
+being parsed, and ``ledger apply`` reads at most that much of it into memory.
+
+LEDGER_BATCH_BYTES cuts a batch early when its commands add up to that many bytes, so
+a batch of maximal commands holds 16 MiB of JSON (some 100-200 MB decoded), not
+LEDGER_BATCH_SIZE x 1 MiB; ordinary commands (1-2 KB) never reach it.
+
+LEDGER_POISON_ATTEMPTS: a record whose handling raises something unexpected (not a
+refusal, not a database outage) is tried alone this many times, counted in the
+database so restarts do not reset the count, then answered ``internal_error`` and
+dead-lettered so the records behind it go on (commands/failures.py).
 """
 
 from __future__ import annotations
@@ -30,6 +46,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from commands import limits
 from ledger.application import DEFAULT_CACHE_SIZE
 from ledger.errors import ConfigurationError
 from ledger.store import redact
@@ -37,6 +54,9 @@ from ledger.store import redact
 DEFAULT_HOME = Path(".ledger")
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_HOME / 'ledger.db'}"
 DEFAULT_BATCH_SIZE = 500
+DEFAULT_MAX_RECORD_BYTES = limits.MAX_RECORD_BYTES
+DEFAULT_POISON_ATTEMPTS = 3
+DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -53,6 +73,9 @@ class Settings:
     dlq_topic: str
     database_is_default: bool
     inline_projections: bool
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+    poison_attempts: int = DEFAULT_POISON_ATTEMPTS
+    batch_bytes: int = DEFAULT_BATCH_BYTES
 
     def __repr__(self) -> str:
         return f"Settings(database_url={redact(self.database_url)!r}, key_file={self.key_file})"
@@ -79,6 +102,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_is_default=not url,
         inline_projections=_flag(env.get("LEDGER_INLINE_PROJECTIONS"),
                                  default=not (url or "sqlite").startswith("postgres")),
+        max_record_bytes=env_count(env, "LEDGER_MAX_RECORD_BYTES", DEFAULT_MAX_RECORD_BYTES,
+                                   minimum=256),
+        poison_attempts=env_count(env, "LEDGER_POISON_ATTEMPTS", DEFAULT_POISON_ATTEMPTS),
+        batch_bytes=env_count(env, "LEDGER_BATCH_BYTES", DEFAULT_BATCH_BYTES, minimum=1024),
     )
 
 

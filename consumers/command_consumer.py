@@ -17,7 +17,12 @@ What happens when ...
   nothing); a command id posted again is answered with its original result;
 - a key is revoked: the department's partition applies the revocation; commands
   signed with that key and applied after it are rejected by the bus (key_not_valid);
-- a command arrives before what it depends on: see :mod:`consumers.parking`.
+- a command arrives before what it depends on: see :mod:`consumers.parking`;
+- a record fails the same way every time (a poison record: a bug, a damaged row it
+  reads, a value the database refuses): the records before it are applied, it is tried
+  a bounded number of times, then answered ``internal_error``, dead-lettered with the
+  error, and its partition moves on: see :mod:`consumers.poison`. Which failures are
+  outages and which are a record's own: :mod:`commands.failures`.
 """
 
 from __future__ import annotations
@@ -33,11 +38,13 @@ from kafka.structs import OffsetAndMetadata
 from commands.bootstrap import Services
 from commands.bus import Result, decode_any
 from commands.envelope import SignedCommand
+from commands.failures import is_outage, log_unexpected
 from consumers import kafka_io
 from consumers.assignment import Assignments
 from consumers.config import KafkaOptions
 from consumers.dead_letter import dead_letter
 from consumers.parking_watch import ParkingWatch
+from consumers.poison import DatabaseOutage, PoisonGuard
 from consumers.records import (
     Incoming,
     Outgoing,
@@ -56,12 +63,14 @@ log = logging.getLogger("ledger.consumers")
 
 @dataclass(frozen=True)
 class Answer:
-    """The result for one consumed record; ``poison`` records also go to the DLQ."""
+    """The result for one consumed record; ``poison`` records also go to the DLQ
+    (with ``error`` as the reason when it differs from the result's message)."""
 
     record: Incoming
     result: Result
     poison: bool
     recovered: bool = False
+    error: str | None = None
 
 
 class CommandConsumer:
@@ -82,6 +91,7 @@ class CommandConsumer:
                                        options, "the side reader", connect_timeout,
                                        self._stopped)
         self.parking = ParkingWatch(self, options)
+        self.poison = PoisonGuard(self)
         self.db_backoff = kafka_io.Backoff()
         self.kafka_backoff = kafka_io.Backoff()
         self.assignments = Assignments(self)
@@ -126,15 +136,18 @@ class CommandConsumer:
         """Up to a batch per assigned partition: what one poll returns, plus what is
         already fetched. A poll alone hands out a few records per partition, and every
         partition's share is its own transaction; fuller batches commit less often."""
-        limit = self.options.batch_size * max(1, len(self.consumer.assignment()))
+        partitions = max(1, len(self.consumer.assignment()))
+        limit = self.options.batch_size * partitions
+        budget, held = self.options.batch_bytes * partitions, 0  # bounded memory
         records: list[Incoming] = []
         timeout = self.parking.poll_timeout_ms(self.options.poll_ms)
-        while len(records) < limit:
+        while len(records) < limit and held < budget:
             polled = self.consumer.poll(timeout_ms=timeout, max_records=limit - len(records))
             got = [Incoming.of(r) for batch in polled.values() for r in batch]
             if not got:
                 break
             records.extend(got)
+            held += sum(len(r.value or b"") for r in got)
             timeout = 0
         return records
 
@@ -193,7 +206,7 @@ class CommandConsumer:
         If the database fails, the partition is sought back to the first record not
         applied, and the failure is returned with the answers of what was applied.
         """
-        decoded = [decode_any(r.value) for r in batch]
+        decoded = [decode_any(r.value, self.options.max_record_bytes) for r in batch]
         answers: list[Answer] = []
         while batch:
             try:
@@ -203,9 +216,17 @@ class CommandConsumer:
                     assert isinstance(signed, SignedCommand) and waiting_for is not None
                     self.parking.park(tp, batch[0], signed, waiting_for)
                     break
-                cut = min(cut, self.options.batch_size)  # a transaction holds a batch at most
+                cut = min(cut, self.options.batch_size, self._bytes_cut(batch))
                 done, stop = self._execute(tp, batch[:cut], decoded[:cut])
-            except DATABASE_ERRORS as exc:
+            except DatabaseOutage as exc:  # after some records were applied one by one
+                self.services.ledger.forget()
+                answers.extend(exc.applied)
+                return answers, DatabaseUnavailable(exc.reason)
+            except Exception as exc:
+                # Outside a batch's execution (parking's queries, say) any database error
+                # is taken for an outage, as before: only a batch can isolate a record.
+                if not (is_outage(exc) or isinstance(exc, DATABASE_ERRORS)):
+                    raise
                 self.services.ledger.forget()
                 self.consumer.seek(tp, batch[0].offset)
                 return answers, DatabaseUnavailable(describe(exc))
@@ -215,22 +236,50 @@ class CommandConsumer:
             batch, decoded = batch[cut:], decoded[cut:]
         return answers, None
 
+    def _bytes_cut(self, batch: list[Incoming]) -> int:
+        """How many records fit in one transaction's LEDGER_BATCH_BYTES (at least one)."""
+        total = 0
+        for n, record in enumerate(batch):
+            total += len(record.value or b"")
+            if total > self.options.batch_bytes:
+                return max(1, n)
+        return len(batch)
+
     def _execute(self, tp: TopicPartition, head: list[Incoming],
                  decoded: list[SignedCommand | Result]) -> tuple[list[Answer], bool]:
-        items = [d if isinstance(d, SignedCommand) else r.value
-                 for r, d in zip(head, decoded, strict=True)]
         try:
             self.watch.refresh_if_others_wrote()
-            results = self.services.bus.execute(items, tracking=tracking_for(head),
+            results = self.services.bus.execute(decoded, tracking=tracking_for(head),
                                                 lane=lane_name(tp.topic, tp.partition))
         except ConcurrencyError:
-            return self._after_conflict(tp, head), True
+            return self.after_conflict(tp, head), True
+        except Exception as exc:
+            if is_outage(exc):
+                raise  # nothing was applied: wait for the server, blame no record
+            log_unexpected(log, f"{tp.topic}:{tp.partition} offsets {head[0].offset}-"
+                           f"{head[-1].offset} failed as one batch; applying them one by one",
+                           exc)
+            self.services.ledger.forget()
+            return self._isolate(tp, head, decoded)
         self.db_backoff.reset()
         self.parking.applied(tp, head)
         return [Answer(r, res, isinstance(d, Result))
                 for r, res, d in zip(head, results, decoded, strict=True)], False
 
-    def _after_conflict(self, tp: TopicPartition, head: list[Incoming]) -> list[Answer]:
+    def _isolate(self, tp: TopicPartition, head: list[Incoming],
+                 decoded: list[SignedCommand | Result]) -> tuple[list[Answer], bool]:
+        """:meth:`PoisonGuard.isolate`; an outage midway keeps the answers of what was
+        applied (they travel in the exception) and seeks back to the first not applied."""
+        done: list[Answer] = []
+        try:
+            answers, stop = self.poison.isolate(tp, head, decoded, done)
+        except DatabaseOutage as exc:
+            self.consumer.seek(tp, head[len(done)].offset)
+            exc.applied = done
+            raise
+        return answers, stop
+
+    def after_conflict(self, tp: TopicPartition, head: list[Incoming]) -> list[Answer]:
         """Someone else applied (part of) this batch: a zombie owner of the partition."""
         position = stored_position(self.recorder, tp.topic, tp.partition)
         applied = [r for r in head if r.offset < position]
@@ -245,7 +294,8 @@ class CommandConsumer:
         if not records:
             return []
         results = self.dry.answer_applied(records)
-        return [Answer(r, res, isinstance(decode_any(r.value), Result), recovered=True)
+        limit = self.options.max_record_bytes
+        return [Answer(r, res, isinstance(decode_any(r.value, limit), Result), recovered=True)
                 for r, res in zip(records, results, strict=True)]
 
     # -- answering -----------------------------------------------------------------------
@@ -255,7 +305,7 @@ class CommandConsumer:
             out.append(result_message(a.result, a.record, self.options.results_topic,
                                       recovered=a.recovered))
             if a.poison:
-                out.append(dead_letter(a.record, a.result, self.options.dlq_topic))
+                out.append(dead_letter(a.record, a.result, self.options.dlq_topic, a.error))
         if out and not self.publisher.publish(out):
             return  # stopping: Kafka's offsets stay put, so these are answered on restart
         owned = {tp: OffsetAndMetadata(o, "", -1) for tp, o in commits.items()

@@ -8,7 +8,8 @@
 | LEDGER_PARK_MAX_SECONDS         | 60      | longest a command waits for what it depends on |
 | LEDGER_PARK_CHECK_MS            | 500     | how often a parked partition is looked at      |
 
-Everything else (bootstrap servers, group, topics, batch size) is in
+Everything else (bootstrap servers, group, topics, batch size, the record size limit
+LEDGER_MAX_RECORD_BYTES, LEDGER_BATCH_BYTES and LEDGER_POISON_ATTEMPTS) is in
 :class:`commands.settings.Settings`.
 """
 
@@ -37,6 +38,9 @@ class KafkaOptions:
     poll_ms: int = 500
     park_max_seconds: float = 60.0
     park_check_ms: int = 500
+    max_record_bytes: int = 1024 * 1024
+    poison_attempts: int = 3
+    batch_bytes: int = 16 * 1024 * 1024
 
     @property
     def servers(self) -> list[str]:
@@ -77,4 +81,7 @@ def kafka_options(settings: Settings, env: Mapping[str, str] | None = None) -> K
         poll_ms=env_count(env, "LEDGER_KAFKA_POLL_MS", 500),
         park_max_seconds=float(env_count(env, "LEDGER_PARK_MAX_SECONDS", 60, minimum=0)),
         park_check_ms=env_count(env, "LEDGER_PARK_CHECK_MS", 500),
+        max_record_bytes=settings.max_record_bytes,
+        poison_attempts=settings.poison_attempts,
+        batch_bytes=settings.batch_bytes,
     )

@@ -1,4 +1,5 @@
-"""Dead letters: records that could not even be decoded into a command.
+"""Dead letters: records that could not even be decoded into a command, and poison
+records whose handling failed every time it was tried (consumers/poison.py).
 
 Such a record still gets a rejected result on the results topic (so its sender hears
 about it); in addition its original bytes go, unchanged, to the dead-letter topic with
@@ -33,8 +34,10 @@ def dead_letter_headers(record: Incoming, code: str, message: str) -> tuple[tupl
     return ours + tuple((k, v) for k, v in record.headers if k not in OURS)
 
 
-def dead_letter(record: Incoming, result: Result, dlq_topic: str) -> Outgoing:
-    """The dead letter for ``record``, which decoding answered with ``result``."""
+def dead_letter(record: Incoming, result: Result, dlq_topic: str,
+                error: str | None = None) -> Outgoing:
+    """The dead letter for ``record``, answered with ``result``; ``error`` (what went
+    wrong, for the operator) replaces the result's message in the headers if given."""
     code = result.code or "undecodable"
     return Outgoing(dlq_topic, record.key, record.value,
-                    dead_letter_headers(record, code, result.message or code))
+                    dead_letter_headers(record, code, error or result.message or code))

@@ -79,6 +79,8 @@ def make_consumer(options: KafkaOptions) -> KafkaConsumer:
         session_timeout_ms=options.session_timeout_ms,
         heartbeat_interval_ms=options.heartbeat_interval_ms,
         max_poll_records=options.batch_size,
+        # What one fetch may buffer: a batch's worth of bytes, not kafka-python's 50 MB.
+        fetch_max_bytes=max(options.batch_bytes, 1 << 20),
         # A fetch in flight for drained partitions is held by the broker up to this long,
         # and a partition resumed after parking is fetched only when it returns: with
         # the default 500 ms every hop of a dependency chain across partitions cost half

@@ -20,7 +20,7 @@ import orjson
 from eventsourcing.persistence import Tracking
 
 from commands.bootstrap import Services
-from commands.bus import MessageBus, Result
+from commands.bus import MessageBus, Result, decode_any
 from consumers.records import Incoming, Outgoing
 from ledger.application import Ledger
 from ledger.mapper import Record
@@ -63,6 +63,7 @@ class DryRun:
         ledger = services.ledger
         self._ledger = Ledger(_ReadOnlyStore(services.store), ledger.signer, ledger.lane)
         self._bus = MessageBus(self._ledger, clock=services.bus.clock)
+        self._max_bytes = services.settings.max_record_bytes
 
     def answer_applied(self, records: Sequence[Incoming]) -> list[Result]:
         """Results for records the ledger has already handled (their offsets are tracked).
@@ -74,7 +75,10 @@ class DryRun:
         it must never take effect now, out of its turn.
         """
         try:
-            results = self._bus.execute([r.value for r in records])
+            # Isolating: a poison record answered internal_error when it was dead-lettered
+            # fails the same way now, and must not stop the others being answered.
+            results = self._bus.execute_isolating(
+                [decode_any(r.value, self._max_bytes) for r in records])
         finally:
             self._ledger.forget()  # the dry run's cache holds writes that never happened
         return [_as_decided(r) for r in results]

@@ -6,6 +6,10 @@ restart resumes where it stopped. A page of events goes to each projection at on
 (``apply_page`` where it has one, see :mod:`projections.base`), so a page costs a few
 statements per table rather than a few per event. ``rebuild`` starts a projection from
 zero; ``check`` builds a fresh copy in a scratch database and compares every row.
+
+A projection that fails on an event stops alone (:mod:`projections.stuck`): the runner
+names it in :attr:`ProjectionRunner.stuck` and keeps the others current. A database
+outage stops them all, to be retried (``follow``) or reported (``ledger project``).
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from commands.failures import is_outage, log_unexpected
 from ledger.mapper import Record, decode_stored
 from ledger.store import EventStore
 from projections.base import Projection, apply_records, unapplied
 from projections.db import ProjectionDB
 from projections.pipeline import PipelinedPages, PositionsMoved
+from projections.stuck import StuckProjection, find_stuck
 
 log = logging.getLogger("ledger.projections")
 PAGE = 2000  # notification ids a page spans (its events of the projections' topics fewer)
@@ -33,15 +39,21 @@ class ProjectionRunner:
                  projections: Sequence[Projection]) -> None:
         self.store = store
         self.db = db
-        self.projections = list(projections)
+        self.all_projections = list(projections)
+        self.stuck: dict[str, StuckProjection] = {}  # stopped alone, see projections.stuck
         self._ready = False
+
+    @property
+    def projections(self) -> list[Projection]:
+        """The projections this runner keeps current (all but the stuck ones)."""
+        return [p for p in self.all_projections if p.name not in self.stuck]
 
     def _prepare(self) -> None:
         if self._ready:
             return
         with self.db.transaction():
             self.db.execute(POSITIONS)
-            for p in self.projections:
+            for p in self.all_projections:
                 row = self.db.query("SELECT schema_version FROM projection_positions"
                                     " WHERE name = ?", [p.name])
                 if row and row[0][0] != p.schema_version:
@@ -67,7 +79,7 @@ class ProjectionRunner:
     def positions(self) -> dict[str, int]:
         self._prepare()
         rows = self.db.query("SELECT name, position FROM projection_positions")
-        wanted = {p.name for p in self.projections}
+        wanted = {p.name for p in self.all_projections}
         return {str(name): int(pos) for name, pos in rows if name in wanted}
 
     @staticmethod
@@ -83,7 +95,8 @@ class ProjectionRunner:
 
     def catch_up(self, progress: Callable[[int, int], None] | None = None,
                  until: int | None = None) -> int:
-        """Apply every new event (up to ``until``) to every projection; returns events read."""
+        """Apply every new event (up to ``until``) to every projection that is not stuck;
+        returns events read. One that fails on an event is set aside (see :attr:`stuck`)."""
         while True:
             try:
                 return self._catch_up(progress, until)
@@ -92,10 +105,35 @@ class ProjectionRunner:
                 # back; start again from where the positions are now.
                 log.info("projection positions moved under this runner (%s); reading them"
                          " again", ", ".join(moved.args[0]))
+            except Exception as exc:
+                if is_outage(exc):
+                    raise  # the server is away: nothing to blame on a projection
+                log_unexpected(log, "a page of read-model updates failed; applying each"
+                               " projection alone to find the one that fails", exc)
+                if not self._isolate(until):
+                    raise  # nothing stuck and nothing moved: not a projection's doing
+
+    def _isolate(self, until: int | None) -> bool:
+        """Each projection alone over its next page (committed pages stay); those that
+        fail on an event join :attr:`stuck`. Did that change anything?"""
+        self._ready = False  # the failed transaction may have been a table's creation
+        before = self.positions()
+        head = self.store.max_notification_id() if until is None else until
+
+        def rows(first: int, last: int, topics: list[str]) -> list[Any]:
+            return list(self.store.recorder.select_notifications(first, PAGE, stop=last,
+                                                                 topics=topics))
+
+        def write(p: Projection, page: list[tuple[int, Record]], last: int) -> None:
+            self.write_page(self.db, [p], page, last)
+
+        found = find_stuck(self.projections, before, head, PAGE, rows, write)
+        self.stuck.update((f.projection, f) for f in found)
+        return bool(found) or self.positions() != before
 
     def _catch_up(self, progress: Callable[[int, int], None] | None, until: int | None
                   ) -> int:
-        positions = self.positions()
+        positions = {n: v for n, v in self.positions().items() if n not in self.stuck}
         head = self.store.max_notification_id() if until is None else until
         start = min(positions.values(), default=head) + 1
         topics = sorted(set().union(*(p.topics for p in self.projections)))
@@ -159,7 +197,8 @@ class ProjectionRunner:
                            [last, *behind, last])
 
     def follow(self, stop: Callable[[], bool], idle_sleep: float = 0.5) -> None:
-        """Catch up, then poll for new events until ``stop()``; backs off when idle."""
+        """Catch up, then poll for new events until ``stop()``; backs off when idle.
+        A stuck projection stays stopped (it is reported once); the others go on."""
         while not stop():
             try:
                 if self.catch_up() == 0:
@@ -170,6 +209,7 @@ class ProjectionRunner:
 
     def rebuild(self) -> int:
         self._prepare()
+        self.stuck.clear()  # rebuilt from zero: each gets its chance again
         with self.db.transaction():
             for p in self.projections:
                 self._drop(p)
