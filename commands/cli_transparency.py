@@ -2,7 +2,8 @@
 ``backup``, ``restore``): what lets an outsider trust the ledger.
 
 JSON goes to stdout; tables and notes to stderr. Exit 0 on success, 1 when a check found
-a problem (a reconciliation mismatch), 2 for bad input or configuration.
+a problem (a reconciliation mismatch; a leaf table or checkpoint that no longer matches the
+stored events, so nothing is proved or signed), 2 for bad input or configuration.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from ledger.canonical import format_instant
 from ledger.mapper import decode_stored
 from ledger.reconcile import MEASURES, Replay
 from ledger.reconcile_report import build_report, compare, parse_paper_csv, sign_report
-from ledger.transparency import Checkpoint
-from projections.transparency import TransparencyLog
+from ledger.transparency import Checkpoint, CheckpointError
+from projections.transparency import LeafTableError, TransparencyLog
 
 
 def register(sub: Any) -> None:
@@ -96,6 +97,8 @@ def checkpoint(args: argparse.Namespace) -> int:
     services, log = _open()
     try:
         latest, new = log.publish(services.ledger, now())
+    except (LeafTableError, CheckpointError) as exc:
+        return _refuse(exc)
     finally:
         services.close()
     if args.json:
@@ -134,12 +137,20 @@ def _prove(size: int | None, leaves: int | None,
                 signed, _ = log.publish(services.ledger, now())
             size = signed.size
         data = prove(log, size)
+    except (LeafTableError, CheckpointError) as exc:
+        return _refuse(exc)
     finally:
         services.close()
     if signed is not None:
         data["checkpoint"] = signed.to_json()
     _emit(data, as_json)
     return 0
+
+
+def _refuse(exc: LeafTableError | CheckpointError) -> int:
+    """The log no longer matches the events: nothing is proved or signed (exit 1)."""
+    print(f"error: refused: {exc.message} [{exc.code}]", file=sys.stderr)
+    return 1
 
 
 def reconcile(args: argparse.Namespace) -> int:
