@@ -14,12 +14,14 @@ from typing import Any
 
 import orjson
 
-from commands.bootstrap import bootstrap, open_store
+from commands.bootstrap import bootstrap
 from commands.bus import Result
+from commands.cli_audit_held import print_held, read_held_checkpoint
 from commands.envelope import sign_envelope
 from commands.output import err, fail, progress, table
 from commands.settings import load_settings
 from ledger.audit import AuditReport, Observer, audit_store
+from ledger.audit_damage import STORAGE_ERRORS
 from ledger.canonical import format_instant
 from ledger.checkpoint_audit import CheckpointAuditor
 from ledger.errors import ConfigurationError
@@ -62,6 +64,9 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("audit", help="verify every hash, chain link and signature")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--checkpoint", type=Path, metavar="FILE",
+                   help="a checkpoint kept outside the ledger (the JSON of `ledger checkpoint"
+                   " --json`, or its note): prove the history extends it")
     p.set_defaults(func=audit)
 
 
@@ -186,18 +191,21 @@ def rotate_ledger_key(args: argparse.Namespace) -> int:
 
 def audit(args: argparse.Namespace) -> int:
     settings = load_settings()
-    store = open_store(settings)
+    held = read_held_checkpoint(args.checkpoint) if args.checkpoint else None
+    # Never create tables here: a dropped events table is damage to report, not to mend.
+    store = EventStore(settings.database_url, create_table=False)
     try:
-        checkpoints = CheckpointAuditor()  # shares the first pass's read of the rows
+        checkpoints = CheckpointAuditor(held)  # shares the first pass's read of the rows
         report = audit_with_progress(store, checkpoints.observe)
         checkpoints.fold_into(report)
     finally:
         store.close()
     if args.json:
-        print(orjson.dumps({**report.to_json(), "checkpoints": checkpoints.checkpoints}).decode())
+        print(orjson.dumps({**report.to_json(), **checkpoints.summary()}).decode())
     else:
         print_audit(report)
         err.print(f"transparency checkpoints verified: {checkpoints.checkpoints}")
+        print_held(checkpoints)
     return 0 if report.ok else 1
 
 
@@ -206,7 +214,10 @@ AUDIT_PHASES = ("signatures and seals", "stream chains")
 
 def audit_with_progress(store: EventStore, observe: Observer | None = None) -> AuditReport:
     """``audit_store`` with a progress bar per pass (each pass reads every row once)."""
-    total = store.max_notification_id() or None
+    try:
+        total = store.max_notification_id() or None
+    except STORAGE_ERRORS:  # the audit itself reports the damage
+        total = None
     with progress() as bar:
         tasks = {phase: bar.add_task(f"audit: {phase}", total=total) for phase in AUDIT_PHASES}
         report = audit_store(store, lambda phase, n: bar.update(tasks[phase], completed=n),

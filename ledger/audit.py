@@ -25,6 +25,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger import all_events  # noqa: F401 - every event type must decode
 from ledger.audit_chains import ChainChecker, in_stream_order, rows_by_stream
+from ledger.audit_damage import guarded
 from ledger.canonical import canonical_bytes, parse_instant, sha256_hex
 from ledger.errors import InvalidSignatureError
 from ledger.events import EVENT_TYPES, decode_event
@@ -114,17 +115,23 @@ class Auditor:
             chains: Callable[[int], Iterable[tuple[int, StoredEvent]]],
             progress: Progress | None = None) -> AuditReport:
         """First pass over ``rows`` (global order); then ``chains(last_nid)``: the same rows
-        up to the last one the first pass saw, ordered by stream and version."""
-        for nid, row in rows:
+        up to the last one the first pass saw, ordered by stream and version. Rows that
+        cannot be read are reported as storage damage (:mod:`ledger.audit_damage`)."""
+        for nid, row in guarded(rows, lambda: self.last_nid, "the rows in global order",
+                                self._damaged):
             self.row(nid, row)
             if progress is not None and self.report.events % 10_000 == 0:
                 progress("signatures and seals", self.report.events)
         checker = ChainChecker(self.fail)
-        checker.run(chains(self.last_nid),
-                    None if progress is None else lambda n: progress("stream chains", n))
+        chained = guarded(chains(self.last_nid), lambda: checker.last_nid,
+                          "the rows stream by stream", self._damaged)
+        checker.run(chained, None if progress is None else lambda n: progress("stream chains", n))
         self.report.streams = checker.streams
         self.finish()
         return self.report
+
+    def _damaged(self, reason: str) -> None:
+        self.fail("storage", self.last_nid, self.last_nid, reason)
 
     def row(self, nid: int, row: Any) -> None:
         self.report.events += 1
@@ -259,16 +266,19 @@ class Auditor:
             raise _Failure("department signature does not verify") from None
 
     def finish(self) -> None:
+        # Behind unreadable storage, a batch's seal or a command's receipt may simply be
+        # unread: knock-on effects of the damage, listed after it.
+        unread = any(e.stream == "storage" for e in self.report.errors)
         for _, record, nid in self.batch:
             self.fail(str(record.stream), record.version, nid,
-                      "not covered by any ledger seal (the seal row is missing)")
+                      "not covered by any ledger seal (the seal row is missing)", unread)
         self.batch = []
         for command_id, caused in self.causes.items():
             record, nid = caused[0]
             self.fail(str(record.stream), record.version, nid,
                       f"caused by command {command_id}, whose receipt is missing (expected at"
                       f" stream {receipt_stream(command_id)} version 1)",
-                      consequence=self.unreadable_receipts > 0)
+                      consequence=self.unreadable_receipts > 0 or unread)
         self.report.ledger_keys = sorted(self.ledger_keys)
         self.report.errors.sort(key=lambda e: (e.consequence, e.notification_id))
 

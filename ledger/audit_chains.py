@@ -38,8 +38,10 @@ class ChainChecker:
         self.streams = 0
         self._stream: UUID | None = None
         self._head: tuple[int, str] | None = None
+        self.last_nid = 0  # of the row read last (where damage met later is reported)
 
     def row(self, nid: int, row: StoredEvent) -> None:
+        self.last_nid = nid
         try:
             record = decode_stored(row)
         except RecordFormatError:
