@@ -25,7 +25,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger import all_events  # noqa: F401 - every event type must decode
 from ledger.audit_chains import ChainChecker, in_stream_order, rows_by_stream
-from ledger.audit_damage import guarded
+from ledger.audit_damage import guarded, readable_rows
 from ledger.canonical import canonical_bytes, parse_instant, sha256_hex
 from ledger.errors import InvalidSignatureError
 from ledger.events import EVENT_TYPES, decode_event
@@ -131,18 +131,23 @@ class Auditor:
         return self.report
 
     def _damaged(self, reason: str) -> None:
-        self.fail("storage", self.last_nid, self.last_nid, reason)
+        self.damaged_row(self.last_nid, reason)
+
+    def damaged_row(self, nid: int, reason: str) -> None:
+        """Storage that cannot be read at (or after) row ``nid``."""
+        self.unreadable_receipts += 1  # the missing receipt may be this very row
+        self.fail("storage", nid, nid, reason)
 
     def row(self, nid: int, row: Any) -> None:
         self.report.events += 1
         self.last_nid = max(self.last_nid, nid)
         try:
             record = decode_stored(row)
-        except RecordFormatError as exc:
+        except (RecordFormatError, TypeError, ValueError) as exc:  # columns of other types
             self.fail(str(row.originator_id), row.originator_version, nid, f"unreadable: {exc}")
             if row.topic == "BatchSealed":
                 self._orphan_batch("its batch's seal is unreadable")
-            elif row.topic == "CommandRecorded":
+            else:  # a receipt whose topic column was edited too
                 self.unreadable_receipts += 1
             return
         stream, version = str(record.stream), record.version
@@ -360,7 +365,8 @@ def audit_store(store: Any, progress: Progress | None = None,
                 observe: Observer | None = None) -> AuditReport:
     """Audit an :class:`~ledger.store.EventStore` reading it twice, in memory that does not
     grow with the ledger; ``observe`` sees the first pass's rows (the checkpoint audit)."""
-    rows = store.iter_rows()
     sqlite = store.url.startswith("sqlite")
-    return Auditor().run(observe(rows) if observe else rows,
-                         lambda until: rows_by_stream(store.recorder, sqlite, until), progress)
+    auditor = Auditor()
+    rows = readable_rows(store.recorder, sqlite, auditor.damaged_row)
+    return auditor.run(observe(rows) if observe else rows,
+                       lambda until: rows_by_stream(store.recorder, sqlite, until), progress)

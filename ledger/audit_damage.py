@@ -17,10 +17,11 @@ from psycopg import Error as PsycopgError
 
 T = TypeVar("T")
 
-# ValueError and TypeError: eventsourcing builds each row's UUID and bytes itself, so a
+# ValueError, TypeError, KeyError: eventsourcing builds each row's UUID and bytes itself, so a
 # column edited to something it cannot convert raises from the row source, not the audit.
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (
-    EventSourcingError, sqlite3.Error, PsycopgError, ValueError, TypeError, OSError)
+    EventSourcingError, sqlite3.Error, PsycopgError, ValueError, TypeError, LookupError,
+    OSError)
 
 Damage = Callable[[str], None]
 """Called once with the description of the damage (where it was met, the database's words)."""
@@ -54,3 +55,57 @@ def describe(exc: BaseException, last_id: int, what: str) -> str:
 def storage_error(exc: Any) -> bool:
     """Whether ``exc`` is the storage failing rather than a bug in the audit."""
     return isinstance(exc, STORAGE_ERRORS)
+
+
+def readable_rows(recorder: Any, sqlite: bool, damaged: Callable[[int, str], None],
+                  page: int = 5000) -> Iterator[tuple[int, Any]]:
+    """(notification id, row) in global order, like ``EventStore.iter_rows``, reading past
+    rows that cannot be read: each is reported (``damaged(id, reason)``) and skipped.
+
+    A page that fails is read again one row at a time, so the bad row is named and the
+    rest of the page still audited; reading stops, reported after the last row read, only
+    when not even the ids of the rows can be read (a damaged table page or index)."""
+    start, careful = 1, 0
+    while True:
+        size = 1 if careful else page
+        try:
+            rows = recorder.select_notifications(start, size)
+        except STORAGE_ERRORS as exc:
+            if not careful:
+                careful = page  # the bad row is among the next ``page``: find it
+                continue
+            try:
+                bad = _next_id(recorder, sqlite, start)
+            except STORAGE_ERRORS as again:
+                damaged(start - 1, describe(again, start - 1, "the rows in global order"))
+                return
+            if bad is None:  # pragma: no cover - the row vanished between two reads
+                return
+            damaged(bad, f"storage damaged at event id {bad}: the row cannot be read"
+                    f" ({' '.join(str(exc).split()) or type(exc).__name__})")
+            start, careful = bad + 1, careful - 1
+            continue
+        if not rows:
+            return
+        for row in rows:
+            yield row.id, row
+        start, careful = rows[-1].id + 1, max(0, careful - len(rows))
+
+
+def _next_id(recorder: Any, sqlite: bool, start: int) -> int | None:
+    """The first row id at or after ``start``, reading the id column alone."""
+    table = recorder.events_table_name
+    if sqlite:
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT rowid FROM {table} WHERE rowid >= ? ORDER BY rowid LIMIT 1",
+                      [start])
+            found = c.fetchone()
+            return None if found is None else int(found[0])
+    from psycopg.sql import SQL, Identifier
+
+    statement = SQL("SELECT notification_id FROM {}.{} WHERE notification_id >= %s"
+                    " ORDER BY notification_id LIMIT 1").format(
+        Identifier(recorder.datastore.schema), Identifier(table))
+    with recorder.datastore.get_connection() as conn:
+        row = conn.execute(statement, [start]).fetchone()
+        return None if row is None else int(row["notification_id"])

@@ -81,6 +81,14 @@ class CompactRange:
         return other
 
 
+def _state(value: Any) -> bytes:
+    """A row's stored bytes; a column edited to hold something else (NULL, text, a number)
+    still makes a leaf, so the leaves after it keep their places (the audit reports it)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return b"" if value is None else str(value).encode()
+
+
 @dataclass
 class HeldCheckpoint:
     """A checkpoint kept by a third party, and what the audit found about it."""
@@ -141,7 +149,7 @@ class CheckpointAuditor:
                 self._fail(nid, row, f"unreadable {topic} ({exc})")
             except CheckpointError as exc:
                 self._fail(nid, row, exc.message)
-        self._pending += hash_leaf(bytes(row.state))
+        self._pending += hash_leaf(_state(row.state))
         self.leaves += 1
         self._last_nid = nid
         if self.held is not None and self.leaves == self.held.checkpoint.size:
@@ -152,7 +160,7 @@ class CheckpointAuditor:
     def _special(self, nid: int, row: Any) -> None:
         # The stored bytes alone, not the row's columns: a checkpoint moved to another row
         # must still be judged by what it says.
-        body = orjson.loads(bytes(row.state))
+        body = orjson.loads(_state(row.state))
         data = body["data"]
         if row.topic == "LedgerKeyRegistered":
             public = b64decode(data["public_key"], what="ledger public key")
@@ -243,7 +251,7 @@ class CheckpointAuditor:
         """Add this auditor's problems to ``report``, keeping it in log order; the held
         checkpoint's come last, placed at the leaf where the history stops agreeing."""
         report.errors.extend(self.errors)
-        report.errors.sort(key=lambda e: e.notification_id)
+        report.errors.sort(key=lambda e: (e.consequence, e.notification_id))
         if self.held is not None:
             self._judge_held(self.held)
             where = min(self.leaves, self.held.checkpoint.size)
