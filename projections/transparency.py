@@ -163,8 +163,9 @@ class TransparencyLog:
                              " WHERE leaf_index >= ? ORDER BY leaf_index", [start])
         for expected, (index, leaf_hash) in enumerate(rows, start):
             if index != expected:
-                raise LedgerError(f"the transparency leaf table skips from leaf {expected - 1}"
-                                  f" to {index}; rebuild it (drop transparency_leaves)")
+                raise LeafTableError(f"the transparency leaf table skips from leaf"
+                                     f" {expected - 1} to {index}; rebuild it (drop"
+                                     " transparency_leaves)")
             self._tree.append(bytes.fromhex(leaf_hash))
         return self._tree
 
@@ -225,6 +226,9 @@ class TransparencyLog:
                 self._check_against(latest, tree)
                 if not self._grown_since(latest.size, tree.size):
                     return latest, False
+            # The prefix is the one the latest checkpoint signed (its root matched); every
+            # leaf after it is hashed again from the events before the ledger signs it.
+            self._check_leaves(0 if latest is None else latest.size, tree)
             if tree.size == 0:
                 raise LogRangeError("the ledger has no events yet: there is nothing to"
                                     " checkpoint")
@@ -249,6 +253,23 @@ class TransparencyLog:
             raise CheckpointError(
                 f"the log no longer matches its latest checkpoint (size {latest.size}): the"
                 " stored events were altered or the leaf table is stale; run `ledger audit`")
+
+    def _check_leaves(self, start: int, tree: MerkleTree) -> None:
+        """Leaves ``start``.. of the table are the stored events, hash for hash."""
+        if start >= tree.size:
+            return
+        nid, _ = self.leaf(start)
+        index = start
+        for row in self.store.iter_rows(nid):
+            if index >= tree.size:
+                break
+            if hash_leaf(bytes(row[1].state)) != tree.leaf(index):
+                raise LeafTableError(f"leaf {index} of the transparency log is not the hash of"
+                                     f" the event stored at id {row[0]}: {_STALE}")
+            index += 1
+        if index < tree.size:
+            raise LeafTableError(f"the transparency log has {tree.size} leaves but the ledger"
+                                 f" holds only {index} events: {_STALE}")
 
     def _grown_since(self, size: int, current: int) -> bool:
         if current - size > 16:
