@@ -1,13 +1,35 @@
-"""``ledger audit --checkpoint FILE``: read a third party's checkpoint, say what became of it."""
+"""The audit's transparency part: the leaf table and a third party's checkpoint
+(``ledger audit --checkpoint FILE``), read here and judged by
+:class:`~ledger.checkpoint_audit.CheckpointAuditor`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from commands.output import err
 from ledger.checkpoint_audit import CheckpointAuditor
 from ledger.errors import ConfigurationError
 from ledger.transparency import Checkpoint, CheckpointError, parse_held
+from projections.db import ProjectionDB
+from projections.transparency import stored_leaves
+
+
+@contextmanager
+def checkpoint_auditor(url: str, held: Path | None) -> Iterator[CheckpointAuditor]:
+    """A checkpoint auditor that also proves the leaf table equal to the events, and
+    judges the checkpoint in ``held`` if given (a bad file is bad usage: exit 2)."""
+    checkpoint = None if held is None else read_held_checkpoint(held)
+    try:
+        db: ProjectionDB | None = ProjectionDB(url)
+    except ConfigurationError:  # unopenable storage: the event audit reports the damage
+        db = None
+    try:
+        yield CheckpointAuditor(checkpoint, None if db is None else stored_leaves(db))
+    finally:
+        if db is not None:
+            db.close()
 
 
 def read_held_checkpoint(path: Path) -> Checkpoint:

@@ -16,14 +16,13 @@ import orjson
 
 from commands.bootstrap import bootstrap
 from commands.bus import Result
-from commands.cli_audit_held import print_held, read_held_checkpoint
+from commands.cli_audit_held import checkpoint_auditor, print_held
 from commands.envelope import sign_envelope
 from commands.output import err, fail, progress, table
 from commands.settings import load_settings
 from ledger.audit import AuditReport, Observer, audit_store
 from ledger.audit_damage import STORAGE_ERRORS
 from ledger.canonical import format_instant
-from ledger.checkpoint_audit import CheckpointAuditor
 from ledger.errors import ConfigurationError
 from ledger.identifiers import IdentifierError, check_value
 from ledger.signing import SigningKey, b64encode, load_signing_key, save_signing_key
@@ -191,13 +190,12 @@ def rotate_ledger_key(args: argparse.Namespace) -> int:
 
 def audit(args: argparse.Namespace) -> int:
     settings = load_settings()
-    held = read_held_checkpoint(args.checkpoint) if args.checkpoint else None
     # Never create tables here: a dropped events table is damage to report, not to mend.
     store = EventStore(settings.database_url, create_table=False)
-    try:
-        checkpoints = CheckpointAuditor(held)  # shares the first pass's read of the rows
-        report = audit_with_progress(store, checkpoints.observe)
-        checkpoints.fold_into(report)
+    try:  # the checkpoint auditor shares the first pass's read of the rows
+        with checkpoint_auditor(settings.database_url, args.checkpoint) as checkpoints:
+            report = audit_with_progress(store, checkpoints.observe)
+            checkpoints.fold_into(report)
     finally:
         store.close()
     if args.json:

@@ -32,6 +32,7 @@ from typing import Any, Final
 import orjson
 
 from ledger.audit import AuditError, AuditReport
+from ledger.audit_damage import STORAGE_ERRORS
 from ledger.canonical import parse_instant
 from ledger.merkle import EMPTY_ROOT, HASH_SIZE, hash_children, hash_leaf
 from ledger.signing import b64decode
@@ -116,8 +117,12 @@ class HeldCheckpoint:
 class CheckpointAuditor:
     """Checks checkpoints while rows stream past; see the module docstring."""
 
-    def __init__(self, held: Checkpoint | None = None) -> None:
-        """Start before the first row; ``held`` is an outside party's checkpoint, if any."""
+    def __init__(self, held: Checkpoint | None = None,
+                 leaf_table: Iterator[tuple[int, int, str]] | None = None) -> None:
+        """Start before the first row; ``held`` is an outside party's checkpoint, if any;
+        ``leaf_table`` the rows of the transparency leaf table (index, event id, hash hex),
+        which must be the events' leaves (proofs and checkpoints are served from it)."""
+        self._table = leaf_table
         self.held = None if held is None else HeldCheckpoint(held)
         if held is not None and held.size == 0:
             self.held = HeldCheckpoint(held, EMPTY_ROOT)
@@ -149,7 +154,10 @@ class CheckpointAuditor:
                 self._fail(nid, row, f"unreadable {topic} ({exc})")
             except CheckpointError as exc:
                 self._fail(nid, row, exc.message)
-        self._pending += hash_leaf(_state(row.state))
+        leaf = hash_leaf(_state(row.state))
+        if self._table is not None:
+            self._compare_leaf(nid, row, leaf)
+        self._pending += leaf
         self.leaves += 1
         self._last_nid = nid
         if self.held is not None and self.leaves == self.held.checkpoint.size:
@@ -202,6 +210,43 @@ class CheckpointAuditor:
             self._fail(nid, row, f"{where}: its root does not match the root recomputed from"
                        " the stored events (history was altered, or the checkpoint forged)")
 
+    def _compare_leaf(self, nid: int, row: Any, leaf: bytes) -> None:
+        entry = self._next_table_leaf()
+        if entry is None:  # the table lags the events: the ledger catches it up first
+            return
+        if entry != (self.leaves, nid, leaf.hex()):
+            index, table_nid, table_hash = entry
+            self._fail(nid, row, f"the transparency leaf table says leaf {index} is event id"
+                       f" {table_nid} hashing to {table_hash[:16]}…, but leaf {self.leaves}"
+                       f" is event id {nid} hashing to {leaf.hex()[:16]}…: the table is not"
+                       " the events (drop transparency_leaves to rebuild it)")
+            self._table = None
+
+    def _next_table_leaf(self) -> tuple[int, int, str] | None:
+        assert self._table is not None
+        try:
+            return next(self._table)
+        except StopIteration:
+            pass
+        except STORAGE_ERRORS as exc:
+            self.errors.append(AuditError("transparency leaves", self.leaves, self._last_nid,
+                               f"the transparency leaf table cannot be read: {exc}"))
+        self._table = None
+        return None
+
+    def _finish_table(self) -> None:
+        """Leaves beyond the events: the history lost its end after the table was built."""
+        entry = None if self._table is None else self._next_table_leaf()
+        if entry is not None:
+            index, nid, _ = entry
+            self.errors.append(AuditError(
+                "transparency leaves", index, nid,
+                f"the transparency leaf table holds leaf {index} (event id {nid}), but the"
+                f" ledger holds only {self.leaves} events, the last at id {self._last_nid}:"
+                " events were removed from the end of the history (a tail cut), or leaves"
+                " were added to the table by hand"))
+        self._table = None
+
     def _root_now(self) -> bytes:
         """The root over every leaf seen so far (the compact range plus the buffer)."""
         now = self._anchor.copy()
@@ -250,6 +295,7 @@ class CheckpointAuditor:
     def fold_into(self, report: AuditReport) -> None:
         """Add this auditor's problems to ``report``, keeping it in log order; the held
         checkpoint's come last, placed at the leaf where the history stops agreeing."""
+        self._finish_table()
         report.errors.extend(self.errors)
         report.errors.sort(key=lambda e: (e.consequence, e.notification_id))
         if self.held is not None:

@@ -12,6 +12,7 @@ else. Each becomes a later leaf of the log it describes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Final
 from uuid import UUID
 
@@ -57,6 +58,25 @@ class LeafTableError(LedgerError):
 
 _STALE: Final = ("events were removed from the ledger (run `ledger audit`), or the leaf table"
                  " is stale (if the audit passes, drop transparency_leaves to rebuild it)")
+
+
+def stored_leaves(db: ProjectionDB) -> Iterator[tuple[int, int, str]]:
+    """(leaf index, notification id, leaf hash hex) of every row of the leaf table, in leaf
+    order, a page at a time; nothing if the table was never built. For the audit, which
+    proves the table equal to the events it reads."""
+    if not db.table_exists("transparency_leaves"):
+        return
+    bound = db.query("SELECT MAX(leaf_index) FROM transparency_leaves")[0][0]
+    start = 0
+    while bound is not None and start <= int(bound):
+        rows = db.query("SELECT leaf_index, notification_id, leaf_hash FROM"
+                        " transparency_leaves WHERE leaf_index >= ? AND leaf_index <= ?"
+                        " ORDER BY leaf_index LIMIT ?", [start, int(bound), PAGE])
+        if not rows:
+            return
+        for index, nid, leaf_hash in rows:
+            yield int(index), int(nid), str(leaf_hash)
+        start = int(rows[-1][0]) + 1
 
 
 def apply_checkpoint(state: Any, evt: DomainEvent) -> DomainEvent:

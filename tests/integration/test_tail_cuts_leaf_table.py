@@ -139,3 +139,39 @@ def test_rebuilding_the_table_after_a_cut_proves_only_what_is_held(
     assert code == 0 and json.loads(out)["size2"] == held
     code, out, err = run("proof", "consistency", "--from", "1", "--to", str(held + 1))
     assert code == 2 and "need 0 < from" in err
+
+
+AUDITED: dict[str, tuple[str, tuple[Any, ...], str]] = {
+    "a leaf hash altered": (
+        "UPDATE transparency_leaves SET leaf_hash = ? WHERE leaf_index = 4", ("33" * 32,),
+        "the table is not the events"),
+    "a leaf pointing at another event": (
+        "UPDATE transparency_leaves SET notification_id = notification_id + 1000"
+        " WHERE leaf_index = 9", (), "the table is not the events"),
+    "a leaf row deleted": (
+        "DELETE FROM transparency_leaves WHERE leaf_index = 2", (),
+        "the table is not the events"),
+    "a leaf added at the end": (
+        "INSERT INTO transparency_leaves SELECT MAX(leaf_index) + 1, MAX(notification_id) + 1,"
+        " 'ab' FROM transparency_leaves", (), "(a tail cut)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AUDITED))
+def test_the_audit_proves_the_leaf_table_equal_to_the_events(
+        services: Services, logged: int, run: Any, name: str) -> None:
+    code, out, _ = run("audit", "--json")
+    assert code == 0, out
+    statement, params, words = AUDITED[name]
+    _leaves(services, statement, *params)
+    code, out, _ = run("audit", "--json")
+    reasons = [e["reason"] for e in json.loads(out)["errors"]]
+    assert code == 1 and len(reasons) == 1 and words in reasons[0], reasons
+
+
+def test_a_leaf_table_behind_the_events_or_missing_is_no_problem(
+        services: Services, logged: int, run: Any) -> None:
+    _leaves(services, "DELETE FROM transparency_leaves WHERE leaf_index > 20")
+    assert run("audit", "--json")[0] == 0  # not yet caught up: the ledger appends first
+    _leaves(services, "DROP TABLE transparency_leaves")
+    assert run("audit", "--json")[0] == 0
