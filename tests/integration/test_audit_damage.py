@@ -199,3 +199,54 @@ def test_postgres_schema_damage_is_reported(pg_ledger: str, capsys: pytest.Captu
     assert code == 1 and report["ok"] is False and "Traceback" not in err
     assert all(e["reason"].startswith(("storage damaged", "unreadable"))
                for e in report["errors"] if not e["reason"].startswith("hash chain")), report
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_corrupted_postgres_heap_page_is_reported(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Garbage written into a page of the events table's file, on a private cluster (it
+    breaks the server's own files), while the server is stopped."""
+    from commands.bootstrap import bootstrap
+    from commands.settings import load_settings
+    from tests.integration.test_kafka_outages import PrivatePostgres
+
+    server = PrivatePostgres()
+    server.start()
+    try:
+        clock = FakeClock()
+        settings = load_settings({"LEDGER_DATABASE_URL": server.url,
+                                  "LEDGER_KEY_FILE": str(tmp_path / "ledger-key.pem")})
+        services = bootstrap(settings, clock=clock)
+        try:
+            build_city(services, clock, licences=20, lifecycle=True)
+        finally:
+            services.close()
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            found = conn.execute("SELECT format('%I.%I', table_schema, table_name) FROM"
+                                 " information_schema.columns WHERE column_name ="
+                                 " 'originator_version' AND table_schema = 'public'").fetchall()
+            assert len(found) == 1, found
+            relation = conn.execute("SELECT pg_relation_filepath(%s)", found[0]).fetchone()
+            pages = conn.execute("SELECT pg_relation_size(%s) / 8192", found[0]).fetchone()
+        assert relation is not None and pages is not None and int(pages[0]) > 10
+        server.stop()
+        heap = server.data / str(relation[0])
+        with heap.open("r+b") as handle:  # page 5's header and first line pointers
+            handle.seek(5 * 8192)
+            handle.write(bytes((i * 37 + 11) % 256 for i in range(64)))
+        server.start()
+        monkeypatch.setenv("LEDGER_DATABASE_URL", server.url)
+        monkeypatch.setenv("LEDGER_KEY_FILE", str(tmp_path / "ledger-key.pem"))
+        code, report, err = _audit(capsys)
+        assert code == 1 and "Traceback" not in err
+        damage = _damaged(report)
+        assert damage and "invalid page" in damage[0]["reason"], report
+        assert damage[0]["notification_id"] > 0  # named at a position
+    finally:
+        try:
+            server.stop()
+        finally:
+            import shutil
+            shutil.rmtree(server.dir, ignore_errors=True)
