@@ -21,6 +21,7 @@ from commands import cli_archive
 from commands.bootstrap import Services, bootstrap
 from commands.output import err, fail, table
 from commands.settings import load_settings
+from ledger.audit_damage import PERSISTENCE_ERRORS
 from ledger.canonical import format_instant
 from ledger.mapper import decode_stored
 from ledger.reconcile import MEASURES, Replay
@@ -99,6 +100,8 @@ def checkpoint(args: argparse.Namespace) -> int:
         latest, new = log.publish(services.ledger, now())
     except (LeafTableError, CheckpointError) as exc:
         return _refuse(exc)
+    except PERSISTENCE_ERRORS as exc:
+        return _damaged(exc)
     finally:
         services.close()
     if args.json:
@@ -139,6 +142,8 @@ def _prove(size: int | None, leaves: int | None,
         data = prove(log, size)
     except (LeafTableError, CheckpointError) as exc:
         return _refuse(exc)
+    except PERSISTENCE_ERRORS as exc:
+        return _damaged(exc)
     finally:
         services.close()
     if signed is not None:
@@ -150,6 +155,14 @@ def _prove(size: int | None, leaves: int | None,
 def _refuse(exc: LeafTableError | CheckpointError) -> int:
     """The log no longer matches the events: nothing is proved or signed (exit 1)."""
     print(f"error: refused: {exc.message} [{exc.code}]", file=sys.stderr)
+    return 1
+
+
+def _damaged(exc: BaseException) -> int:
+    """The events cannot be read: nothing is proved or signed (exit 1)."""
+    words = " ".join(str(exc).split()) or type(exc).__name__
+    print(f"error: refused: storage damaged: {words}; run `ledger audit` to see where"
+          " [storage]", file=sys.stderr)
     return 1
 
 

@@ -118,20 +118,22 @@ class Auditor:
         up to the last one the first pass saw, ordered by stream and version. Rows that
         cannot be read are reported as storage damage (:mod:`ledger.audit_damage`)."""
         for nid, row in guarded(rows, lambda: self.last_nid, "the rows in global order",
-                                self._damaged):
+                                self.damaged_row):
             self.row(nid, row)
             if progress is not None and self.report.events % 10_000 == 0:
                 progress("signatures and seals", self.report.events)
         checker = ChainChecker(self.fail)
         chained = guarded(chains(self.last_nid), lambda: checker.last_nid,
-                          "the rows stream by stream", self._damaged)
+                          "the rows stream by stream", self._chain_damage)
         checker.run(chained, None if progress is None else lambda n: progress("stream chains", n))
         self.report.streams = checker.streams
         self.finish()
         return self.report
 
-    def _damaged(self, reason: str) -> None:
-        self.damaged_row(self.last_nid, reason)
+    def _chain_damage(self, nid: int, reason: str) -> None:
+        # The damage the first pass met, met again in stream order: a knock-on.
+        again = any(e.stream == "storage" for e in self.report.errors)
+        self.fail("storage", nid, nid, reason, consequence=again)
 
     def damaged_row(self, nid: int, reason: str) -> None:
         """Storage that cannot be read at (or after) row ``nid``."""

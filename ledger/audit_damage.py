@@ -17,14 +17,19 @@ from psycopg import Error as PsycopgError
 
 T = TypeVar("T")
 
+PERSISTENCE_ERRORS: tuple[type[BaseException], ...] = (
+    EventSourcingError, sqlite3.Error, PsycopgError)
+"""The database (or eventsourcing's translation of its errors) failing."""
+
 # ValueError, TypeError, KeyError: eventsourcing builds each row's UUID and bytes itself, so a
 # column edited to something it cannot convert raises from the row source, not the audit.
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (
     EventSourcingError, sqlite3.Error, PsycopgError, ValueError, TypeError, LookupError,
     OSError)
 
-Damage = Callable[[str], None]
-"""Called once with the description of the damage (where it was met, the database's words)."""
+Damage = Callable[[int, str], None]
+"""Called with the id of the last row read before the damage and its description (where
+it was met, the database's words)."""
 
 
 def guarded(rows: Iterable[T], last: Callable[[], int], what: str,
@@ -38,7 +43,7 @@ def guarded(rows: Iterable[T], last: Callable[[], int], what: str,
         except StopIteration:
             return
         except STORAGE_ERRORS as exc:
-            damaged(describe(exc, last(), what))
+            damaged(last(), describe(exc, last(), what))
             return
         yield item
 
@@ -57,7 +62,7 @@ def storage_error(exc: Any) -> bool:
     return isinstance(exc, STORAGE_ERRORS)
 
 
-def readable_rows(recorder: Any, sqlite: bool, damaged: Callable[[int, str], None],
+def readable_rows(recorder: Any, sqlite: bool, damaged: Damage,
                   page: int = 5000) -> Iterator[tuple[int, Any]]:
     """(notification id, row) in global order, like ``EventStore.iter_rows``, reading past
     rows that cannot be read: each is reported (``damaged(id, reason)``) and skipped.

@@ -250,3 +250,19 @@ def test_a_corrupted_postgres_heap_page_is_reported(
         finally:
             import shutil
             shutil.rmtree(server.dir, ignore_errors=True)
+
+
+@pytest.mark.parametrize("command", [["checkpoint", "--json"],
+                                     ["proof", "consistency", "--from", "1", "--json"],
+                                     ["proof", "inclusion", "--index", "3", "--json"]],
+                         ids=["checkpoint", "consistency", "inclusion"])
+@pytest.mark.parametrize("damage", ["events table page overwritten mid-file",
+                                    "index leaf page overwritten"])
+def test_nothing_is_proved_or_signed_from_damaged_storage(
+        ledger_copy: Path, capsys: pytest.CaptureFixture[str], command: list[str],
+        damage: str) -> None:
+    SQLITE_DAMAGE[damage](ledger_copy)
+    code = main(command)
+    out = capsys.readouterr()
+    assert code == 1 and out.out == "", out
+    assert "refused: storage damaged" in out.err and "Traceback" not in out.err
