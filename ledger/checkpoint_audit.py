@@ -82,6 +82,15 @@ class CompactRange:
         return other
 
 
+def _not_after(retired: str, time: str) -> bool:
+    """``retired`` is not after ``time`` (a retirement time that is not an instant is the
+    retirement row's problem, which the rest of the audit reports)."""
+    try:
+        return parse_instant(retired) <= parse_instant(time)
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
 def _state(value: Any) -> bytes:
     """A row's stored bytes; a column edited to hold something else (NULL, text, a number)
     still makes a leaf, so the leaves after it keep their places (the audit reports it)."""
@@ -263,7 +272,7 @@ class CheckpointAuditor:
             held.problems.append(f"held {exc.message} (a ledger key missing from the history"
                                  " may have been cut away with it)")
         retired = self._retired_at.get(c.key_id)
-        if retired is not None and parse_instant(retired) <= parse_instant(c.time):
+        if retired is not None and _not_after(retired, c.time):
             held.problems.append(f"held checkpoint of size {c.size} is dated {c.time}, after"
                                  f" its key {c.key_id} was retired at {retired}")
         origin = self._origin or (log_origin(next(iter(self._keys))) if self._keys else None)
