@@ -15,15 +15,16 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from commands.bootstrap import Services, bootstrap, open_store
+from commands.bootstrap import Services, bootstrap
 from commands.bus import Result, decode_any, too_large
+from commands.cli_audit_held import checkpoint_auditor, print_held
 from commands.cli_replay import print_replay, replay_json, run_replay
 from commands.envelope import SignedCommand, sign_envelope
 from commands.output import err, fail, progress, table
 from commands.settings import load_settings
 from ledger.audit import AuditReport, Observer, audit_store
+from ledger.audit_damage import STORAGE_ERRORS
 from ledger.canonical import format_instant
-from ledger.checkpoint_audit import CheckpointAuditor
 from ledger.errors import ConfigurationError
 from ledger.identifiers import IdentifierError, check_value
 from ledger.signing import SigningKey, b64encode, load_signing_key, save_signing_key
@@ -66,6 +67,9 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--replay", action="store_true", help="also re-execute every signed command"
                    " on a scratch ledger and compare the events byte for byte")
+    p.add_argument("--checkpoint", type=Path, metavar="FILE",
+                   help="a checkpoint kept outside the ledger (the JSON of `ledger checkpoint"
+                   " --json`, or its note): prove the history extends it")
     p.set_defaults(func=audit)
 
 
@@ -237,20 +241,22 @@ def rotate_ledger_key(args: argparse.Namespace) -> int:
 
 def audit(args: argparse.Namespace) -> int:
     settings = load_settings()
-    store = open_store(settings)
-    try:
-        checkpoints = CheckpointAuditor()  # shares the first pass's read of the rows
-        report = audit_with_progress(store, checkpoints.observe)
-        checkpoints.fold_into(report)
+    # Never create tables here: a dropped events table is damage to report, not to mend.
+    store = EventStore(settings.database_url, create_table=False)
+    try:  # the checkpoint auditor shares the first pass's read of the rows
+        with checkpoint_auditor(settings.database_url, args.checkpoint) as checkpoints:
+            report = audit_with_progress(store, checkpoints.observe)
+            checkpoints.fold_into(report)
         replayed = run_replay(store) if args.replay else None
     finally:
         store.close()
     if args.json:
-        print(orjson.dumps({**report.to_json(), "checkpoints": checkpoints.checkpoints,
+        print(orjson.dumps({**report.to_json(), **checkpoints.summary(),
                             **replay_json(replayed)}).decode())
     else:
         print_audit(report)
         err.print(f"transparency checkpoints verified: {checkpoints.checkpoints}")
+        print_held(checkpoints)
         if replayed is not None:
             print_replay(replayed)
     return 0 if report.ok and (replayed is None or replayed.ok) else 1
@@ -261,7 +267,10 @@ AUDIT_PHASES = ("signatures and seals", "stream chains")
 
 def audit_with_progress(store: EventStore, observe: Observer | None = None) -> AuditReport:
     """``audit_store`` with a progress bar per pass (each pass reads every row once)."""
-    total = store.max_notification_id() or None
+    try:
+        total = store.max_notification_id() or None
+    except STORAGE_ERRORS:  # the audit itself reports the damage
+        total = None
     with progress() as bar:
         tasks = {phase: bar.add_task(f"audit: {phase}", total=total) for phase in AUDIT_PHASES}
         report = audit_store(store, lambda phase, n: bar.update(tasks[phase], completed=n),

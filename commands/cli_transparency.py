@@ -2,7 +2,8 @@
 ``backup``, ``restore``): what lets an outsider trust the ledger.
 
 JSON goes to stdout; tables and notes to stderr. Exit 0 on success, 1 when a check found
-a problem (a reconciliation mismatch), 2 for bad input or configuration.
+a problem (a reconciliation mismatch; a leaf table or checkpoint that no longer matches the
+stored events, so nothing is proved or signed), 2 for bad input or configuration.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from commands import cli_archive
 from commands.bootstrap import Services, bootstrap
 from commands.output import err, fail, table
 from commands.settings import load_settings
+from ledger.audit_damage import PERSISTENCE_ERRORS
 from ledger.canonical import format_instant
 from ledger.mapper import decode_stored
 from ledger.reconcile import MEASURES, Replay
 from ledger.reconcile_report import build_report, compare, parse_paper_csv, sign_report
-from ledger.transparency import Checkpoint
-from projections.transparency import TransparencyLog
+from ledger.transparency import Checkpoint, CheckpointError
+from projections.transparency import LeafTableError, TransparencyLog
 
 
 def register(sub: Any) -> None:
@@ -96,6 +98,10 @@ def checkpoint(args: argparse.Namespace) -> int:
     services, log = _open()
     try:
         latest, new = log.publish(services.ledger, now())
+    except (LeafTableError, CheckpointError) as exc:
+        return _refuse(exc)
+    except PERSISTENCE_ERRORS as exc:
+        return _damaged(exc)
     finally:
         services.close()
     if args.json:
@@ -127,6 +133,10 @@ def _prove(size: int | None, leaves: int | None,
     services, _ = _open()
     try:
         data = proof(services, size, leaves, prove)
+    except (LeafTableError, CheckpointError) as exc:
+        return _refuse(exc)
+    except PERSISTENCE_ERRORS as exc:
+        return _damaged(exc)
     finally:
         services.close()
     _emit(data, as_json)
@@ -148,6 +158,20 @@ def proof(services: Services, size: int | None, leaves: int | None,
     if signed is not None:
         data["checkpoint"] = signed.to_json()
     return data
+
+
+def _refuse(exc: LeafTableError | CheckpointError) -> int:
+    """The log no longer matches the events: nothing is proved or signed (exit 1)."""
+    print(f"error: refused: {exc.message} [{exc.code}]", file=sys.stderr)
+    return 1
+
+
+def _damaged(exc: BaseException) -> int:
+    """The events cannot be read: nothing is proved or signed (exit 1)."""
+    words = " ".join(str(exc).split()) or type(exc).__name__
+    print(f"error: refused: storage damaged: {words}; run `ledger audit` to see where"
+          " [storage]", file=sys.stderr)
+    return 1
 
 
 def reconcile(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger import all_events  # noqa: F401 - every event type must decode
 from ledger.audit_chains import ChainChecker, in_stream_order, rows_by_stream
+from ledger.audit_damage import guarded, readable_rows
 from ledger.canonical import canonical_bytes, parse_instant, sha256_hex
 from ledger.errors import InvalidSignatureError
 from ledger.events import EVENT_TYPES, decode_event
@@ -114,28 +115,41 @@ class Auditor:
             chains: Callable[[int], Iterable[tuple[int, StoredEvent]]],
             progress: Progress | None = None) -> AuditReport:
         """First pass over ``rows`` (global order); then ``chains(last_nid)``: the same rows
-        up to the last one the first pass saw, ordered by stream and version."""
-        for nid, row in rows:
+        up to the last one the first pass saw, ordered by stream and version. Rows that
+        cannot be read are reported as storage damage (:mod:`ledger.audit_damage`)."""
+        for nid, row in guarded(rows, lambda: self.last_nid, "the rows in global order",
+                                self.damaged_row):
             self.row(nid, row)
             if progress is not None and self.report.events % 10_000 == 0:
                 progress("signatures and seals", self.report.events)
         checker = ChainChecker(self.fail)
-        checker.run(chains(self.last_nid),
-                    None if progress is None else lambda n: progress("stream chains", n))
+        chained = guarded(chains(self.last_nid), lambda: checker.last_nid,
+                          "the rows stream by stream", self._chain_damage)
+        checker.run(chained, None if progress is None else lambda n: progress("stream chains", n))
         self.report.streams = checker.streams
         self.finish()
         return self.report
+
+    def _chain_damage(self, nid: int, reason: str) -> None:
+        # The damage the first pass met, met again in stream order: a knock-on.
+        again = any(e.stream == "storage" for e in self.report.errors)
+        self.fail("storage", nid, nid, reason, consequence=again)
+
+    def damaged_row(self, nid: int, reason: str) -> None:
+        """Storage that cannot be read at (or after) row ``nid``."""
+        self.unreadable_receipts += 1  # the missing receipt may be this very row
+        self.fail("storage", nid, nid, reason)
 
     def row(self, nid: int, row: Any) -> None:
         self.report.events += 1
         self.last_nid = max(self.last_nid, nid)
         try:
             record = decode_stored(row)
-        except RecordFormatError as exc:
+        except (RecordFormatError, TypeError, ValueError) as exc:  # columns of other types
             self.fail(str(row.originator_id), row.originator_version, nid, f"unreadable: {exc}")
             if row.topic == "BatchSealed":
                 self._orphan_batch("its batch's seal is unreadable")
-            elif row.topic == "CommandRecorded":
+            else:  # a receipt whose topic column was edited too
                 self.unreadable_receipts += 1
             return
         stream, version = str(record.stream), record.version
@@ -259,16 +273,19 @@ class Auditor:
             raise _Failure("department signature does not verify") from None
 
     def finish(self) -> None:
+        # Behind unreadable storage, a batch's seal or a command's receipt may simply be
+        # unread: knock-on effects of the damage, listed after it.
+        unread = any(e.stream == "storage" for e in self.report.errors)
         for _, record, nid in self.batch:
             self.fail(str(record.stream), record.version, nid,
-                      "not covered by any ledger seal (the seal row is missing)")
+                      "not covered by any ledger seal (the seal row is missing)", unread)
         self.batch = []
         for command_id, caused in self.causes.items():
             record, nid = caused[0]
             self.fail(str(record.stream), record.version, nid,
                       f"caused by command {command_id}, whose receipt is missing (expected at"
                       f" stream {receipt_stream(command_id)} version 1)",
-                      consequence=self.unreadable_receipts > 0)
+                      consequence=self.unreadable_receipts > 0 or unread)
         self.report.ledger_keys = sorted(self.ledger_keys)
         self.report.errors.sort(key=lambda e: (e.consequence, e.notification_id))
 
@@ -350,7 +367,8 @@ def audit_store(store: Any, progress: Progress | None = None,
                 observe: Observer | None = None) -> AuditReport:
     """Audit an :class:`~ledger.store.EventStore` reading it twice, in memory that does not
     grow with the ledger; ``observe`` sees the first pass's rows (the checkpoint audit)."""
-    rows = store.iter_rows()
     sqlite = store.url.startswith("sqlite")
-    return Auditor().run(observe(rows) if observe else rows,
-                         lambda until: rows_by_stream(store.recorder, sqlite, until), progress)
+    auditor = Auditor()
+    rows = readable_rows(store.recorder, sqlite, auditor.damaged_row)
+    return auditor.run(observe(rows) if observe else rows,
+                       lambda until: rows_by_stream(store.recorder, sqlite, until), progress)

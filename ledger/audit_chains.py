@@ -38,11 +38,13 @@ class ChainChecker:
         self.streams = 0
         self._stream: UUID | None = None
         self._head: tuple[int, str] | None = None
+        self.last_nid = 0  # of the row read last (where damage met later is reported)
 
     def row(self, nid: int, row: StoredEvent) -> None:
+        self.last_nid = nid
         try:
             record = decode_stored(row)
-        except RecordFormatError:
+        except (RecordFormatError, ValueError, TypeError):  # the first pass reports it
             return
         stream, version = str(record.stream), record.version
         if record.stream != self._stream:
@@ -89,7 +91,11 @@ def rows_by_stream(recorder: Any, sqlite: bool,
                       f" {table} WHERE rowid <= ? ORDER BY originator_id, originator_version",
                       [until])
             for r in iter(c.fetchone, None):
-                yield r[0], StoredEvent(UUID(r[1]), r[2], r[3], r[4])
+                try:
+                    stream = UUID(r[1])
+                except (ValueError, TypeError, AttributeError):
+                    continue  # not a stream id: the first pass reports the row
+                yield r[0], StoredEvent(stream, r[2], r[3], r[4])
         return
     from psycopg.sql import SQL, Identifier
 
@@ -102,5 +108,7 @@ def rows_by_stream(recorder: Any, sqlite: bool,
         curs.itersize = ITERSIZE
         curs.execute(statement, [until])
         for r in curs:
+            state = r["state"]
             yield r["notification_id"], StoredEvent(r["originator_id"], r["originator_version"],
-                                                    r["topic"], bytes(r["state"]))
+                                                    r["topic"], b"" if state is None
+                                                    else bytes(state))

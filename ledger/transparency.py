@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from ledger.canonical import format_instant, parse_instant
 from ledger.errors import InvalidSignatureError, LedgerError
 from ledger.events import DomainEvent, event
@@ -188,6 +190,18 @@ def from_json(data: Any) -> Checkpoint:
     if "note" in data and data["note"] != checkpoint.note():
         raise CheckpointError("checkpoint JSON: its note text says something else")
     return checkpoint
+
+
+def parse_held(text: str) -> Checkpoint:
+    """A checkpoint as a third party keeps it: the JSON of ``ledger checkpoint --json``
+    (extra fields such as ``published`` are ignored) or its signed-note text."""
+    if text.lstrip().startswith("{"):
+        try:
+            data = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise CheckpointError(f"checkpoint file is not valid JSON: {exc}") from None
+        return from_json(data)
+    return parse_note(text)
 
 
 def from_event(evt: Mapping[str, Any]) -> Checkpoint:

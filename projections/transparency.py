@@ -12,6 +12,7 @@ else. Each becomes a later leaf of the log it describes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Final
 from uuid import UUID
 
@@ -48,6 +49,36 @@ class LogRangeError(LedgerError):
     code = "out_of_range"
 
 
+class LeafTableError(LedgerError):
+    """The leaf table says something the stored events do not: the ledger will not prove a
+    leaf or sign a size from it."""
+
+    code = "log_mismatch"
+
+
+_STALE: Final = ("events were removed from the ledger (run `ledger audit`), or the leaf table"
+                 " is stale (if the audit passes, drop transparency_leaves to rebuild it)")
+
+
+def stored_leaves(db: ProjectionDB) -> Iterator[tuple[int, int, str]]:
+    """(leaf index, notification id, leaf hash hex) of every row of the leaf table, in leaf
+    order, a page at a time; nothing if the table was never built. For the audit, which
+    proves the table equal to the events it reads."""
+    if not db.table_exists("transparency_leaves"):
+        return
+    bound = db.query("SELECT MAX(leaf_index) FROM transparency_leaves")[0][0]
+    start = 0
+    while bound is not None and start <= int(bound):
+        rows = db.query("SELECT leaf_index, notification_id, leaf_hash FROM"
+                        " transparency_leaves WHERE leaf_index >= ? AND leaf_index <= ?"
+                        " ORDER BY leaf_index LIMIT ?", [start, int(bound), PAGE])
+        if not rows:
+            return
+        for index, nid, leaf_hash in rows:
+            yield int(index), int(nid), str(leaf_hash)
+        start = int(rows[-1][0]) + 1
+
+
 def apply_checkpoint(state: Any, evt: DomainEvent) -> DomainEvent:
     """Fold of the checkpoint stream: its state is simply the latest checkpoint."""
     return evt
@@ -73,6 +104,7 @@ class TransparencyLog:
         """Append a leaf for every event stored since the last call; returns leaves added."""
         self._prepare()
         added = 0
+        self._check_last_leaf(*self._position())
         while True:
             count, last_nid = self._position()
             rows = self.store.recorder.select_notifications(last_nid + 1, PAGE)
@@ -94,6 +126,45 @@ class TransparencyLog:
                             " FROM transparency_leaves")
         return (-1 if row[0][0] is None else int(row[0][0])) + 1, int(row[0][1] or 0)
 
+    def _check_last_leaf(self, count: int, last_nid: int) -> None:
+        """The table's last leaf is still the event it was made from (else the table would
+        grow on from a history that is no longer there)."""
+        if count == 0:
+            return
+        rows = self.store.recorder.select_notifications(last_nid, 1)
+        leaf_nid, leaf_hash = self.leaf(count - 1)
+        if leaf_nid != last_nid:
+            raise LeafTableError(f"the transparency leaf table's last leaf {count - 1} is not"
+                                 f" its highest event id {last_nid}: {_STALE}")
+        if not rows or rows[0].id != last_nid:
+            raise LeafTableError(
+                f"leaf {count - 1} of the transparency log is event {last_nid}, which the"
+                f" ledger no longer holds (it holds {self.store.max_notification_id()} as its"
+                f" highest event id): {_STALE}")
+        if hash_leaf(bytes(rows[0].state)) != leaf_hash:
+            raise LeafTableError(f"leaf {count - 1} of the transparency log does not hash"
+                                 f" the bytes now stored for event {last_nid}: {_STALE}")
+
+    def check_held(self) -> int:
+        """Raise :class:`LeafTableError` unless the leaf table is the event log up to its last
+        leaf: as many leaves as stored events up to that event, and that event still the
+        same bytes. Returns the number of leaves. Proofs and checkpoints call this first."""
+        count, last_nid = self._position()
+        self._check_last_leaf(count, last_nid)
+        held = self._events_up_to(last_nid)
+        if held != count:
+            raise LeafTableError(
+                f"the transparency leaf table has {count} leaves for the events up to id"
+                f" {last_nid}, but the ledger holds {held} such events: {_STALE}")
+        return count
+
+    def _events_up_to(self, nid: int) -> int:
+        recorder: Any = self.store.recorder
+        column = "rowid" if self.db.dialect == "sqlite" else "notification_id"
+        rows = self.db.query(f"SELECT COUNT(*) FROM {recorder.events_table_name}"
+                             f" WHERE {column} <= ?", [nid])
+        return int(rows[0][0])
+
     @property
     def size(self) -> int:
         """Leaves in the table (call :meth:`catch_up` first for the current log)."""
@@ -101,15 +172,20 @@ class TransparencyLog:
         return self._position()[0]
 
     def tree(self) -> MerkleTree:
-        """The Merkle tree over every leaf in the table, extended incrementally."""
+        """The Merkle tree over every leaf in the table, extended incrementally, once the
+        table is shown to hold exactly the stored events (:meth:`check_held`)."""
         self._prepare()
+        held = self.check_held()
+        if held < self._tree.size:  # the table shrank under this object: start again
+            self._tree = MerkleTree()
         start = self._tree.size
         rows = self.db.query("SELECT leaf_index, leaf_hash FROM transparency_leaves"
                              " WHERE leaf_index >= ? ORDER BY leaf_index", [start])
         for expected, (index, leaf_hash) in enumerate(rows, start):
             if index != expected:
-                raise LedgerError(f"the transparency leaf table skips from leaf {expected - 1}"
-                                  f" to {index}; rebuild it (drop transparency_leaves)")
+                raise LeafTableError(f"the transparency leaf table skips from leaf"
+                                     f" {expected - 1} to {index}; rebuild it (drop"
+                                     " transparency_leaves)")
             self._tree.append(bytes.fromhex(leaf_hash))
         return self._tree
 
@@ -131,6 +207,10 @@ class TransparencyLog:
             raise LogRangeError(f"leaf index {index} is outside 0..{size - 1} for a tree of"
                                 f" {size} leaves")
         nid, leaf_hash = self.leaf(index)
+        rows = self.store.recorder.select_notifications(nid, 1)
+        if not rows or rows[0].id != nid or hash_leaf(bytes(rows[0].state)) != leaf_hash:
+            raise LeafTableError(f"leaf {index} of the transparency log (event {nid}) is not"
+                                 f" an event the ledger holds with those bytes: {_STALE}")
         return {"leaf_index": index, "tree_size": size, "leaf_hash": b64encode(leaf_hash),
                 "root": b64encode(tree.root(size)), "notification_id": nid,
                 "proof": [b64encode(h) for h in tree.inclusion_proof(index, size)]}
@@ -166,6 +246,9 @@ class TransparencyLog:
                 self._check_against(latest, tree)
                 if not self._grown_since(latest.size, tree.size):
                     return latest, False
+            # The prefix is the one the latest checkpoint signed (its root matched); every
+            # leaf after it is hashed again from the events before the ledger signs it.
+            self._check_leaves(0 if latest is None else latest.size, tree)
             if tree.size == 0:
                 raise LogRangeError("the ledger has no events yet: there is nothing to"
                                     " checkpoint")
@@ -190,6 +273,23 @@ class TransparencyLog:
             raise CheckpointError(
                 f"the log no longer matches its latest checkpoint (size {latest.size}): the"
                 " stored events were altered or the leaf table is stale; run `ledger audit`")
+
+    def _check_leaves(self, start: int, tree: MerkleTree) -> None:
+        """Leaves ``start``.. of the table are the stored events, hash for hash."""
+        if start >= tree.size:
+            return
+        nid, _ = self.leaf(start)
+        index = start
+        for row in self.store.iter_rows(nid):
+            if index >= tree.size:
+                break
+            if hash_leaf(bytes(row[1].state)) != tree.leaf(index):
+                raise LeafTableError(f"leaf {index} of the transparency log is not the hash of"
+                                     f" the event stored at id {row[0]}: {_STALE}")
+            index += 1
+        if index < tree.size:
+            raise LeafTableError(f"the transparency log has {tree.size} leaves but the ledger"
+                                 f" holds only {index} events: {_STALE}")
 
     def _grown_since(self, size: int, current: int) -> bool:
         if current - size > 16:

@@ -21,7 +21,7 @@ _STATUS_OF: dict[int, frozenset[str]] = {
                     "copy_expired", "copy_outlives_licence", "copy_too_long",
                     "licence_not_valid", "matter_not_granted", "not_in_usage_list",
                     "not_public", "right_not_granted", "too_many_copies",
-                    "type_not_granted"}),
+                    "type_not_granted", "agent_not_authenticated"}),
     404: frozenset({"not_found", "out_of_range"}),  # no such leaf or tree size (yet)
     409: frozenset({"illegal_transition", "already_exists", "duplicate_licence_number",
                     "command_id_reused", "holder_already_licensed", "superseded_version"}),
@@ -29,8 +29,10 @@ _STATUS_OF: dict[int, frozenset[str]] = {
     413: frozenset({"too_large"}),
     429: frozenset({"rate_limited"}),
     500: frozenset({"internal_error"}),
+    # The transparency log disagrees with the events, or storage is damaged: the ledger
+    # proves and signs nothing until an operator looks (``ledger audit``).
     503: frozenset({"database", "broker", "concurrency_conflict", "unavailable",
-                    "shutting_down"}),
+                    "shutting_down", "log_mismatch", "storage"}),
 }
 STATUS = {code: status for status, codes in _STATUS_OF.items() for code in codes}
 TITLES = {400: "Bad request", 401: "Signature or key not accepted", 403: "Not allowed",

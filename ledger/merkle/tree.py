@@ -42,6 +42,10 @@ class MerkleTree:
         """The number of leaves appended so far."""
         return len(self._leaves)
 
+    def leaf(self, index: int) -> bytes:
+        """The hash of leaf ``index``."""
+        return self._leaves[index]
+
     def append(self, leaf_hash: bytes) -> None:
         """Add a leaf hash (32 bytes) at index ``size``."""
         if len(leaf_hash) != HASH_SIZE:

@@ -56,8 +56,10 @@ def _error_classes() -> set[type[LedgerError]]:
 
 def test_no_ledger_refusal_is_a_server_error() -> None:
     for cls in _error_classes():
-        # A conflict that outlived the bus's retries is the server's state, not the input's.
-        assert 400 <= status_of(cls.code) < 500 or cls.code == "concurrency_conflict", cls
+        # A conflict that outlived the bus's retries, and a transparency log that no longer
+        # matches the events, are the server's state, not the input's.
+        server_state = {"concurrency_conflict", "log_mismatch"}
+        assert 400 <= status_of(cls.code) < 500 or cls.code in server_state, cls
 
 
 def test_refusal_classes_map_as_the_issue_says() -> None:
