@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.output import err, progress, table
+from commands.output import err, progress, result_table
 from commands.replay import replay_store
 from commands.replay_report import ReplayReport
 from ledger.store import EventStore
@@ -21,7 +21,7 @@ def run_replay(store: EventStore) -> ReplayReport:
 
 
 def print_replay(report: ReplayReport) -> None:
-    table("replay", ["check", "value"], [
+    result_table("replay", ["check", "value"], [
         ("events re-derived and compared", report.events), ("batches", report.batches),
         ("commands re-executed", report.commands),
         ("ledger's own events fed back", report.ledger_events),

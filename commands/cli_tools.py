@@ -20,7 +20,7 @@ from commands.bus import Result, decode_any, too_large
 from commands.cli_audit_held import checkpoint_auditor, print_held
 from commands.cli_replay import print_replay, replay_json, run_replay
 from commands.envelope import SignedCommand, sign_envelope
-from commands.output import err, fail, progress, table
+from commands.output import err, fail, progress, result_table, table
 from commands.settings import load_settings
 from ledger.audit import AuditReport, Observer, audit_store
 from ledger.audit_damage import STORAGE_ERRORS
@@ -281,13 +281,15 @@ def audit_with_progress(store: EventStore, observe: Observer | None = None) -> A
 
 
 def print_audit(report: AuditReport) -> None:
-    table("audit", ["check", "value"], [
+    """The verdict is the command's result: on stdout (progress stays on stderr)."""
+    result_table("audit", ["check", "value"], [
         ("events verified", report.events), ("streams", report.streams),
         ("sealed batches", report.batches), ("command signatures", report.commands),
         ("ledger keys", ", ".join(report.ledger_keys) or "-"),
         ("result", "OK" if report.ok else f"FAILED ({len(report.errors)} problem(s))"),
     ])
     if not report.ok:
-        table("audit problems (first is where history breaks)",
-              ["stream", "position", "notification", "reason"],
-              [(e.stream, e.position, e.notification_id, e.reason) for e in report.errors[:20]])
+        result_table("audit problems (first is where history breaks)",
+                     ["stream", "position", "notification", "reason"],
+                     [(e.stream, e.position, e.notification_id, e.reason)
+                      for e in report.errors[:20]])

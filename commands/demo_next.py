@@ -72,7 +72,8 @@ def try_next(s: Scenario, on_postgres: bool) -> None:
          f" --until {until} --out copy.pdf --as {user.code} --grant {grant}"
          " --matter MATTER-001 --case CASE-DEMO-1"),
         ("verify the copy", f"verify-file copy.pdf --as {user.code}"),
-        ("check every hash, chain and signature", "audit"),
+        ("check every hash, chain and signature; re-derive every event from its signed"
+         " command", "audit --replay"),
         ("check the set-up", "doctor"),
     ]
     if on_postgres:

@@ -26,7 +26,7 @@ def ledger(cwd: Path, *args: str, env: dict[str, str] | None = None,
 def test_demo_then_audit_on_the_embedded_default(tmp_path: Path) -> None:
     demo = ledger(tmp_path, "demo", "--licences", "60", "--seed", "3")
     assert demo.returncode == 0, demo.stderr
-    assert "OK" in demo.stderr and "licences by type and status" in demo.stdout
+    assert "OK" in demo.stdout and "licences by type and status" in demo.stdout
     assert (tmp_path / ".ledger" / "ledger.db").exists()
     assert (tmp_path / ".ledger" / "ledger-key.pem").stat().st_mode & 0o077 == 0
     audit = ledger(tmp_path, "audit", "--json")
@@ -58,7 +58,7 @@ def test_audit_names_the_altered_event(tmp_path: Path) -> None:
     first = report["errors"][0]
     assert (first["notification_id"], first["position"]) == (nid, version)
     human = ledger(tmp_path, "audit")
-    assert human.returncode == 1 and "FAILED" in human.stderr
+    assert human.returncode == 1 and "FAILED" in human.stdout
 
 
 @pytest.mark.postgres
