@@ -12,10 +12,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from commands.demo_next import write_demo_keys
 from commands.scenario import Scenario
 from ledger.canonical import format_instant
-from ledger.signing import save_signing_key
-from projections.files.dev_ca import DevCA
 
 
 def ledger(cwd: Path, *args: str, env: dict[str, str] | None = None,
@@ -31,14 +30,9 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Scenario, str]
     """An embedded ledger with departments, licences, certificates and a grant."""
     cwd = tmp_path_factory.mktemp("files-cli")
     scenario = Scenario(11, lambda: format_instant(datetime.now(UTC) - timedelta(seconds=2)))
-    ca, keys = DevCA.create(), cwd / ".ledger" / "keys"
-    lines = [*scenario.setup(), *scenario.issue(4)]
-    for dept in scenario.city.departments:
-        save_signing_key(dept.key, keys / f"{dept.code}.pem")
-        key, cert = ca.issue(f"{dept.name} 文件签名", dept.name)
-        ca.write_signer(keys, dept.code, key, cert)
-        lines.append(scenario.sign(dept, "RegisterFileCertificate",
-                                   {"code": dept.code, "certificate": ca.chain_pem(cert)}))
+    keys = cwd / ".ledger" / "keys"
+    # the demo's own step: command keys and demo-CA file signers, certificates registered
+    lines = [*scenario.setup(), *scenario.issue(4), *write_demo_keys(scenario, keys)]
     grant, today = scenario.ids(), datetime.now(UTC).date()
     user = scenario.using_departments[0]
     lines.append(scenario.sign(scenario.city.management, "GrantFunctionalUse", {

@@ -14,10 +14,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from commands.demo_next import write_demo_keys
 from commands.scenario import Scenario
 from ledger.canonical import format_instant
 from ledger.signing import SigningKey, load_signing_key, save_signing_key
-from projections.files.dev_ca import DevCA
 from tests.builders import RawEvents
 from tests.e2e.test_files_cli import ledger
 from tests.integration.replay_insider import Insider
@@ -35,14 +35,9 @@ def _replayed(cwd: Path, env: dict[str, str] | None = None) -> dict[str, object]
 @pytest.mark.slow
 def test_files_checkpoints_and_a_rotated_ledger_key_replay_clean(tmp_path: Path) -> None:
     scenario = Scenario(13, lambda: format_instant(datetime.now(UTC) - timedelta(seconds=2)))
-    ca, keys = DevCA.create(), tmp_path / ".ledger" / "keys"
-    lines = [*scenario.setup(), *scenario.issue(3)]
-    for dept in scenario.city.departments:
-        save_signing_key(dept.key, keys / f"{dept.code}.pem")
-        key, cert = ca.issue(f"{dept.name} 文件签名", dept.name)
-        ca.write_signer(keys, dept.code, key, cert)
-        lines.append(scenario.sign(dept, "RegisterFileCertificate",
-                                   {"code": dept.code, "certificate": ca.chain_pem(cert)}))
+    keys = tmp_path / ".ledger" / "keys"
+    # the demo's own step: command keys and demo-CA file signers, certificates registered
+    lines = [*scenario.setup(), *scenario.issue(3), *write_demo_keys(scenario, keys)]
     today, user = datetime.now(UTC).date(), scenario.using_departments[0]
     lines.append(scenario.sign(scenario.city.management, "GrantFunctionalUse", {
         "grant_id": "G-FILES", "department": user.code, "type_codes": list(scenario.city.types),
