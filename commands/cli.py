@@ -11,7 +11,15 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from commands import cli_bench, cli_demo, cli_files, cli_read, cli_tools, cli_transparency
+from commands import (
+    cli_bench,
+    cli_demo,
+    cli_files,
+    cli_import,
+    cli_read,
+    cli_tools,
+    cli_transparency,
+)
 from commands.output import fail, quiet_library_tracebacks
 from consumers import cli as consumers_cli
 from ledger.errors import LedgerError
@@ -41,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     consumers_cli.register(sub)
     cli_files.register(sub)
     cli_bench.register(sub)
+    cli_import.register(sub)
     return parser
 
 

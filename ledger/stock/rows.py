@@ -1,0 +1,206 @@
+"""One row of a stock file checked against a catalogue entry and the rows before it.
+
+:class:`RowChecker` turns a row (raw cell values keyed by target field) into the payload
+of an ``IssueLicence`` and a list of :class:`Finding`; an ``error`` finding makes the row
+invalid, a ``warning`` records a repair. Finding codes are explained in docs/import.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from ledger.catalogue import CatalogueEntry, _check_face_value
+from ledger.errors import InvalidCommandError
+from ledger.licence import check_validity
+from ledger.stock.values import (
+    ValueProblem,
+    cell_text,
+    check_damaged_number,
+    comparison_key,
+    holder_code,
+    parse_date,
+)
+
+CORE_FIELDS: Final = (
+    "licence_number", "holder_name", "holder_code", "holder_code_type", "issue_date",
+    "valid_from", "valid_until", "paper_number", "area_code", "matter_code", "case_number",
+)
+"""Targets a column or default may name besides the entry's face fields."""
+DATE_FIELDS: Final = ("issue_date", "valid_from", "valid_until")
+ALWAYS_REQUIRED: Final = ("licence_number", "holder_name", "holder_code", "issue_date")
+STOCK_MATTER: Final = "STOCK-CONVERSION"  # default matter: conversion of a stock licence
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem or repair: spreadsheet row, column header, severity, code, message."""
+
+    row: int
+    column: str
+    severity: str  # "error" (the row is not imported) or "warning" (repaired, imported)
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "severity": self.severity,
+                "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Existing:
+    """A licence already in the ledger with the same number (after normalisation)."""
+
+    licence_number: str
+    serial: str
+
+
+@dataclass
+class RowChecker:
+    """Checks rows in file order; remembers numbers and holders to find duplicates.
+
+    ``labels`` maps each target to the column header shown in findings; ``existing``
+    looks a number's comparison key up in the ledger.
+    """
+
+    entry: CatalogueEntry
+    labels: Mapping[str, str]
+    defaults: Mapping[str, str]
+    existing: Callable[[str], Existing | None] = lambda _key: None
+    _numbers: dict[str, int] = field(default_factory=dict)
+    _holders: dict[str, tuple[str, int]] = field(default_factory=dict)
+    _holder_rows: dict[str, int] = field(default_factory=dict)
+
+    def check(self, row: int, cells: Mapping[str, object]) -> tuple[dict[str, Any] | None,
+                                                                     list[Finding]]:
+        """The ``IssueLicence`` payload (None when an error was found) and the findings."""
+        found: list[Finding] = []
+        values = {**self.defaults, **{k: v for k, v in cells.items() if cell_text(v) != ""}}
+
+        def note(target: str, severity: str, code: str, message: str) -> None:
+            found.append(Finding(row, self.labels.get(target, target), severity, code, message))
+
+        text: dict[str, Any] = {}
+        for target in self._required():
+            if cell_text(values.get(target)) == "":
+                note(target, "error", "missing_required", f"{target} is required by licence"
+                     f" type {self.entry.type_code} v{self.entry.version} and is empty")
+        for target, raw in values.items():
+            try:
+                text[target] = self._value(target, raw, note)
+            except ValueProblem as exc:
+                note(target, "error", exc.code, exc.message)
+        if any(f.severity == "error" for f in found):
+            return None, found
+        payload = self._payload(text)
+        try:
+            check_validity(self.entry, payload)
+        except InvalidCommandError as exc:
+            note("valid_until", "error", "bad_validity", exc.message)
+        self._duplicates(row, text, payload["serial"], note)
+        if any(f.severity == "error" for f in found):
+            return None, found
+        return payload, found
+
+    def _required(self) -> list[str]:
+        need = [*ALWAYS_REQUIRED]
+        if not self.entry.open_ended_allowed:
+            need.append("valid_until")
+        need += [f["name"] for f in self.entry.definition["face_fields"] if f.get("required")]
+        return need
+
+    def _value(self, target: str, raw: object,
+               note: Callable[[str, str, str, str], None]) -> Any:
+        if target in DATE_FIELDS:
+            iso, rule = parse_date(raw)
+            if rule:
+                note(target, "warning", "date_normalised", rule)
+            return iso
+        text = cell_text(raw)
+        if target == "holder_code":
+            code, repairs = holder_code(self._code_type(raw), text)
+            for repair in repairs:
+                note(target, "warning", "code_normalised", repair)
+            return code
+        check_damaged_number(text)
+        face = {f["name"]: f for f in self.entry.definition["face_fields"]}
+        if target in face:
+            return self._face_value(face[target], text)
+        return text
+
+    def _face_value(self, spec: Mapping[str, Any], text: str) -> Any:
+        value: Any = text
+        if spec["type"] == "integer":
+            value = int(text) if text.lstrip("-").isdigit() else text
+        elif spec["type"] == "date":
+            value = parse_date(text)[0]
+        try:
+            _check_face_value(spec["name"], spec, value)
+        except InvalidCommandError as exc:
+            raise ValueProblem("bad_value", exc.message) from None
+        return value
+
+    def _code_type(self, raw: object) -> str:
+        given = cell_text(self.defaults.get("holder_code_type"))
+        if given:
+            return given
+        if self.entry.holder_category == "natural_person":
+            return "111"
+        if self.entry.holder_category == "legal_entity":
+            return "001"
+        return "111" if len(cell_text(raw)) in (17, 18) and cell_text(raw)[:17].isdigit() \
+            else "001"
+
+    def _payload(self, text: Mapping[str, Any]) -> dict[str, Any]:
+        number = text["licence_number"]
+        face_names = [f["name"] for f in self.entry.definition["face_fields"]]
+        paper = text.get("paper_number") or None
+        return {
+            "type_code": self.entry.type_code, "serial": serial_for(number),
+            "licence_number": number,
+            "holders": [{"name": text["holder_name"], "code": text["holder_code"],
+                         "code_type": text.get("holder_code_type")
+                         or self._code_type(text["holder_code"])}],
+            "issue_date": text["issue_date"],
+            "valid_from": text.get("valid_from") or text["issue_date"],
+            "valid_until": text.get("valid_until") or None,
+            "area_code": text.get("area_code", ""),
+            "face": {n: text[n] for n in face_names if n in text},
+            "matter_code": text.get("matter_code") or STOCK_MATTER,
+            "case_number": text.get("case_number") or f"STOCK-{paper or number}",
+            "paper_number": paper,
+        }
+
+    def _duplicates(self, row: int, text: Mapping[str, Any], serial: str,
+                    note: Callable[[str, str, str, str], None]) -> None:
+        key = comparison_key(text["licence_number"])
+        first = self._numbers.setdefault(key, row)
+        if first != row:
+            note("licence_number", "error", "duplicate_in_file", f"licence number"
+                 f" {text['licence_number']!r} is already on row {first} (spaces and"
+                 " full/half-width ignored)")
+        known = self.existing(key)
+        if known is not None and known.serial != serial:
+            note("licence_number", "error", "duplicate_in_ledger", f"licence number"
+                 f" {text['licence_number']!r} is already in the ledger as"
+                 f" {known.licence_number!r} (spaces and full/half-width ignored)")
+        code, name = text["holder_code"], text["holder_name"]
+        seen = self._holders.setdefault(code, (name, row))
+        if comparison_key(seen[0]) != comparison_key(name):
+            note("holder_name", "warning", "holder_name_differs", f"holder {code} is named"
+                 f" {name!r} here but {seen[0]!r} on row {seen[1]}")
+        if not self.entry.multiple_per_holder:
+            other = self._holder_rows.setdefault(code, row)
+            if other != row and first == row:
+                note("holder_code", "error", "duplicate_holder", f"holder {code} already has"
+                     f" a licence of this type on row {other}, and the type allows one per"
+                     " holder")
+
+
+def serial_for(licence_number: str) -> str:
+    """The serial a stock licence gets: from its normalised number, so one number always
+    gives one licence stream whatever file or run it comes from."""
+    digest = hashlib.sha256(comparison_key(licence_number).encode()).hexdigest()
+    return "S" + digest[:23].upper()
