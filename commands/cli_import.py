@@ -52,10 +52,10 @@ def import_file(args: argparse.Namespace) -> int:
         return fail(f"--report {args.report}: expected a file name ending .xlsx or .csv")
     source = open_source(args.file)
     settings = load_settings()
-    key = None if args.dry_run else load_signing_key(args.keys / f"{args.issuer}.pem")
     services = bootstrap(settings)
     try:
         entry = _entry(services, args.type, args.issuer)
+        key = None if args.dry_run else load_signing_key(args.keys / f"{args.issuer}.pem")
         columns_map, defaults = _mapping(entry, args.mapping)
         area = _area(services, args.issuer)
         defaults = {"area_code": area, **defaults} if area else defaults

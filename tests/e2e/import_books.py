@@ -38,7 +38,7 @@ USCC_A = make_uscc("91320581", "MA1XK2C3")
 USCC_B = make_uscc("91320581", "MA2YL3D4")
 USCC_C = make_uscc("91320581", "MA3YM4E5")
 USCC_D = make_uscc("91320581", "MA4WN5F6")
-FULL_WIDTH_C = USCC_C.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHJKLMNPQRTUWXY"})
+FULL_WIDTH_C = USCC_C.translate({ord(c): ord(c) + 0xFEE0 for c in set(USCC_C)})  # ９１３…
 BAD_CHECK = USCC_B[:17] + ("0" if USCC_B[17] != "0" else "1")
 DAY = dt.date(2023, 3, 5)
 
