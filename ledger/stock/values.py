@@ -21,7 +21,9 @@ from ledger.identifiers import (
 
 # Excel's day 0 is 1899-12-30 (it believes 1900 was a leap year; serials from 61 on agree).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-_SERIAL_RANGE = (1, 2958465)  # 1900-01-01 .. 9999-12-31
+# Only five-digit day numbers (1927-05-18 .. 2173-10-14) are read as dates: a short number
+# in a date column is more likely a typing slip than a date in the 1900s.
+_SERIAL_RANGE = (10000, 99999)
 _SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?[eE][+-]?\d+")
 _LOCAL_DATE = (
     re.compile(r"(\d{4})[./\-](\d{1,2})[./\-](\d{1,2})"),  # 2019.3.5, 2019/3/5, 2019-3-5
@@ -84,7 +86,7 @@ def parse_date(value: object) -> tuple[str, str | None]:
     text = unicodedata.normalize("NFKC", cell_text(value))
     if _ISO.fullmatch(text):
         return _real(text, *text.split("-")), None
-    if text.isdigit() and 1 <= len(text) <= 5:
+    if text.isdigit() and len(text) == 5:
         return _serial(float(text), text)
     for pattern in _LOCAL_DATE:
         match = pattern.fullmatch(text)
@@ -97,8 +99,8 @@ def parse_date(value: object) -> tuple[str, str | None]:
 
 def _serial(number: float, text: str) -> tuple[str, str]:
     if not number.is_integer() or not _SERIAL_RANGE[0] <= number <= _SERIAL_RANGE[1]:
-        raise ValueProblem("bad_date", f"{text!r} is not a date (nor a whole Excel day"
-                           " number); write YYYY-MM-DD")
+        raise ValueProblem("bad_date", f"{text!r} is not a date (nor a whole five-digit Excel"
+                           " day number); write YYYY-MM-DD")
     iso = (_EXCEL_EPOCH + dt.timedelta(days=int(number))).isoformat()
     return iso, f"Excel day number {int(number)} read as {iso}"
 
