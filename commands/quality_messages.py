@@ -1,0 +1,36 @@
+"""Commands of the data-quality rectification plan (Art. 14): record and close findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from commands.messages import Command, command
+
+
+@command
+@dataclass(frozen=True)
+class RecordQualityFinding(Command):
+    """Record a problem a data-quality check found (``finding_id`` from issuer, check and
+    subject, so the same problem is the same finding)."""
+
+    finding_id: str
+    issuer_code: str
+    check: str
+    subject: str
+    message: str
+
+    def partition_key(self, actor: str) -> str:
+        return f"quality:{self.finding_id}"
+
+
+@command
+@dataclass(frozen=True)
+class CloseQualityFinding(Command):
+    """Close an open finding: ``fixed``, or ``explained`` with the reason in ``note``."""
+
+    finding_id: str
+    resolution: str
+    note: str
+
+    def partition_key(self, actor: str) -> str:
+        return f"quality:{self.finding_id}"
