@@ -16,6 +16,7 @@ from commands import (
     cli_demo,
     cli_files,
     cli_import,
+    cli_quality,
     cli_read,
     cli_tools,
     cli_transparency,
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_files.register(sub)
     cli_bench.register(sub)
     cli_import.register(sub)
+    cli_quality.register(sub)
     return parser
 
 

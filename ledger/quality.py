@@ -36,7 +36,13 @@ class QualityFinding:
     finding_id: str
     issuer_code: str
     open: bool
-    times: int  # how many times it was recorded (a closed problem may come back)
+    times: int  # how many times it was recorded (a fixed problem may come back)
+    resolution: str | None = None  # of the last closure
+
+    @property
+    def explained(self) -> bool:
+        """Closed as not a defect: the checks' later runs do not record it again."""
+        return not self.open and self.resolution == "explained"
 
 
 @event
@@ -80,5 +86,5 @@ def apply_finding(state: QualityFinding | None, evt: DomainEvent) -> QualityFind
         times = state.times + 1 if state else 1
         return QualityFinding(evt.finding_id, evt.issuer_code, True, times)
     if isinstance(evt, QualityFindingClosed) and state is not None:
-        return replace(state, open=False)
+        return replace(state, open=False, resolution=evt.resolution)
     raise TypeError(f"{type(evt).__name__} does not apply to a quality finding")
