@@ -46,12 +46,12 @@ def record_quality_finding(cmd: RecordQualityFinding, ctx: Context) -> None:
 def close_quality_finding(cmd: CloseQualityFinding, ctx: Context) -> None:
     if cmd.resolution not in quality.RESOLUTIONS:
         fail("payload.resolution", f"expected one of {', '.join(quality.RESOLUTIONS)}")
-    if len(cmd.note) > MAX_TEXT or (cmd.resolution == "explained" and not cmd.note.strip()):
+    note = cmd.note or ""
+    if len(note) > MAX_TEXT or (cmd.resolution == "explained" and not note.strip()):
         fail("payload.note", f"an explanation needs a note of 1..{MAX_TEXT} characters")
     stream = finding_stream(cmd.finding_id)
     current = ctx.get(stream, apply_finding)
     if current is not None:
         _require_issuer_or_management(ctx, current.issuer_code, "closing a quality finding")
-    evt = quality.QualityFindingClosed(cmd.finding_id, cmd.resolution, cmd.note,
-                                       ctx.actor.code)
+    evt = quality.QualityFindingClosed(cmd.finding_id, cmd.resolution, note, ctx.actor.code)
     ctx.emit(stream, apply_finding, quality.close(current, evt))

@@ -30,7 +30,7 @@ class CloseQualityFinding(Command):
 
     finding_id: str
     resolution: str
-    note: str
+    note: str | None = None
 
     def partition_key(self, actor: str) -> str:
         return f"quality:{self.finding_id}"
