@@ -69,6 +69,8 @@ class RowChecker:
     labels: Mapping[str, str]
     defaults: Mapping[str, str]
     existing: Callable[[str], Existing | None] = lambda _key: None
+    _required: tuple[str, ...] = ()
+    _face: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     _numbers: dict[str, int] = field(default_factory=dict)
     _holders: dict[str, tuple[str, int]] = field(default_factory=dict)
     _holder_rows: dict[str, int] = field(default_factory=dict)
@@ -77,19 +79,24 @@ class RowChecker:
                                                                      list[Finding]]:
         """The ``IssueLicence`` payload (None when an error was found) and the findings."""
         found: list[Finding] = []
-        values = {**self.defaults, **{k: v for k, v in cells.items() if cell_text(v) != ""}}
+        values: dict[str, object] = dict(self.defaults)
+        for k, v in cells.items():
+            # Dates keep their cell type (a date cell, a day number); the rest become text.
+            v = v if k in DATE_FIELDS and type(v) is not str else cell_text(v)
+            if v != "":
+                values[k] = v
 
         def note(target: str, severity: str, code: str, message: str) -> None:
             found.append(Finding(row, self.labels.get(target, target), severity, code, message))
 
         text: dict[str, Any] = {}
-        for target in self._required():
-            if cell_text(values.get(target)) == "":
+        for target in self._required:
+            if target not in values:
                 note(target, "error", "missing_required", f"{target} is required by licence"
                      f" type {self.entry.type_code} v{self.entry.version} and is empty")
         for target, raw in values.items():
             try:
-                text[target] = self._value(target, raw, note)
+                text[target] = self._value(target, raw, note, values.get("holder_code_type"))
             except ValueProblem as exc:
                 note(target, "error", exc.code, exc.message)
         if any(f.severity == "error" for f in found):
@@ -104,31 +111,30 @@ class RowChecker:
             return None, found
         return payload, found
 
-    def _required(self) -> list[str]:
+    def __post_init__(self) -> None:
         need = [*ALWAYS_REQUIRED]
         if not self.entry.open_ended_allowed:
             need.append("valid_until")
         need += [f["name"] for f in self.entry.definition["face_fields"] if f.get("required")]
-        return need
+        self._required = tuple(need)
+        self._face = {f["name"]: f for f in self.entry.definition["face_fields"]}
 
-    def _value(self, target: str, raw: object,
-               note: Callable[[str, str, str, str], None]) -> Any:
+    def _value(self, target: str, raw: object, note: Callable[[str, str, str, str], None],
+               given_type: object) -> Any:
         if target in DATE_FIELDS:
             iso, rule = parse_date(raw)
             if rule:
                 note(target, "warning", "date_normalised", rule)
             return iso
-        text = cell_text(raw)
+        text = raw if type(raw) is str else cell_text(raw)
         if target == "holder_code":
-            code, repairs = holder_code(self._code_type(raw), text)
+            code, repairs = holder_code(self._code_type(text, given_type), text)
             for repair in repairs:
                 note(target, "warning", "code_normalised", repair)
             return code
         check_damaged_number(text)
-        face = {f["name"]: f for f in self.entry.definition["face_fields"]}
-        if target in face:
-            return self._face_value(face[target], text)
-        return text
+        spec = self._face.get(target)
+        return text if spec is None else self._face_value(spec, text)
 
     def _face_value(self, spec: Mapping[str, Any], text: str) -> Any:
         value: Any = text
@@ -142,20 +148,18 @@ class RowChecker:
             raise ValueProblem("bad_value", exc.message) from None
         return value
 
-    def _code_type(self, raw: object) -> str:
-        given = cell_text(self.defaults.get("holder_code_type"))
-        if given:
+    def _code_type(self, code: str, given: object = None) -> str:
+        """The column or default if given; else by the type's holders; else by shape."""
+        if isinstance(given, str) and given:
             return given
         if self.entry.holder_category == "natural_person":
             return "111"
         if self.entry.holder_category == "legal_entity":
             return "001"
-        return "111" if len(cell_text(raw)) in (17, 18) and cell_text(raw)[:17].isdigit() \
-            else "001"
+        return "111" if len(code) in (17, 18) and code[:17].isdigit() else "001"
 
     def _payload(self, text: Mapping[str, Any]) -> dict[str, Any]:
         number = text["licence_number"]
-        face_names = [f["name"] for f in self.entry.definition["face_fields"]]
         paper = text.get("paper_number") or None
         return {
             "type_code": self.entry.type_code, "serial": serial_for(number),
@@ -167,7 +171,7 @@ class RowChecker:
             "valid_from": text.get("valid_from") or text["issue_date"],
             "valid_until": text.get("valid_until") or None,
             "area_code": text.get("area_code", ""),
-            "face": {n: text[n] for n in face_names if n in text},
+            "face": {n: text[n] for n in self._face if n in text},
             "matter_code": text.get("matter_code") or STOCK_MATTER,
             "case_number": text.get("case_number") or f"STOCK-{paper or number}",
             "paper_number": paper,

@@ -53,6 +53,8 @@ def comparison_key(text: str) -> str:
 
 def cell_text(value: object) -> str:
     """A raw cell (text, number, date) as trimmed text; whole numbers lose their ``.0``."""
+    if type(value) is str:  # nearly every cell: first, and cheap
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
