@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ledger.errors import ConfigurationError
 from ledger.stock.columns import HEADER_SCAN_ROWS
@@ -23,13 +24,14 @@ ENCODINGS = ("utf-8-sig", "gb18030")
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
+@dataclass
 class Source:
-    """A readable stock file: its content hash, encoding (CSV) and number of rows."""
+    """A readable stock file: its content hash and encoding (CSV; None for a workbook)."""
 
     path: Path
     sha256: str
     encoding: str | None
+    _sheet: Any = None  # the workbook's first sheet, parsed once for header and rows
 
     def top(self) -> list[list[str]]:
         """The first rows as text, merged cells filled in (to find the header)."""
@@ -43,7 +45,11 @@ class Source:
 
     def _rows(self, limit: int | None) -> Iterator[tuple[int, list[object]]]:
         if self.encoding is None:
-            yield from _xlsx_rows(self.path, limit)
+            if self._sheet is None:
+                from python_calamine import CalamineWorkbook
+
+                self._sheet = CalamineWorkbook.from_path(str(self.path)).get_sheet_by_index(0)
+            yield from _xlsx_rows(self._sheet, limit)
         else:
             yield from _csv_rows(self.path, self.encoding, limit)
 
@@ -87,10 +93,7 @@ def _check_workbook(path: Path) -> None:
         raise ConfigurationError(f"{path}: not a readable .xlsx workbook ({exc})") from None
 
 
-def _xlsx_rows(path: Path, limit: int | None) -> Iterator[tuple[int, list[object]]]:
-    from python_calamine import CalamineWorkbook
-
-    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+def _xlsx_rows(sheet: Any, limit: int | None) -> Iterator[tuple[int, list[object]]]:
     first_row, first_col = sheet.start or (0, 0)
     # Merged ranges are few (headers, titles): keep them as (row, col) → value to copy.
     merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ()]
