@@ -49,14 +49,14 @@ class Columns:
 
 
 def targets_of(entry: CatalogueEntry) -> dict[str, str]:
-    """Every header that names a field by itself → the field (keys, labels, standard)."""
+    """Every header that names a field by itself → the field (keys, standard labels)."""
     known = {comparison_key(k): v for k, v in STANDARD_LABELS.items()}
     for name in CORE_FIELDS:
         known[comparison_key(name)] = name
+    # The catalogue's face fields have keys, not display labels: a Chinese header for a
+    # face field is named in the mapping file.
     for spec in entry.definition["face_fields"]:
         known[comparison_key(spec["name"])] = spec["name"]
-        if spec.get("label"):
-            known[comparison_key(spec["label"])] = spec["name"]
     return known
 
 
