@@ -121,8 +121,8 @@ def _record(services: Services, signer: _Signer, problems: dict[str, Problem],
     open_now = {f["finding_id"]: f for f in data.open_findings(services, issuer)}
     batch = []
     for fid, p in problems.items():
-        state = _state(services, fid)
-        if fid not in open_now and not (state and state.explained):
+        state = _state(services, fid)  # the ledger's word: the read model may trail it
+        if not (state and (state.open or state.explained)):
             n = (state.times if state else 0) + 1
             batch.append(signer.envelope(p.issuer_code, "RecordQualityFinding", {
                 "finding_id": fid, "issuer_code": p.issuer_code, "check": p.check,
@@ -130,8 +130,9 @@ def _record(services: Services, signer: _Signer, problems: dict[str, Problem],
                 str(uuid.uuid5(_IDS, f"{fid}:record:{n}"))))
     recorded = len(batch)
     for fid, f in open_now.items():
-        if fid not in problems:
-            n = state.times if (state := _state(services, fid)) else 0
+        state = _state(services, fid)
+        if fid not in problems and state is not None and state.open:
+            n = state.times
             batch.append(signer.envelope(f["issuer"], "CloseQualityFinding", {
                 "finding_id": fid, "resolution": "fixed",
                 "note": "no longer found by the data-quality checks"},
