@@ -61,7 +61,8 @@ def import_file(args: argparse.Namespace) -> int:
         defaults = {"area_code": area, **defaults} if area else defaults
         columns = locate(entry, source.top(), columns_map)
         header = _header_findings(entry, columns, defaults)
-        checker = RowChecker(entry, columns.labels, defaults, _existing(services, entry))
+        checker = RowChecker(entry, columns.labels, defaults, _existing(services, entry),
+                             _holder_names(services, args.issuer))
         issuer = None if key is None else Issuer(
             services, key, args.issuer, source.sha256, settings.batch_size,
             columns.labels.get("licence_number", "licence_number"))
@@ -132,6 +133,18 @@ def _existing(services: Services, entry: CatalogueEntry) -> Any:
         "SELECT licence_number, serial FROM licences WHERE type_code = ?", (entry.type_code,))
     known = {comparison_key(number): Existing(number, serial) for number, serial in rows}
     return known.get
+
+
+def _holder_names(services: Services, issuer: str) -> Any:
+    """Holder code → name on the issuer's licences (the read model)."""
+    rows = services.read_db.query(
+        "SELECT h.code, h.name FROM licence_holders h JOIN licences l ON l.stream = h.stream"
+        " WHERE l.issuer_code = ? ORDER BY h.code, h.name", (issuer,))
+    names: dict[str, tuple[str, ...]] = {}
+    for code, name in rows:
+        if name not in names.get(code, ()):
+            names[code] = (*names.get(code, ()), str(name))
+    return lambda code: names.get(code, ())
 
 
 def _run(source: Source, columns: Columns, checker: RowChecker,

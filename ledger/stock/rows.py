@@ -69,6 +69,7 @@ class RowChecker:
     labels: Mapping[str, str]
     defaults: Mapping[str, str]
     existing: Callable[[str], Existing | None] = lambda _key: None
+    holder_names: Callable[[str], tuple[str, ...]] = lambda _code: ()  # in the ledger
     _required: tuple[str, ...] = ()
     _face: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     _numbers: dict[str, int] = field(default_factory=dict)
@@ -192,9 +193,13 @@ class RowChecker:
                  f" {known.licence_number!r} (spaces and full/half-width ignored)")
         code, name = text["holder_code"], text["holder_name"]
         seen = self._holders.setdefault(code, (name, row))
+        in_ledger = self.holder_names(code)
         if comparison_key(seen[0]) != comparison_key(name):
             note("holder_name", "warning", "holder_name_differs", f"holder {code} is named"
                  f" {name!r} here but {seen[0]!r} on row {seen[1]}")
+        elif in_ledger and comparison_key(name) not in {comparison_key(k) for k in in_ledger}:
+            note("holder_name", "warning", "holder_name_differs", f"holder {code} is named"
+                 f" {name!r} here but {' / '.join(map(repr, in_ledger))} in the ledger")
         if not self.entry.multiple_per_holder:
             other = self._holder_rows.setdefault(code, row)
             if other != row and first == row:

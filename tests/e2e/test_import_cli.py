@@ -17,6 +17,7 @@ from ledger.localtime import beijing_period
 from tests.e2e.import_books import (
     EXPECTED,
     MAPPING,
+    USCC_A,
     ledger,
     make_ledger,
     write_doctor_book,
@@ -240,3 +241,15 @@ def event_count(folder: Path) -> int:
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         events = next(t for t in tables if t.endswith("events") and "snapshot" not in t)
         return int(db.execute(f"SELECT COUNT(*) FROM {events}").fetchone()[0])
+
+
+def test_holder_named_otherwise_in_the_ledger_is_a_warning(city: dict[str, Any]) -> None:
+    run_import(city, write_food_book(city["folder"] / "food.xlsx"))
+    path = city["folder"] / "more.csv"
+    path.write_text("证照编号,持证主体名称,持证主体代码,发证日期,有效期至,经营者名称,经营场所\n"
+                    f"食经(2023)0100,常熟甲股份公司,{USCC_A},2023-03-05,2028-03-04,甲,一号\n",
+                    encoding="utf-8")
+    code, report, _ = run_import(city, path)
+    assert code == 0 and report["valid"] == 1
+    assert found(report) == {2: [("持证主体名称", "warning", "holder_name_differs")]}
+    assert "'常熟甲公司' / '常熟甲有限公司' in the ledger" in report["findings"][0]["message"]
