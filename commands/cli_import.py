@@ -33,7 +33,8 @@ from ledger.stock.values import comparison_key
 def register(sub: Any) -> None:
     p = sub.add_parser("import", help="check a stock licence file (.xlsx/.csv) and issue its"
                        " valid rows as licences converted from paper")
-    p.add_argument("file", type=Path, help="the .xlsx workbook (first sheet) or .csv file")
+    p.add_argument("file", type=Path, metavar="FILE",
+                   help="the .xlsx workbook (first sheet) or .csv file")
     p.add_argument("--type", required=True, metavar="CODE", help="licence type code")
     p.add_argument("--issuer", required=True, metavar="CODE", help="issuing department USCC")
     p.add_argument("--keys", required=True, type=Path, metavar="DIR",
@@ -153,7 +154,8 @@ def _run(source: Source, columns: Columns, checker: RowChecker,
     count = 0
     fields = [t for t in columns.index if t in CORE_FIELDS or t in columns.labels]
     with progress() as bar:
-        task = bar.add_task("checking" if issuer is None else "importing", total=None)
+        task = bar.add_task("checking" if issuer is None else "importing",
+                            total=source.rows_after(columns.header_row))
         if issuer is not None:
             issuer.on_batch = lambda n: bar.advance(task, n)
         for row, cells in source.rows(columns.header_row):
@@ -166,6 +168,8 @@ def _run(source: Source, columns: Columns, checker: RowChecker,
                 issuer.add(row, payload)
             elif issuer is None and count % 1000 == 0:
                 bar.advance(task, 1000)
+            elif payload is None and issuer is not None:
+                bar.advance(task, 1)  # an invalid row is done with too
         if issuer is not None:
             issuer.flush()
     return {"rows": count}, findings

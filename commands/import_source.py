@@ -37,6 +37,12 @@ class Source:
         """The first rows as text, merged cells filled in (to find the header)."""
         return [[cell_text(v) for v in cells] for _, cells in self._rows(HEADER_SCAN_ROWS)]
 
+    def rows_after(self, after: int) -> int | None:
+        """How many rows follow row ``after`` (for the progress bar); None for CSV."""
+        if self._sheet is None:
+            return None
+        return max(0, int((self._sheet.start or (0, 0))[0] + self._sheet.height) - after)
+
     def rows(self, after: int) -> Iterator[tuple[int, list[object]]]:
         """``(row number, cells)`` for each non-empty row after row ``after``."""
         for number, cells in self._rows(None):
