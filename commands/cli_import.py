@@ -72,7 +72,7 @@ def import_file(args: argparse.Namespace) -> int:
         raise ConfigurationError(exc.message) from None
     finally:
         services.close()
-    findings = header + findings + (issuer.rejected if issuer else [])
+    findings = header + findings + (issuer.findings if issuer else [])
     findings.sort(key=lambda f: (f.row, f.column))
     invalid_rows = {f.row for f in findings if f.severity == "error" and f.row > columns.header_row}
     report = {"rows": totals["rows"], "valid": totals["rows"] - len(invalid_rows),

@@ -5,6 +5,7 @@ shape, reconciliation after import, and idempotence."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from tests.e2e.import_books import (
     EXPECTED,
     MAPPING,
     USCC_A,
+    food_rows,
     ledger,
     make_ledger,
     write_doctor_book,
@@ -253,3 +255,21 @@ def test_holder_named_otherwise_in_the_ledger_is_a_warning(city: dict[str, Any])
     assert code == 0 and report["valid"] == 1
     assert found(report) == {2: [("持证主体名称", "warning", "holder_name_differs")]}
     assert "'常熟甲公司' / '常熟甲有限公司' in the ledger" in report["findings"][0]["message"]
+
+
+def test_a_corrected_file_issues_only_what_is_new(city: dict[str, Any]) -> None:
+    run_import(city, write_food_book(city["folder"] / "food.xlsx"))
+    rows = food_rows()
+    rows[6][7] = "常熟市虞山街道6号"  # row 10: the missing premises filled in
+    rows[0][7] = "常熟市虞山街道9号"  # row 4: the file now says another address
+    code, report, stderr = run_import(city, write_food_book(city["folder"] / "fixed.xlsx",
+                                                            rows))
+    assert code == 1 and (report["valid"], report["invalid"]) == (6, 5)
+    assert found(report)[4] == [("证照编号", "warning", "differs_from_ledger")]
+    # Row 10 is valid now (its holder code is row 4's, under another name: a warning).
+    assert found(report)[10] == [("持证主体名称", "warning", "holder_name_differs")]
+    assert "premises" in next(f["message"] for f in report["findings"]
+                              if f["code"] == "differs_from_ledger")
+    assert len(licences(city["folder"])) == 6
+    assert re.search(r"issued now\s*│\s*1\b", stderr)
+    assert re.search(r"issued before \(skipped\)\s*│\s*5\b", stderr)
