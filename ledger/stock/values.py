@@ -48,7 +48,9 @@ def comparison_key(text: str) -> str:
 
     One small function on purpose: a shared text policy module can replace it.
     """
-    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text)).upper()
+    if not unicodedata.is_normalized("NFKC", text):  # a quick C check; most text is
+        text = unicodedata.normalize("NFKC", text)
+    return _WHITESPACE.sub("", text).upper()
 
 
 def cell_text(value: object) -> str:
@@ -72,7 +74,7 @@ def cell_text(value: object) -> str:
 
 def check_damaged_number(text: str) -> None:
     """Raise if ``text`` is a number Excel showed in scientific notation (digits are lost)."""
-    if _SCIENTIFIC.fullmatch(text.strip()):
+    if ("E" in text or "e" in text) and _SCIENTIFIC.fullmatch(text.strip()):
         raise ValueProblem("damaged_number", f"{text!r} is a number in scientific notation:"
                            " the spreadsheet rounded it and the lost digits cannot be"
                            " recovered; type the value again as text")
