@@ -26,7 +26,7 @@ from ledger.departments import apply_department
 from ledger.errors import ConfigurationError
 from ledger.signing import load_signing_key
 from ledger.stock.columns import Columns, MappingError, check_mapping, locate
-from ledger.stock.rows import CORE_FIELDS, Existing, Finding, RowChecker
+from ledger.stock.rows import Existing, Finding, RowChecker
 from ledger.stock.values import comparison_key
 
 
@@ -61,9 +61,9 @@ def import_file(args: argparse.Namespace) -> int:
         area = _area(services, args.issuer)
         defaults = {"area_code": area, **defaults} if area else defaults
         columns = locate(entry, source.top(), columns_map)
-        header = _header_findings(entry, columns, defaults)
         checker = RowChecker(entry, columns.labels, defaults, _existing(services, entry),
                              _holder_names(services, args.issuer))
+        header = _header_findings(checker.required, columns, defaults)
         issuer = None if key is None else Issuer(
             services, key, args.issuer, source.sha256, settings.batch_size,
             columns.labels.get("licence_number", "licence_number"))
@@ -111,15 +111,11 @@ def _mapping(entry: CatalogueEntry, path: Path | None) -> tuple[dict[str, str], 
     return check_mapping(entry, raw, str(path))
 
 
-def _header_findings(entry: CatalogueEntry, columns: Columns,
+def _header_findings(required: tuple[str, ...], columns: Columns,
                      defaults: dict[str, str]) -> list[Finding]:
     out = [Finding(columns.header_row, text, "warning", "unknown_column",
                    f"column {text!r} is not mapped to any field and is ignored")
            for text in columns.unmapped]
-    required = ["licence_number", "holder_name", "holder_code", "issue_date"]
-    required += [f["name"] for f in entry.definition["face_fields"] if f.get("required")]
-    if not entry.open_ended_allowed:
-        required.append("valid_until")
     for target in required:
         if target not in columns.index and target not in defaults:
             out.append(Finding(columns.header_row, target, "error", "missing_column",
@@ -152,7 +148,7 @@ def _run(source: Source, columns: Columns, checker: RowChecker,
          issuer: Issuer | None) -> tuple[dict[str, int], list[Finding]]:
     findings: list[Finding] = []
     count = 0
-    fields = [t for t in columns.index if t in CORE_FIELDS or t in columns.labels]
+    fields = list(columns.index)
     with progress() as bar:
         task = bar.add_task("checking" if issuer is None else "importing",
                             total=source.rows_after(columns.header_row))

@@ -70,7 +70,7 @@ class RowChecker:
     defaults: Mapping[str, str]
     existing: Callable[[str], Existing | None] = lambda _key: None
     holder_names: Callable[[str], tuple[str, ...]] = lambda _code: ()  # in the ledger
-    _required: tuple[str, ...] = ()
+    required: tuple[str, ...] = field(default=(), init=False)  # fields every row needs
     _face: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     _numbers: dict[str, int] = field(default_factory=dict)
     _holders: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -91,7 +91,7 @@ class RowChecker:
             found.append(Finding(row, self.labels.get(target, target), severity, code, message))
 
         text: dict[str, Any] = {}
-        for target in self._required:
+        for target in self.required:
             if target not in values:
                 note(target, "error", "missing_required", f"{target} is required by licence"
                      f" type {self.entry.type_code} v{self.entry.version} and is empty")
@@ -100,6 +100,9 @@ class RowChecker:
                 text[target] = self._value(target, raw, note, values.get("holder_code_type"))
             except ValueProblem as exc:
                 note(target, "error", exc.code, exc.message)
+        # Invalid rows count for duplicates too: which of two rows is right is for the
+        # department to say, not for the order of the file.
+        self._duplicates(row, text, note)
         if any(f.severity == "error" for f in found):
             return None, found
         payload = self._payload(text)
@@ -107,7 +110,6 @@ class RowChecker:
             check_validity(self.entry, payload)
         except InvalidCommandError as exc:
             note("valid_until", "error", "bad_validity", exc.message)
-        self._duplicates(row, text, payload["serial"], note)
         if any(f.severity == "error" for f in found):
             return None, found
         return payload, found
@@ -117,7 +119,7 @@ class RowChecker:
         if not self.entry.open_ended_allowed:
             need.append("valid_until")
         need += [f["name"] for f in self.entry.definition["face_fields"] if f.get("required")]
-        self._required = tuple(need)
+        self.required = tuple(need)
         self._face = {f["name"]: f for f in self.entry.definition["face_fields"]}
 
     def _value(self, target: str, raw: object, note: Callable[[str, str, str, str], None],
@@ -178,20 +180,24 @@ class RowChecker:
             "paper_number": paper,
         }
 
-    def _duplicates(self, row: int, text: Mapping[str, Any], serial: str,
+    def _duplicates(self, row: int, text: Mapping[str, Any],
                     note: Callable[[str, str, str, str], None]) -> None:
-        key = comparison_key(text["licence_number"])
-        first = self._numbers.setdefault(key, row)
-        if first != row:
-            note("licence_number", "error", "duplicate_in_file", f"licence number"
-                 f" {text['licence_number']!r} is already on row {first} (spaces and"
-                 " full/half-width ignored)")
-        known = self.existing(key)
-        if known is not None and known.serial != serial:
-            note("licence_number", "error", "duplicate_in_ledger", f"licence number"
-                 f" {text['licence_number']!r} is already in the ledger as"
-                 f" {known.licence_number!r} (spaces and full/half-width ignored)")
-        code, name = text["holder_code"], text["holder_name"]
+        number, first = text.get("licence_number"), row
+        if number:
+            key = comparison_key(number)
+            first = self._numbers.setdefault(key, row)
+            if first != row:
+                note("licence_number", "error", "duplicate_in_file", f"licence number"
+                     f" {number!r} is already on row {first} (spaces and full/half-width"
+                     " ignored)")
+            known = self.existing(key)
+            if known is not None and known.serial != serial_for(number):
+                note("licence_number", "error", "duplicate_in_ledger", f"licence number"
+                     f" {number!r} is already in the ledger as {known.licence_number!r}"
+                     " (spaces and full/half-width ignored)")
+        code, name = text.get("holder_code"), text.get("holder_name")
+        if not code or not name:
+            return
         seen = self._holders.setdefault(code, (name, row))
         in_ledger = self.holder_names(code)
         if comparison_key(seen[0]) != comparison_key(name):

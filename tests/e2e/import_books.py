@@ -70,9 +70,10 @@ EXPECTED: dict[int, list[tuple[str, str, str]]] = {
     7: [("发证日期", "warning", "date_normalised"), ("持证主体代码", "warning", "code_normalised")],
     8: [("持证主体代码", "error", "damaged_number")],
     9: [("证照编号", "error", "duplicate_in_file")],
-    10: [("经营场所", "error", "missing_required")],
+    10: [("持证主体名称", "warning", "holder_name_differs"),
+         ("经营场所", "error", "missing_required")],
     11: [("持证主体代码", "error", "bad_code")],
-    12: [("发证日期", "error", "bad_date")],
+    12: [("发证日期", "error", "bad_date"), ("持证主体名称", "warning", "holder_name_differs")],
     13: [("持证主体名称", "warning", "holder_name_differs")],
     14: [("有效期至", "error", "bad_validity")],
 }
