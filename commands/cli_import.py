@@ -55,6 +55,7 @@ def import_file(args: argparse.Namespace) -> int:
     settings = load_settings()
     services = bootstrap(settings)
     try:
+        services.projections.catch_up()  # duplicates are looked up in the read models
         entry = _entry(services, args.type, args.issuer)
         key = None if args.dry_run else load_signing_key(args.keys / f"{args.issuer}.pem")
         columns_map, defaults = _mapping(entry, args.mapping)

@@ -60,8 +60,7 @@ def quality(args: argparse.Namespace) -> int:
             return fail(f"--issuer {args.issuer!r}: {exc.message}")
     services = bootstrap(load_settings())
     try:
-        if services.settings.inline_projections:
-            services.projections.catch_up()
+        services.projections.catch_up()  # the checks read the read models: bring them up
         signer = _Signer(args.keys, args.signer) if args.keys else None
         if args.close and signer is not None:
             return _close_one(services, signer, args.close, args.note)
@@ -70,8 +69,7 @@ def quality(args: argparse.Namespace) -> int:
         recorded = closed = 0
         if signer is not None:
             recorded, closed = _record(services, signer, problems, args.issuer)
-            if services.settings.inline_projections:
-                services.projections.catch_up()
+            services.projections.catch_up()
         shown = _shown(services, problems, args.issuer, beijing_date(now))
     finally:
         services.close()
