@@ -34,8 +34,8 @@ def record_quality_finding(cmd: RecordQualityFinding, ctx: Context) -> None:
         if not text.strip() or len(text) > MAX_TEXT:
             fail(f"payload.{name}", f"text must be 1..{MAX_TEXT} characters")
     if cmd.finding_id != quality.finding_id(cmd.issuer_code, cmd.check, cmd.subject):
-        fail("payload.finding_id", "must be the finding id of issuer_code, check and subject"
-             " (see docs/import.md)")
+        fail("payload.finding_id", "must be the UUID 5 of 'issuer_code|check|subject' in the"
+             f" namespace {quality.NAMESPACE} (docs/commands.md, RecordQualityFinding)")
     _require_issuer_or_management(ctx, cmd.issuer_code, "recording a quality finding")
     stream = finding_stream(cmd.finding_id)
     evt = quality.QualityFindingRecorded(cmd.finding_id, cmd.issuer_code, cmd.check,

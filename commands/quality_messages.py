@@ -10,8 +10,11 @@ from commands.messages import Command, command
 @command
 @dataclass(frozen=True)
 class RecordQualityFinding(Command):
-    """Record a problem a data-quality check found (``finding_id`` from issuer, check and
-    subject, so the same problem is the same finding)."""
+    """Record a problem a data-quality check found. ``check`` is one of missing_field,
+    code_invalid, expired_still_valid, paper_count_differs, holder_name_differs,
+    suspicious_duplicate; ``finding_id`` is the UUID 5 of ``ISSUER|CHECK|SUBJECT`` in the
+    namespace 0b7f3f54-9a1e-5c47-8d2b-6e3a1c9f4d20, so the same problem is the same
+    finding."""
 
     finding_id: str
     issuer_code: str

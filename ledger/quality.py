@@ -19,16 +19,16 @@ from ledger.events import DomainEvent, event
 CHECKS: Final = ("missing_field", "code_invalid", "expired_still_valid", "paper_count_differs",
                  "holder_name_differs", "suspicious_duplicate")
 RESOLUTIONS: Final = ("fixed", "explained")
-_NAMESPACE: Final = UUID("0b7f3f54-9a1e-5c47-8d2b-6e3a1c9f4d20")
+NAMESPACE: Final = UUID("0b7f3f54-9a1e-5c47-8d2b-6e3a1c9f4d20")  # of finding ids
 
 
 def finding_id(issuer_code: str, check: str, subject: str) -> str:
     """One id per problem, so the same problem found again is the same finding."""
-    return str(uuid5(_NAMESPACE, f"{issuer_code}|{check}|{subject}"))
+    return str(uuid5(NAMESPACE, f"{issuer_code}|{check}|{subject}"))
 
 
 def finding_stream(finding: str) -> UUID:
-    return uuid5(_NAMESPACE, f"quality-finding:{finding}")
+    return uuid5(NAMESPACE, f"quality-finding:{finding}")
 
 
 @dataclass(frozen=True)
