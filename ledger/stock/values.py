@@ -48,9 +48,17 @@ def comparison_key(text: str) -> str:
 
     One small function on purpose: a shared text policy module can replace it.
     """
-    if not unicodedata.is_normalized("NFKC", text):  # a quick C check; most text is
-        text = unicodedata.normalize("NFKC", text)
-    return _WHITESPACE.sub("", text).upper()
+    key = text
+    # Upper-casing or dropping a space can undo the normal form (a combining mark meets a
+    # new base), so fold until nothing changes: once for nearly all text, rarely twice.
+    for _ in range(4):
+        if not unicodedata.is_normalized("NFKC", key):  # a quick C check
+            key = unicodedata.normalize("NFKC", key)
+        folded = _WHITESPACE.sub("", key).upper()
+        if folded == key:
+            break
+        key = folded
+    return key
 
 
 def cell_text(value: object) -> str:
