@@ -17,7 +17,9 @@ from commands import (
     cli_demo,
     cli_doctor,
     cli_files,
+    cli_import,
     cli_keys,
+    cli_quality,
     cli_read,
     cli_tools,
     cli_transparency,
@@ -69,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_keys.register(sub)
     cli_doctor.register(sub)
     cli_bench.register(sub)
+    cli_import.register(sub)
+    cli_quality.register(sub)
     register_serve(sub)
     for command in sub.choices.values():  # each command's --help ends with the exit codes
         if "exit codes" not in (command.description or "") + (command.epilog or ""):

@@ -33,6 +33,8 @@ WHO = {
     "MakeAnnotatedCopy": "a using department (by function), the department a holder's"
                          " consent names, or the delegate (itself or through a platform)",
     "VerifyLicenceFile": "any registered department (the verifier of a presented file)",
+    "RecordQualityFinding": "the issuer the finding is about, or management",
+    "CloseQualityFinding": "the issuer the finding is about, or management",
 }
 READS = ("VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence")
 

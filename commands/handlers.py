@@ -8,6 +8,7 @@ from typing import Any
 from commands import department_handlers as dh
 from commands import file_handlers as fh
 from commands import licence_handlers as lh
+from commands import quality_handlers as qh
 from commands import report_handlers as rh
 from commands import use_handlers as uh
 from commands.context import Context
@@ -42,4 +43,6 @@ HANDLERS: dict[str, Handler] = {
     "RecordLicenceFile": fh.record_licence_file,
     "MakeAnnotatedCopy": fh.make_annotated_copy,
     "VerifyLicenceFile": fh.verify_licence_file,
+    "RecordQualityFinding": qh.record_quality_finding,
+    "CloseQualityFinding": qh.close_quality_finding,
 }

@@ -119,6 +119,8 @@ WHO_MUST_SIGN: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("ReportPaperCount",), "the issuing role, and listed among the issuers of the type",
      "`unauthorised`"),
     (("ReportCaseCount",), "the using role", "`unauthorised`"),
+    (("RecordQualityFinding", "CloseQualityFinding"), "the issuing department the finding is"
+     " about (`issuer_code`), or management", "`unauthorised`"),
 )
 
 

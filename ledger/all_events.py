@@ -16,6 +16,7 @@ from ledger import (  # noqa: F401 - imported for their @event registrations
     grants,
     indexes,
     licence,
+    quality,
     receipts,
     sealing,
     transparency,

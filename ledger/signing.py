@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -40,6 +41,11 @@ class SignatureScheme(Protocol):
     def generate(self) -> bytes: ...
 
 
+@functools.lru_cache(maxsize=64)  # a signer uses a few keys many times: load each once (~40 µs)
+def _ed25519_private(private_key: bytes) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(private_key)
+
+
 class Ed25519Scheme:
     """RFC 8032 Ed25519 through pyca/cryptography."""
 
@@ -59,7 +65,7 @@ class Ed25519Scheme:
         )
 
     def sign(self, private_key: bytes, message: bytes) -> bytes:
-        return Ed25519PrivateKey.from_private_bytes(private_key).sign(message)
+        return _ed25519_private(private_key).sign(message)
 
     def generate(self) -> bytes:
         return Ed25519PrivateKey.generate().private_bytes(
@@ -115,11 +121,11 @@ class SigningKey:
     def __repr__(self) -> str:
         return f"SigningKey({self.key_id})"
 
-    @property
+    @functools.cached_property  # derived once: every signed envelope names its key
     def public_key(self) -> bytes:
         return get_scheme(self.algorithm).public_from_private(self.private_key)
 
-    @property
+    @functools.cached_property
     def key_id(self) -> str:
         return key_id_for(self.algorithm, self.public_key)
 

@@ -7,6 +7,7 @@ from projections.base import Projection
 from projections.corrections import CorrectionsQueue
 from projections.licence_state import LicenceState
 from projections.public_register import PublicRegister
+from projections.quality import QualityFindings
 from projections.statistics import Statistics
 from projections.wallet import Grants
 
@@ -17,4 +18,4 @@ def all_projections() -> list[Projection]:
     # first, that read waits for no writes (on PostgreSQL a read in a pipeline waits for
     # every statement sent before it, and starts the page for real).
     return [PublicRegister(), LicenceState(), AccessLog(), Grants(), CorrectionsQueue(),
-            Statistics()]
+            Statistics(), QualityFindings()]

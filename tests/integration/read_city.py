@@ -19,6 +19,7 @@ from commands.scenario import Dept, Scenario
 from commands.scenario_use import use
 from ledger.identifiers import make_licence_identifier, make_uscc
 from ledger.localtime import beijing_date
+from ledger.quality import finding_id
 from tests.builders import (
     SEED,
     Clock,
@@ -168,5 +169,12 @@ def build(services: Services, clock: Clock) -> Sent:
                                           "new_identifier": next_identifier(fixed)})
     sent.one(market, "AnswerCorrection", {"correction_id": "X-REF", "outcome": "refused",
                                           "reasons": "the name matches the register"})
+    # A data-quality finding (Art. 14), recorded and closed as explained.
+    finding = finding_id(market.code, "missing_field", fixed)
+    sent.one(market, "RecordQualityFinding", {"finding_id": finding, "issuer_code": market.code,
+                                              "check": "missing_field", "subject": fixed,
+                                              "message": "business_scope is missing"})
+    sent.one(market, "CloseQualityFinding", {"finding_id": finding, "resolution": "explained",
+                                             "note": "optional on the paper licence"})
     services.projections.catch_up()
     return sent

@@ -1,0 +1,129 @@
+"""Rows of a stock file (``.xlsx`` or ``.csv``), numbered as the spreadsheet shows them.
+
+Workbooks are read with python-calamine (fast, read-only); a merged cell's value is
+carried over its whole range, since calamine gives it only to the top-left cell. CSV
+files may be UTF-8 (with or without BOM) or GB18030 (what Excel writes on Chinese
+Windows): the first that decodes the whole file is used.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger.errors import ConfigurationError
+from ledger.stock.columns import HEADER_SCAN_ROWS
+from ledger.stock.values import cell_text
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+_CHUNK = 1 << 20
+
+
+@dataclass
+class Source:
+    """A readable stock file: its content hash and encoding (CSV; None for a workbook)."""
+
+    path: Path
+    sha256: str
+    encoding: str | None
+    _sheet: Any = None  # the workbook's first sheet, parsed once for header and rows
+
+    def top(self) -> list[list[str]]:
+        """The first rows as text, merged cells filled in (to find the header)."""
+        return [[cell_text(v) for v in cells] for _, cells in self._rows(HEADER_SCAN_ROWS)]
+
+    def rows_after(self, after: int) -> int | None:
+        """How many rows follow row ``after`` (for the progress bar); None for CSV."""
+        if self._sheet is None:
+            return None
+        return max(0, int((self._sheet.start or (0, 0))[0] + self._sheet.height) - after)
+
+    def rows(self, after: int) -> Iterator[tuple[int, list[object]]]:
+        """``(row number, cells)`` for each non-empty row after row ``after``."""
+        for number, cells in self._rows(None):
+            if number > after and any(cell_text(v) for v in cells):
+                yield number, cells
+
+    def _rows(self, limit: int | None) -> Iterator[tuple[int, list[object]]]:
+        if self.encoding is None:
+            if self._sheet is None:
+                from python_calamine import CalamineWorkbook
+
+                self._sheet = CalamineWorkbook.from_path(str(self.path)).get_sheet_by_index(0)
+            yield from _xlsx_rows(self._sheet, limit)
+        else:
+            yield from _csv_rows(self.path, self.encoding, limit)
+
+
+def open_source(path: Path) -> Source:
+    """Check the file can be read; raise a clear error naming what is wrong."""
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise ConfigurationError(f"{path}: expected a .xlsx workbook or a .csv file")
+    digest, text_ok = hashlib.sha256(), {e: codecs.getincrementaldecoder(e)() for e in ENCODINGS}
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+                for name, decoder in list(text_ok.items()):
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        del text_ok[name]
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from None
+    if suffix == ".xlsx":
+        _check_workbook(path)
+        return Source(path, digest.hexdigest(), None)
+    if not text_ok:
+        raise ConfigurationError(f"{path}: not UTF-8 and not GB18030 text; save the CSV as"
+                                 " UTF-8 (Excel: CSV UTF-8) and try again")
+    return Source(path, digest.hexdigest(), next(iter(text_ok)))
+
+
+def _check_workbook(path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        if not book.sheet_names:
+            raise ConfigurationError(f"{path}: the workbook has no sheets")
+    except ConfigurationError:
+        raise
+    except Exception as exc:  # calamine raises its own types for damaged zips and XML
+        raise ConfigurationError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+
+
+def _xlsx_rows(sheet: Any, limit: int | None) -> Iterator[tuple[int, list[object]]]:
+    first_row, first_col = sheet.start or (0, 0)
+    # Merged ranges are few (headers, titles): keep them as (row, col) → value to copy.
+    merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ()]
+    carry: dict[tuple[int, int], object] = {}
+    for i, cells in enumerate(sheet.iter_rows()):
+        row = first_row + i
+        if limit is not None and row >= limit:
+            return
+        values: list[object] = [""] * first_col + list(cells)
+        for r0, c0, r1, c1 in merged:
+            if r0 <= row <= r1:
+                if row == r0:
+                    carry[(r0, c0)] = values[c0] if c0 < len(values) else ""
+                values += [""] * (c1 + 1 - len(values))
+                for c in range(c0, c1 + 1):
+                    values[c] = carry[(r0, c0)]
+        yield row + 1, values
+
+
+def _csv_rows(path: Path, encoding: str, limit: int | None) -> Iterator[tuple[int, list[object]]]:
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle)
+        for number, cells in enumerate(reader, 1):
+            if limit is not None and number > limit:
+                return
+            yield number, list(cells)
+
