@@ -71,5 +71,6 @@ async def status_page(request: Request, reference: str) -> HTMLResponse:
     answer = await on_ledger(request, lambda s: _with_checkpoint(s, reference))
     if answer is None:
         return page(request, "status.html", status_code=404, cookie=False, found=False)
+    shown = {k: v for k, v in answer.items() if k != "status_code"}  # the ledger's own code
     return page(request, "status.html", cookie=False, found=True,
-                **{"public_fields": {}, "licence_number": None, **answer})
+                **{"public_fields": {}, "licence_number": None, **shown})
