@@ -17,13 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger.errors import ConfigurationError
 from projections.files.settings import load_file_settings
 
 SESSION_SECONDS = 8 * 3600
 
 
-class PageSettingsError(ValueError):
-    pass
+class PageSettingsError(ConfigurationError):
+    """A page setting that is not what is expected (shown by the CLI like any other)."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     if not value:
         return default
     if value not in ("0", "1"):
-        raise PageSettingsError(f"{name} must be 0 or 1, not {value!r}")
+        raise PageSettingsError(f"{name}={value!r}: expected 0 or 1")
     return value == "1"
 
 
@@ -49,7 +50,8 @@ def load_page_settings(env: Mapping[str, str] | None = None) -> PageSettings:
     env = os.environ if env is None else env
     given = env.get("LEDGER_SESSION_SECRET", "")
     if given and len(given) < 32:
-        raise PageSettingsError("LEDGER_SESSION_SECRET must be at least 32 characters")
+        raise PageSettingsError("LEDGER_SESSION_SECRET: expected at least 32 characters"
+                                f" (a random secret), not {len(given)}")
     files = load_file_settings(env)
     return PageSettings(
         # A random key per start ends every session at a restart: fine for the demo; set

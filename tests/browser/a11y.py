@@ -3,6 +3,7 @@ that do not skip a level, and the contrast of status badges computed from the CS
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from playwright.sync_api import Page
@@ -32,7 +33,7 @@ def check_page(page: Page) -> None:
     levels = [int(tag[1]) for tag in page.eval_on_selector_all(
         "h1, h2, h3, h4, h5, h6", "els => els.map(e => e.tagName)")]
     assert levels.count(1) == 1 and levels[0] == 1, levels
-    for before, after in zip(levels, levels[1:], strict=False):
+    for before, after in itertools.pairwise(levels):
         assert after <= before + 1, f"a heading skips a level: {levels}"
     unlabelled = page.eval_on_selector_all(
         "input:not([type=hidden]), select, textarea",

@@ -1,0 +1,114 @@
+"""A holder, signed in through the platform's (stand-in) real-name login, grants a
+department use of a licence; the department's signed read then succeeds; the holder
+revokes; the next read is refused and shows in the holder's history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from playwright.sync_api import Browser, Page
+
+from ledger.localtime import beijing_date
+from tests.browser.a11y import check_page
+from tests.browser.conftest import Shots
+from tests.integration.service_server import Served
+from tests.integration.test_files_pdf import FileCity
+
+MATTER = "MATTER-HOLDER-1"
+
+
+def read_as_department(city: FileCity, served: Served, identifier: str, grant_id: str,
+                       case: str) -> dict[str, Any]:
+    envelope = city.scenario.sign(city.user, "VerifyLicence", {
+        "identifier": identifier, "mode": "consent", "grant_id": grant_id,
+        "matter_code": MATTER, "case_number": case, "operator": "窗口人员甲",
+        "purpose": "办理开户"})
+    response = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
+    body: dict[str, Any] = response.json()
+    body["http_status"] = response.status_code
+    return body
+
+
+def log_in_as_holder(page: Page, base_url: str, holder: str) -> None:
+    page.goto(f"{base_url}/portal")
+    assert "演示" in page.locator(".notice-demo").inner_text()  # clearly a stand-in
+    page.get_by_label("持证主体代码").fill(holder)
+    page.get_by_role("button", name="以持证人身份登录").click()
+    page.wait_for_url("**/holder")
+
+
+def test_holder_grants_then_revokes_and_the_refused_read_shows_in_the_history(
+        city: FileCity, served: Served, browser: Browser, shots: Shots) -> None:
+    ident = city.identifier()
+    holder = city.scenario.holder_of(ident)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in_as_holder(page, served.base_url, holder)
+    [cookie] = context.cookies()
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert page.locator("h1").inner_text() == "我的证照"
+    assert ident in page.locator("main").inner_text()
+    check_page(page)
+
+    form = page.locator("#grant-form")
+    form.get_by_label("证照").select_option(ident)
+    form.get_by_label("用证部门代码").fill(city.user.code)
+    form.get_by_label("事项编码").fill(MATTER)
+    form.get_by_label("下载").check()
+    # The script suggested an end date 30 days after the start; keep a shorter one.
+    assert form.get_by_label("截止日期").input_value()
+    until = beijing_date(city.clock.now) + timedelta(days=10)
+    form.get_by_label("截止日期").fill(until.isoformat())
+    form.get_by_role("button", name="授权").click()
+    page.wait_for_url("**/holder?done=GrantHolderConsent")
+    assert "已提交" in page.locator("#outcome").inner_text()
+    grant_id = page.locator("table input[name=grant_id]").get_attribute("value")
+    assert grant_id and grant_id.startswith("K-")
+    shots.take(page, "holder-granted")
+
+    allowed = read_as_department(city, served, ident, grant_id, "CASE-PORTAL-1")
+    assert allowed["http_status"] == 200 and allowed["status"] == "accepted", allowed
+
+    page.get_by_role("button", name="撤回").click()
+    page.wait_for_url("**/holder?done=RevokeGrant")
+    assert page.locator("table input[name=grant_id]").count() == 0
+
+    refused = read_as_department(city, served, ident, grant_id, "CASE-PORTAL-2")
+    assert (refused["http_status"], refused["code"]) == (403, "grant_revoked"), refused
+
+    page.goto(f"{served.base_url}/holder")
+    history = page.locator("#history tbody tr")
+    texts = [history.nth(i).inner_text() for i in range(history.count())]
+    [refused_row] = [t for t in texts if "CASE-PORTAL-2" in t]
+    assert "拒绝" in refused_row and "grant_revoked" in refused_row
+    [allowed_row] = [t for t in texts if "CASE-PORTAL-1" in t]
+    assert "允许" in allowed_row and "核验" in allowed_row
+    check_page(page)
+    shots.take(page, "holder-history")
+    context.close()
+
+
+def test_a_holder_cannot_grant_a_licence_that_is_not_theirs(
+        city: FileCity, served: Served, browser: Browser) -> None:
+    ident, other = city.identifier(0), city.identifier(1)
+    holder = city.scenario.holder_of(ident)
+    assert city.scenario.holder_of(other) != holder
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    log_in_as_holder(page, served.base_url, holder)
+    # A forged form (another holder's licence) is refused before anything is signed.
+    csrf = page.locator("#grant-form input[name=csrf]").get_attribute("value")
+    response = context.request.post(f"{served.base_url}/holder/grant", form={
+        "csrf": csrf or "", "identifier": other, "grantee": city.user.code,
+        "matter_code": MATTER, "rights": "verify", "valid_from": "2026-01-01",
+        "valid_until": "2026-02-01"})
+    assert response.status == 400 and "本人名下" in response.text()
+    # Without the session's CSRF token nothing is accepted at all.
+    response = context.request.post(f"{served.base_url}/holder/grant", form={
+        "csrf": "forged", "identifier": ident, "grantee": city.user.code,
+        "matter_code": MATTER, "rights": "verify", "valid_from": "2026-01-01",
+        "valid_until": "2026-02-01"})
+    assert response.status == 403 and "CSRF" in response.text()
+    context.close()
