@@ -8,7 +8,7 @@ from html import escape
 
 from markupsafe import Markup
 
-WIDTH, BAR, GAP, LABEL = 640, 22, 10, 230
+WIDTH, BAR, GAP, LABEL = 420, 24, 10, 150  # viewBox units: about CSS px on a phone
 
 
 def bar_chart(title: str, bars: list[tuple[str, float | None]], chart_id: str) -> Markup:
@@ -23,18 +23,18 @@ def bar_chart(title: str, bars: list[tuple[str, float | None]], chart_id: str) -
     for i, (label, value) in enumerate(bars):
         y = GAP + i * (BAR + GAP)
         parts.append(f'<text x="{LABEL - 8}" y="{y + BAR * 0.7:.1f}" text-anchor="end"'
-                     f' font-size="14" fill="#1f2328">{escape(label)}</text>')
+                     f' font-size="13" fill="#1f2328">{escape(label)}</text>')
         if value is None:
-            parts.append(f'<text x="{LABEL}" y="{y + BAR * 0.7:.1f}" font-size="14"'
+            parts.append(f'<text x="{LABEL}" y="{y + BAR * 0.7:.1f}" font-size="13"'
                          ' fill="#57606a">未报送</text>')
             continue
         w = span * value / top
         parts.append(f'<rect class="bar" x="{LABEL}" y="{y}" width="{w:.1f}" height="{BAR}"'
                      ' fill="#0b5cad"/>'
-                     f'<text x="{LABEL + w + 6:.1f}" y="{y + BAR * 0.7:.1f}" font-size="14"'
+                     f'<text x="{LABEL + w + 6:.1f}" y="{y + BAR * 0.7:.1f}" font-size="13"'
                      f' fill="#1f2328">{value * 100:.1f}%</text>')
     if not bars:
-        parts.append(f'<text x="{LABEL}" y="{GAP + BAR * 0.7}" font-size="14"'
+        parts.append(f'<text x="{LABEL}" y="{GAP + BAR * 0.7}" font-size="13"'
                      ' fill="#57606a">暂无数据</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

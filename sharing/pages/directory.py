@@ -48,3 +48,9 @@ def names(services: Services, codes: set[str]) -> dict[str, str]:
         department = get_department(services, code) if code else None
         out[code] = department.name if department else code
     return out
+
+
+def type_names(services: Services) -> dict[str, str]:
+    """Licence type names by code, from the catalogue's read model."""
+    return {str(c): str(n) for c, n in services.read_db.query(
+        "SELECT type_code, name FROM catalogue_entries", [])}

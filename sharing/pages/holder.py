@@ -20,7 +20,7 @@ from starlette.responses import Response
 from commands.bootstrap import Services
 from ledger.localtime import beijing_date
 from projections.use_queries import get_access_log, get_wallet
-from sharing.pages.directory import names, platform_key
+from sharing.pages.directory import names, platform_key, type_names
 from sharing.pages.guard import checked_form, fresh, login_first, still_allowed
 from sharing.pages.render import page, redirect, refused
 from sharing.pages.session import Session, settings_of
@@ -41,7 +41,8 @@ def holder_view(services: Services, session: Session) -> dict[str, Any] | None:
         history += get_access_log(services.read_db, licence=licence["identifier"])
     history.sort(key=lambda r: r["recorded_at"], reverse=True)
     codes = {r["organisation"] for r in history} | {g["grantee"] for g in wallet["live_grants"]}
-    return {**wallet, "history": history, "names": names(services, codes)}
+    return {**wallet, "history": history, "names": names(services, codes),
+            "type_names": type_names(services)}
 
 
 @router.get("/holder", response_class=HTMLResponse)

@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from commands.bootstrap import Services
+from ledger.localtime import beijing_date
 from projections.corrections_queries import get_corrections
 from projections.use_queries import get_access_log, get_stats
-from sharing.pages.directory import names
+from sharing.pages.directory import names, type_names
 from sharing.pages.guard import fresh, login_first, still_allowed
 from sharing.pages.render import page, refused
 from sharing.pages.session import Session
@@ -27,7 +28,7 @@ SCANNED = 100_000
 
 
 def _matches(row: dict[str, Any], f: dict[str, str]) -> bool:
-    day = str(row["recorded_at"])[:10]
+    day = beijing_date(str(row["recorded_at"])).isoformat()  # the calendar people use
     return ((not f["licence"] or row["identifier"] == f["licence"])
             and (not f["user"] or row["organisation"] == f["user"])
             and (not f["matter"] or row["matter_code"] == f["matter"])
@@ -49,7 +50,8 @@ def issuer_view(services: Services, session: Session, f: dict[str, str]
     users = sorted({r["organisation"] for r in rows})
     return {"code": code, "rows": rows[:SHOWN], "total": len(rows), "corrections": corrections,
             "overdue": sum(1 for c in corrections if c["overdue"]), "stats": stats,
-            "names": names(services, {code, *users}), "users": users}
+            "names": names(services, {code, *users}), "users": users,
+            "type_names": type_names(services)}
 
 
 @router.get("/issuer", response_class=HTMLResponse)

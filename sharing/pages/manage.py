@@ -19,7 +19,7 @@ from projections.transparency import TransparencyLog
 from projections.use_queries import get_stats
 from sharing.pages.audit_cache import AuditCache
 from sharing.pages.charts import bar_chart
-from sharing.pages.directory import names
+from sharing.pages.directory import names, type_names
 from sharing.pages.guard import checked_form, fresh, login_first, still_allowed
 from sharing.pages.render import page, redirect, refused
 from sharing.pages.session import Session
@@ -45,11 +45,6 @@ def _rates(rows: list[dict[str, Any]], key: str, num: str, den: str
     return [(k, (top[k] / d) if d else None) for k, d in sorted(bottom.items())]
 
 
-def type_names(services: Services) -> dict[str, str]:
-    return {str(c): str(n) for c, n in services.read_db.query(
-        "SELECT type_code, name FROM catalogue_entries", [])}
-
-
 def _reconciliation(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for r in rows:
@@ -70,8 +65,8 @@ def manage_view(services: Services, session: Session) -> dict[str, Any] | None:
 
     def chart(title: str, key: str, num: str, den: str, labels: dict[str, str], cid: str
               ) -> Any:
-        return bar_chart(title, [(labels.get(k, k), v) for k, v in
-                                 _rates(rows, key, num, den)], cid)
+        return title, bar_chart(title, [(labels.get(k, k), v) for k, v in
+                                        _rates(rows, key, num, den)], cid)
 
     charts = [
         chart("发证率（按部门）", "department", "electronic_issued", "paper_issued", dn,

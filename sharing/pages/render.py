@@ -12,13 +12,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from sharing.pages import session as sessions
-from sharing.pages.words import ACTION_WORDS, OUTCOME_WORDS, STATUS_WORDS, status_class
+from sharing.pages.words import (
+    ACTION_WORDS,
+    OUTCOME_WORDS,
+    STATUS_WORDS,
+    beijing,
+    field_label,
+    status_class,
+)
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                         autoescape=select_autoescape(default=True, default_for_string=True),
                         undefined=StrictUndefined)
 TEMPLATES.globals.update(status_words=STATUS_WORDS, action_words=ACTION_WORDS,
-                         outcome_words=OUTCOME_WORDS, status_class=status_class)
+                         outcome_words=OUTCOME_WORDS, status_class=status_class,
+                         field_label=field_label)
+TEMPLATES.filters["beijing"] = beijing
 PAGE_CSP = ("default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self';"
             " script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 

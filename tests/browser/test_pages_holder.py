@@ -31,9 +31,13 @@ def read_as_department(city: FileCity, served: Served, identifier: str, grant_id
     return body
 
 
-def log_in_as_holder(page: Page, base_url: str, holder: str) -> None:
+def log_in_as_holder(page: Page, base_url: str, holder: str, shots: Shots | None = None
+                     ) -> None:
     page.goto(f"{base_url}/portal")
     assert "演示" in page.locator(".notice-demo").inner_text()  # clearly a stand-in
+    if shots is not None:
+        check_page(page)
+        shots.take(page, "portal")
     page.get_by_label("持证主体代码").fill(holder)
     page.get_by_role("button", name="以持证人身份登录").click()
     page.wait_for_url("**/holder")
@@ -45,7 +49,7 @@ def test_holder_grants_then_revokes_and_the_refused_read_shows_in_the_history(
     holder = city.scenario.holder_of(ident)
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
-    log_in_as_holder(page, served.base_url, holder)
+    log_in_as_holder(page, served.base_url, holder, shots)
     [cookie] = context.cookies()
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert page.locator("h1").inner_text() == "我的证照"

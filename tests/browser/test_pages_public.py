@@ -44,6 +44,7 @@ def test_a_scanned_qr_code_opens_the_live_status_without_javascript(
         tmp_path: Path) -> None:
     url = qr_text(rendered(city, city.identifier()), tmp_path)
     assert url.startswith(served.base_url + "/v/")
+    assert served.http.get("/api/v1/checkpoint").status_code == 200  # publish one
     context = browser.new_context(java_script_enabled=False, viewport=PHONE)
     page = context.new_page()
     response = page.goto(url)
@@ -52,7 +53,9 @@ def test_a_scanned_qr_code_opens_the_live_status_without_javascript(
     text = page.locator("main").inner_text()
     assert "截图" in text and "不能作为有效证明" in text  # Art. 20
     assert "状态最近变更" in text and "签名检查点" in text
-    assert page.locator("#checkpoint").count() == 1
+    checkpoint = page.locator("#checkpoint").inner_text()
+    assert "签名检查点：共" in checkpoint and "已包含在此检查点中" in checkpoint
+    assert "名称" in text and "company_name" not in text  # the face's labels, not keys
     assert page.context.cookies() == []  # the public page sets no cookie
     shots.take(page, "status-valid")
 

@@ -66,6 +66,11 @@ def test_an_issuer_filters_who_used_its_licences_without_javascript(
     assert {r.split("\t")[4].split(" / ")[1] for r in filtered} == {"CASE-I-1", "CASE-I-2"}
     assert "共 2 条" in page.locator("#usage-count").inner_text()
     shots.take(page, "issuer-usage-filtered")
+    page.locator("#f-since").fill("2000-01-01")
+    page.locator("#f-until").fill("2000-12-31")
+    page.get_by_role("button", name="筛选").click()
+    page.wait_for_url("**until=2000-12-31*")
+    assert rows(page, "usage") == [] and "共 0 条" in page.locator("#usage-count").inner_text()
 
     page.goto(f"{served.base_url}/issuer?matter=MATTER-002")
     [refused] = rows(page, "usage")
