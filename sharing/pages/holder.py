@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -32,6 +33,20 @@ RIGHTS = ("verify", "view", "download")
 GONE = "平台部门已不具备代持证人操作的职能，请重新登录。"
 
 
+def licence_files(services: Services, identifier: str) -> list[dict[str, Any]]:
+    """The files recorded for a licence (originals of each version, annotated copies), read
+    from its own stream: each with the reference its QR code opens."""
+    rows = services.read_db.query("SELECT stream FROM licence_versions WHERE identifier = ?",
+                                  [identifier])
+    if not rows:
+        return []
+    return [{"kind": "original" if r.type == "LicenceFileRecorded" else "copy",
+             "format": r.data.get("format", "pdf"), "version": r.data.get("version"),
+             "reference": r.data["reference"], "recorded_at": r.at}
+            for r in services.store.read_stream(UUID(str(rows[0][0])))
+            if r.type in ("LicenceFileRecorded", "CopyFileRecorded")]
+
+
 def holder_view(services: Services, session: Session) -> dict[str, Any] | None:
     if not still_allowed(fresh(services), session) or session.holder is None:
         return None
@@ -39,6 +54,7 @@ def holder_view(services: Services, session: Session) -> dict[str, Any] | None:
     history: list[dict[str, Any]] = []
     for licence in wallet["licences"]:
         history += get_access_log(services.read_db, licence=licence["identifier"])
+        licence["files"] = licence_files(services, licence["identifier"])
     history.sort(key=lambda r: r["recorded_at"], reverse=True)
     codes = {r["organisation"] for r in history} | {g["grantee"] for g in wallet["live_grants"]}
     return {**wallet, "history": history, "names": names(services, codes),

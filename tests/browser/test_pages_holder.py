@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page
 from ledger.localtime import beijing_date
 from tests.browser.a11y import check_page
 from tests.browser.conftest import Shots
+from tests.browser.test_pages_public import rendered
 from tests.integration.service_server import Served
 from tests.integration.test_files_pdf import FileCity
 
@@ -47,6 +48,7 @@ def test_holder_grants_then_revokes_and_the_refused_read_shows_in_the_history(
         city: FileCity, served: Served, browser: Browser, shots: Shots) -> None:
     ident = city.identifier()
     holder = city.scenario.holder_of(ident)
+    rendered(city, ident)  # the holder sees the file and can open its status page
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     log_in_as_holder(page, served.base_url, holder, shots)
@@ -54,6 +56,7 @@ def test_holder_grants_then_revokes_and_the_refused_read_shows_in_the_history(
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert page.locator("h1").inner_text() == "我的证照"
     assert ident in page.locator("main").inner_text()
+    assert "原件（PDF，第 1 版" in page.locator(".files").inner_text()
     check_page(page)
 
     form = page.locator("#grant-form")
@@ -91,6 +94,9 @@ def test_holder_grants_then_revokes_and_the_refused_read_shows_in_the_history(
     assert "允许" in allowed_row and "核验" in allowed_row
     check_page(page)
     shots.take(page, "holder-history")
+    page.get_by_role("link", name="查验状态").click()
+    page.wait_for_url("**/v/*")
+    assert page.locator("#status").inner_text() == "有效"
     context.close()
 
 
