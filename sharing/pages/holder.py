@@ -8,6 +8,7 @@ system would post to ``POST /api/v1/commands``.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,8 @@ from sharing.routes.common import on_ledger
 
 router = APIRouter(include_in_schema=False)
 RIGHTS = ("verify", "view", "download")
+COMMANDS = ("GrantHolderConsent", "DelegateUse", "RevokeGrant")
+CODE = re.compile(r"[a-z_]{1,40}")
 GONE = "平台部门已不具备代持证人操作的职能，请重新登录。"
 
 
@@ -69,9 +72,12 @@ async def holder_page(request: Request) -> Response:
     view = await on_ledger(request, lambda s: holder_view(s, session))
     if view is None:
         return refused(request, 403, GONE)
-    return page(request, "holder.html", view=view, rights=RIGHTS,
-                today=view["as_of"], done=request.query_params.get("done"),
-                code=request.query_params.get("code"))
+    # Only the outcomes this portal's own redirects name are shown, never other text.
+    done = request.query_params.get("done")
+    code = request.query_params.get("code", "")
+    return page(request, "holder.html", view=view, rights=RIGHTS, today=view["as_of"],
+                done=done if done in COMMANDS else None,
+                code=code if CODE.fullmatch(code) else None)
 
 
 async def _write(request: Request, command_type: str, build: Any) -> Response:

@@ -95,3 +95,16 @@ def test_logins_and_views_are_refused_to_the_wrong_party(city: FileCity, served:
         http.cookies.clear()
         http.cookies.set("ll_session", value[:-2] + ("AA" if value[-2:] != "AA" else "BB"))
         assert http.get("/issuer").status_code == 303
+
+
+def test_the_portal_shows_only_outcomes_its_own_redirects_name(city: FileCity, served: Served
+                                                               ) -> None:
+    holder = city.scenario.holder_of(city.identifier())
+    with fresh_client(served) as http:
+        token = csrf_of(http.get("/portal"))
+        http.post("/portal/login", data={"role": "holder", "code": holder, "csrf": token})
+        for query in ("?code=<b>x</b>", "?done=<b>x</b>", "?code=" + "a" * 41,
+                      "?done=ViewLicence"):
+            page = http.get("/holder" + query)
+            assert page.status_code == 200 and 'id="outcome"' not in page.text, query
+        assert "grant_revoked" in http.get("/holder?code=grant_revoked").text
