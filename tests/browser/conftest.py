@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from commands.bootstrap import Services
+from commands.bootstrap import Services, bootstrap
+from commands.settings import load_settings
 from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.service_server import Served, running_service
@@ -21,11 +25,6 @@ from tests.integration.test_files_pdf import FileCity, build_file_city
 
 CHROMIUM = os.environ.get("LEDGER_CHROMIUM", "/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def database_url(sqlite_url: str) -> str:
-    return sqlite_url  # pages read the same read models on both stores; one is enough here
 
 
 @pytest.fixture
@@ -38,14 +37,49 @@ def city(services: Services, clock: FakeClock, tmp_path: Path) -> FileCity:
     return build_file_city(services, clock, tmp_path)
 
 
+@contextmanager
+def projection_runner(database_url: str, key_file: Path) -> Iterator[None]:
+    """On PostgreSQL read models are kept by a runner of their own (``ledger project``),
+    as in production; on SQLite the service keeps them itself."""
+    settings = load_settings({"LEDGER_DATABASE_URL": database_url,
+                              "LEDGER_KEY_FILE": str(key_file)})
+    if settings.inline_projections:
+        yield
+        return
+    services = bootstrap(settings)
+    services.projections.catch_up()  # the tables exist before the first page asks
+    stop = threading.Event()
+    thread = threading.Thread(target=services.projections.follow,
+                              args=(stop.is_set, 0.05), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        services.close()
+
+
 @pytest.fixture
 def served(city: FileCity, database_url: str, tmp_path: Path,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     monkeypatch.setenv("LEDGER_KEYS_DIR", str(city.fs.keys_dir))
     settings = ServiceSettings(public_rate=50, public_burst=100)
-    with running_service(database_url, tmp_path / "ledger-key.pem", settings) as server:
+    key_file = tmp_path / "ledger-key.pem"
+    with projection_runner(database_url, key_file), \
+            running_service(database_url, key_file, settings) as server:
         monkeypatch.setenv("LEDGER_PUBLIC_URL", server.base_url)  # what rendered QR codes say
         yield server
+
+
+def reload_until(page: Page, check: Callable[[], bool], timeout: float = 20) -> None:
+    """Reload until ``check()`` holds: read models kept by a separate runner (PostgreSQL)
+    show a change a moment after the ledger recorded it; on SQLite at once."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the page did not show the change in time"
+        time.sleep(0.1)
+        page.reload()
 
 
 @pytest.fixture(scope="session")

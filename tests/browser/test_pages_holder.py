@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page
 
 from ledger.localtime import beijing_date
 from tests.browser.a11y import check_page
-from tests.browser.conftest import Shots
+from tests.browser.conftest import Shots, reload_until
 from tests.browser.test_pages_public import rendered
 from tests.integration.service_server import Served
 from tests.integration.test_files_pdf import FileCity
@@ -55,7 +55,7 @@ def test_holder_grants_then_revokes_and_the_refused_read_shows_in_the_history(
     [cookie] = context.cookies()
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert page.locator("h1").inner_text() == "我的证照"
-    assert ident in page.locator("main").inner_text()
+    reload_until(page, lambda: ident in page.locator("main").inner_text())
     assert "原件（PDF，第 1 版" in page.locator(".files").inner_text()
     check_page(page)
 
@@ -71,6 +71,7 @@ def test_holder_grants_then_revokes_and_the_refused_read_shows_in_the_history(
     form.get_by_role("button", name="授权").click()
     page.wait_for_url("**/holder?done=GrantHolderConsent")
     assert "已提交" in page.locator("#outcome").inner_text()
+    reload_until(page, lambda: page.locator("table input[name=grant_id]").count() == 1)
     grant_id = page.locator("table input[name=grant_id]").get_attribute("value")
     assert grant_id and grant_id.startswith("K-")
     shots.take(page, "holder-granted")
@@ -80,12 +81,13 @@ def test_holder_grants_then_revokes_and_the_refused_read_shows_in_the_history(
 
     page.get_by_role("button", name="撤回").click()
     page.wait_for_url("**/holder?done=RevokeGrant")
-    assert page.locator("table input[name=grant_id]").count() == 0
+    reload_until(page, lambda: page.locator("table input[name=grant_id]").count() == 0)
 
     refused = read_as_department(city, served, ident, grant_id, "CASE-PORTAL-2")
     assert (refused["http_status"], refused["code"]) == (403, "grant_revoked"), refused
 
     page.goto(f"{served.base_url}/holder")
+    reload_until(page, lambda: "CASE-PORTAL-2" in page.locator("main").inner_text())
     history = page.locator("#history tbody tr")
     texts = [history.nth(i).inner_text() for i in range(history.count())]
     [refused_row] = [t for t in texts if "CASE-PORTAL-2" in t]
@@ -108,6 +110,7 @@ def test_a_holder_cannot_grant_a_licence_that_is_not_theirs(
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     log_in_as_holder(page, served.base_url, holder)
+    reload_until(page, lambda: ident in page.locator("main").inner_text())
     # A forged form (another holder's licence) is refused before anything is signed.
     csrf = page.locator("#grant-form input[name=csrf]").get_attribute("value")
     response = context.request.post(f"{served.base_url}/holder/grant", form={

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page
 from ledger.localtime import beijing_period
 from projections.use_queries import get_stats
 from tests.browser.a11y import check_page
-from tests.browser.conftest import Shots
+from tests.browser.conftest import Shots, reload_until
 from tests.integration.service_server import Served
 from tests.integration.test_files_pdf import FileCity
 
@@ -56,7 +56,7 @@ def test_an_issuer_filters_who_used_its_licences_without_javascript(
     log_in(page, served.base_url, "issuer", issuer.code)
     page.wait_for_url("**/issuer")
     assert page.locator("h1").inner_text() == issuer.name
-    assert len([r for r in rows(page, "usage") if "CASE-I-" in r]) == 4
+    reload_until(page, lambda: len([r for r in rows(page, "usage") if "CASE-I-" in r]) == 4)
     page.locator("#f-user").select_option(city.user.code)
     page.locator("#f-matter").fill("MATTER-001")
     page.get_by_role("button", name="筛选").click()
@@ -113,6 +113,8 @@ def test_management_sees_charts_reconciliation_checkpoint_and_a_clean_audit(
     page = context.new_page()
     log_in(page, served.base_url, "management", management.code)
     page.wait_for_url("**/manage")
+    reload_until(page, lambda: "50.0%" in (
+        page.locator("#usage-by-department").text_content() or ""))
     charts = page.locator("svg.chart")
     assert charts.count() == 4
     for chart_id in ("issuance-by-department", "issuance-by-type", "usage-by-department",
