@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -77,10 +78,14 @@ async def holder_page(request: Request) -> Response:
     code = request.query_params.get("code", "")
     return page(request, "holder.html", view=view, rights=RIGHTS, today=view["as_of"],
                 done=done if done in COMMANDS else None,
+                pending=request.query_params.get("pending") == "1",
                 code=code if CODE.fullmatch(code) else None)
 
 
-async def _write(request: Request, command_type: str, build: Any) -> Response:
+Build = Callable[[dict[str, Any], Session, dict[str, Any]], "dict[str, Any] | str"]
+
+
+async def _write(request: Request, command_type: str, build: Build) -> Response:
     session = login_first(request, "holder")
     if not isinstance(session, Session):
         return session
@@ -97,6 +102,8 @@ async def _write(request: Request, command_type: str, build: Any) -> Response:
     result = await submit(request, key, session.department, command_type, payload)
     if result.get("status") == "accepted":
         return redirect(request, f"/holder?done={quote(command_type)}")
+    if result.get("status") == "pending":  # Kafka: taken, not yet answered within the bound
+        return redirect(request, "/holder?pending=1")
     return redirect(request, f"/holder?code={quote(str(result.get('code') or 'rejected'))}")
 
 
@@ -114,7 +121,8 @@ def _licence_and_window(form: dict[str, Any], view: dict[str, Any]) -> dict[str,
             "valid_until": end}
 
 
-def _grant(form: dict[str, Any], session: Session, view: dict[str, Any]) -> Any:
+def _grant(form: dict[str, Any], session: Session, view: dict[str, Any]
+           ) -> dict[str, Any] | str:
     common = _licence_and_window(form, view)
     if isinstance(common, str):
         return common
@@ -126,7 +134,8 @@ def _grant(form: dict[str, Any], session: Session, view: dict[str, Any]) -> Any:
             "grantee": grantee, "rights": rights, **common}
 
 
-def _delegate(form: dict[str, Any], session: Session, view: dict[str, Any]) -> Any:
+def _delegate(form: dict[str, Any], session: Session, view: dict[str, Any]
+              ) -> dict[str, Any] | str:
     common = _licence_and_window(form, view)
     if isinstance(common, str):
         return common
@@ -137,7 +146,8 @@ def _delegate(form: dict[str, Any], session: Session, view: dict[str, Any]) -> A
             "agent_name": name, "agent_code": code, **common}
 
 
-def _revoke(form: dict[str, Any], session: Session, view: dict[str, Any]) -> Any:
+def _revoke(form: dict[str, Any], session: Session, view: dict[str, Any]
+            ) -> dict[str, Any] | str:
     grant_id = form.get("grant_id", "")
     if grant_id not in {g["grant_id"] for g in view["live_grants"]}:
         return "只能撤回您本人给出且仍然有效的授权。"

@@ -82,8 +82,11 @@ def reload_until(page: Page, check: Callable[[], bool], timeout: float = 20) -> 
         page.reload()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One chromium per module. Not per session: Playwright's sync API runs an event loop
+    in this thread while it is open, and later tiers call asyncio.run (pyhanko, the service
+    tests), which cannot start inside a running loop."""
     assert Path(CHROMIUM).is_file(), (
         f"chromium is not installed at {CHROMIUM}: run scripts/setup.sh as root (it runs"
         " apt-get install chromium), or set LEDGER_CHROMIUM to the browser's path")
