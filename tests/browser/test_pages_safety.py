@@ -4,11 +4,15 @@ every form, and every view refused to whoever is not signed in with its role."""
 
 from __future__ import annotations
 
+import base64
 import re
+from pathlib import Path
 
 import httpx
+import orjson
+import pytest
 
-from tests.integration.service_server import Served
+from tests.integration.service_server import Served, running_service
 from tests.integration.test_files_pdf import FileCity
 
 
@@ -108,3 +112,28 @@ def test_the_portal_shows_only_outcomes_its_own_redirects_name(city: FileCity, s
             page = http.get("/holder" + query)
             assert page.status_code == 200 and 'id="outcome"' not in page.text, query
         assert "grant_revoked" in http.get("/holder?code=grant_revoked").text
+
+
+def test_without_the_stand_ins_there_is_no_login(city: FileCity, database_url: str,
+                                                 tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGER_KEYS_DIR", str(city.fs.keys_dir))
+    monkeypatch.setenv("LEDGER_PAGES_DEMO_LOGIN", "0")
+    holder = city.scenario.holder_of(city.identifier())
+    with running_service(database_url, tmp_path / "ledger-key.pem") as server, \
+            fresh_client(server) as http:
+        portal = http.get("/portal")
+        assert portal.status_code == 200 and "演示" not in portal.text
+        assert 'name="code"' not in portal.text
+        answer = http.post("/portal/login", data={"role": "holder", "code": holder,
+                                                  "csrf": csrf_of_cookie(http)})
+        assert answer.status_code == 404
+        assert http.get("/holder").status_code == 303
+
+
+def csrf_of_cookie(http: httpx.Client) -> str:
+    """The session's token, read from its cookie (the portal shows no form here)."""
+    value = http.cookies["ll_session"]
+    body = value.split(".")[0]
+    token: str = orjson.loads(base64.urlsafe_b64decode(body.encode()))["csrf"]
+    return token
