@@ -84,3 +84,22 @@ def test_the_status_page_says_when_a_licence_was_revoked_and_passes_basic_checks
     check_page(page)
     shots.take(page, "status-revoked")
     context.close()
+
+
+def test_a_licence_of_a_type_not_disclosed_shows_no_number_and_no_face(
+        city: FileCity, served: Served, browser: Browser, tmp_path: Path) -> None:
+    types = city.scenario.city.types
+    hidden = next(x for x in city.scenario.issued
+                  if types[x["type_code"]].get("disclosure") != "public")
+    url = qr_text(rendered(city, hidden["identifier"]), tmp_path)
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    page.goto(url)
+    assert page.locator("#status").inner_text() == "有效"
+    text = page.locator("main").inner_text()
+    assert "证照编号" not in text and "（20" not in text  # no licence number like 医师（2020）…
+    assert hidden["holder"] not in page.content()
+    facts = page.locator(".facts dt")
+    assert [facts.nth(i).inner_text() for i in range(facts.count())] == [
+        "证照类型", "发证机关", "有效期起", "有效期至", "状态最近变更", "查询时间"]
+    context.close()
