@@ -45,15 +45,18 @@ def _rates(rows: list[dict[str, Any]], key: str, num: str, den: str
     return [(k, (top[k] / d) if d else None) for k, d in sorted(bottom.items())]
 
 
-def _reconciliation(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
+def _reconciliation(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Electronic issues against the paper register's count per department, type and
+    month: how many agree, and every one that does not (or was never reported)."""
+    agreeing, differing = 0, []
     for r in rows:
-        if r["electronic_issued"] or r["paper_issued"] is not None:
-            paper = r["paper_issued"]
-            state = ("未报送" if paper is None else "一致" if paper == r["electronic_issued"]
-                     else f"相差 {r['electronic_issued'] - paper:+d}")
-            out.append({**r, "state": state, "ok": paper == r["electronic_issued"]})
-    return out
+        paper = r["paper_issued"]
+        if paper == r["electronic_issued"]:
+            agreeing += 1
+        elif r["electronic_issued"] or paper is not None:
+            state = "未报送" if paper is None else f"相差 {r['electronic_issued'] - paper:+d}"
+            differing.append({**r, "state": state})
+    return {"agreeing": agreeing, "differing": differing}
 
 
 def manage_view(services: Services, session: Session) -> dict[str, Any] | None:

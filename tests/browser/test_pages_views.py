@@ -122,8 +122,9 @@ def test_management_sees_charts_reconciliation_checkpoint_and_a_clean_audit(
         assert page.locator(f"#{chart_id} rect.bar").count() >= 1, chart_id
         assert page.locator(f"#{chart_id} title").text_content()
     assert "50.0%" in (page.locator("#usage-by-department").text_content() or "")  # 2 cases of 4
-    states = [r.split("\t")[-1] for r in rows(page, "reconciliation")]
-    assert "相差 -2" in states and "一致" in states
+    assert [r.split("\t")[-1] for r in rows(page, "reconciliation")] == ["相差 -2"]
+    summary = page.locator("#reconciliation-summary").inner_text()
+    assert "一致的有 7 项" in summary and "未报送的有 1 项" in summary
     assert "记录数" in page.locator("#checkpoint").inner_text()
     check_page(page)
     shots.take(page, "manage-charts")
