@@ -14,6 +14,7 @@ from ledger.localtime import beijing_period
 from projections.use_queries import get_stats
 from tests.browser.a11y import check_page
 from tests.browser.conftest import Shots, reload_until
+from tests.builders import RawEvents, flip
 from tests.integration.service_server import Served
 from tests.integration.test_files_pdf import FileCity
 
@@ -137,4 +138,26 @@ def test_management_sees_charts_reconciliation_checkpoint_and_a_clean_audit(
         time.sleep(0.5)
         page.goto(f"{served.base_url}/manage")
     shots.take(page, "manage-audit")
+    context.close()
+
+
+def test_the_management_view_shows_an_audit_that_finds_a_changed_record(
+        city: FileCity, served: Served, browser: Browser, shots: Shots,
+        database_url: str) -> None:
+    raw = RawEvents(database_url)
+    row = next(r for r in raw.rows() if b'"case_number":"' in r.state)
+    start = row.state.index(b'"case_number":"') + len(b'"case_number":"')
+    raw.set_state(row.nid, flip(row.state, start + 2))  # still JSON, no longer signed
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, served.base_url, "management", city.scenario.city.management.code)
+    page.wait_for_url("**/manage")
+    assert "尚未审计" in page.locator("#audit-result").inner_text()
+    page.get_by_role("button", name="重新审计（只读，在后台运行）").click()
+    reload_until(page, lambda: "审计" in page.locator("#audit-result").inner_text()
+                 and "尚未" not in page.locator("#audit-result").inner_text(), timeout=60)
+    result = page.locator("#audit-result").inner_text()
+    assert "审计发现问题" in result and "首个问题" in result and row.stream in result
+    assert "审计通过" not in result
+    shots.take(page, "manage-audit-failed")
     context.close()
