@@ -4,13 +4,17 @@ revokes; the next read is refused and shows in the holder's history."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 from playwright.sync_api import Browser, Page
 
+from commands.envelope import sign_envelope
+from ledger.canonical import format_instant
 from ledger.localtime import beijing_date
+from ledger.signing import SigningKey, b64encode
 from tests.browser.a11y import check_page
 from tests.browser.conftest import Shots, reload_until
 from tests.browser.test_pages_public import rendered
@@ -124,4 +128,33 @@ def test_a_holder_cannot_grant_a_licence_that_is_not_theirs(
         "matter_code": MATTER, "rights": "verify", "valid_from": "2026-01-01",
         "valid_until": "2026-02-01"})
     assert response.status == 403 and "CSRF" in response.text()
+    context.close()
+
+
+def test_once_the_platforms_key_is_revoked_the_portals_writes_are_refused(
+        city: FileCity, served: Served, browser: Browser) -> None:
+    platform = city.scenario.platform
+    new = SigningKey("ed25519", hashlib.sha256(b"platform key 2").digest())
+    for envelope in (
+            city.scenario.sign(platform, "RegisterDepartmentKey", {
+                "code": platform.code, "public_key": b64encode(new.public_key)}),
+            sign_envelope(new, command_type="RevokeDepartmentKey", actor=platform.code,
+                          payload={"code": platform.code, "key_id": platform.key.key_id,
+                                   "reason": "key file leaked"},
+                          issued_at=format_instant(datetime.now(UTC)))):
+        answer = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
+        assert answer.status_code == 200, answer.text
+    ident = city.identifier()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    log_in_as_holder(page, served.base_url, city.scenario.holder_of(ident))
+    reload_until(page, lambda: ident in page.locator("main").inner_text())
+    form = page.locator("#grant-form")
+    form.get_by_label("用证部门代码").fill(city.user.code)
+    form.get_by_label("事项编码").fill(MATTER)
+    form.get_by_label("截止日期").fill("2099-01-01")
+    form.get_by_role("button", name="授权").click()  # a plain form post: no script
+    page.wait_for_url("**/holder?code=key_not_valid")
+    assert "key_not_valid" in page.locator("#outcome").inner_text()
+    assert page.locator("table input[name=grant_id]").count() == 0
     context.close()
