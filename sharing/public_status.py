@@ -95,10 +95,14 @@ def _status(licence: Licence, indexed: fr.FileIndexed, today: str) -> str:
     return status
 
 
+FILE_EVENTS = frozenset({"LicenceFileRecorded", "CopyFileRecorded"})
+
+
 def _last_change(services: Services, stream: UUID) -> str | None:
-    """When the licence's record last changed (any version, status or correction)."""
-    last = services.store.last_of_stream(stream)
-    return last.at if last else None
+    """When the licence itself last changed (issued, a new version, a status change): a
+    file rendered from it or a copy made of it is no change of the licence."""
+    changes = [r.at for r in services.store.read_stream(stream) if r.type not in FILE_EVENTS]
+    return changes[-1] if changes else None
 
 
 def _catalogue(services: Services, type_code: str) -> dict[str, Any]:

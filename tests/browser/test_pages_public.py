@@ -12,6 +12,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Browser
 
+from sharing.pages.words import beijing
 from tests.browser.a11y import check_page
 from tests.browser.conftest import Shots
 from tests.integration.service_server import Served
@@ -74,6 +75,8 @@ def test_the_status_page_says_when_a_licence_was_revoked_and_passes_basic_checks
     ident = city.identifier(1)
     url = qr_text(rendered(city, ident), tmp_path)
     issuer = next(x["issuer"] for x in city.scenario.issued if x["identifier"] == ident)
+    status_json = f"/api/v1/public/status/{url.rsplit('/', 1)[1]}"
+    issued_at = served.http.get(status_json).json()["changed_at"]
     revoked = served.http.post("/api/v1/commands", content=orjson.dumps(city.scenario.sign(
         issuer, "RevokeLicence", {"identifier": ident, "reason": "吊销（测试）"})))
     assert revoked.status_code == 200, revoked.text
@@ -81,6 +84,9 @@ def test_the_status_page_says_when_a_licence_was_revoked_and_passes_basic_checks
     page = context.new_page()
     page.goto(url)
     assert page.locator("#status").inner_text() == "已撤销"
+    changed_at = served.http.get(status_json).json()["changed_at"]
+    assert changed_at > issued_at  # the revocation is the latest change of the licence
+    assert beijing(changed_at) in page.locator(".facts").inner_text()
     check_page(page)
     shots.take(page, "status-revoked")
     context.close()
