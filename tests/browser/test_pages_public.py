@@ -58,6 +58,7 @@ def test_a_scanned_qr_code_opens_the_live_status_without_javascript(
     assert "签名检查点：共" in checkpoint and "已包含在此检查点中" in checkpoint
     assert "名称" in text and "company_name" not in text  # the face's labels, not keys
     assert page.context.cookies() == []  # the public page sets no cookie
+    check_page(page)
     shots.take(page, "status-valid")
 
     for unknown in ("0" * 32, "not-a-reference"):
@@ -65,6 +66,7 @@ def test_a_scanned_qr_code_opens_the_live_status_without_javascript(
         assert response is not None and response.status == 404
         assert page.locator("h1").inner_text() == "未找到"
         assert unknown not in page.content()
+        check_page(page)
     shots.take(page, "status-unknown")
     context.close()
 

@@ -66,6 +66,7 @@ def test_an_issuer_filters_who_used_its_licences_without_javascript(
     assert len(filtered) == 2 and all("MATTER-001" in r and "允许" in r for r in filtered)
     assert {r.split("\t")[4].split(" / ")[1] for r in filtered} == {"CASE-I-1", "CASE-I-2"}
     assert "共 2 条" in page.locator("#usage-count").inner_text()
+    check_page(page)
     shots.take(page, "issuer-usage-filtered")
     page.locator("#f-since").fill("2000-01-01")
     page.locator("#f-until").fill("2000-12-31")
