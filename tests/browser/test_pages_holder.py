@@ -158,3 +158,30 @@ def test_once_the_platforms_key_is_revoked_the_portals_writes_are_refused(
     assert "key_not_valid" in page.locator("#outcome").inner_text()
     assert page.locator("table input[name=grant_id]").count() == 0
     context.close()
+
+
+def test_a_holder_delegates_to_a_person_without_javascript(
+        city: FileCity, served: Served, browser: Browser) -> None:
+    ident = city.identifier()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    log_in_as_holder(page, served.base_url, city.scenario.holder_of(ident))
+    reload_until(page, lambda: ident in page.locator("main").inner_text())
+    def delegate(until: str) -> None:
+        form = page.locator("#delegate-form")
+        form.get_by_label("被委托人姓名").fill("王小明")
+        form.get_by_label("被委托人身份证号码").fill("320581199001011234")
+        form.get_by_label("事项编码").fill(MATTER)
+        assert form.get_by_label("截止日期").input_value() == ""  # no script, no suggestion
+        form.get_by_label("截止日期").fill(until)
+        form.get_by_role("button", name="委托").click()
+
+    delegate("2000-01-01")  # before the start: refused before anything is signed
+    assert "起止日期" in page.locator("main").inner_text()
+    page.goto(f"{served.base_url}/holder")
+    delegate((beijing_date(datetime.now(UTC)) + timedelta(days=7)).isoformat())
+    page.wait_for_url("**/holder?done=DelegateUse")
+    reload_until(page, lambda: page.locator("table input[name=grant_id]").count() == 1)
+    row = page.locator("table tbody tr").first.inner_text()
+    assert "委托" in row and MATTER in row
+    context.close()
