@@ -13,7 +13,7 @@ from starlette.types import ASGIApp
 
 from commands.bootstrap import Services
 from consumers.config import KafkaOptions
-from sharing import errors, openapi
+from sharing import errors, openapi, pages
 from sharing.config import ServiceSettings
 from sharing.kafka_door import KafkaDoor
 from sharing.middleware import AccessLog, BodyLimit, SecurityHeaders
@@ -58,6 +58,7 @@ def create_app(open_services: Callable[[], Services], settings: ServiceSettings,
     app.state.limiter = RateLimiter(settings.public_rate, settings.public_burst)
     for module in (health, commands, files, public, transparency):
         app.include_router(module.router)
+    pages.install(app)
     errors.install(app)
     openapi.install(app)
 

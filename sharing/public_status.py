@@ -74,6 +74,7 @@ def public_status(services: Services, reference: str, now: datetime | None = Non
         "file": {"kind": indexed.kind, "format": indexed.format,
                  **({"copy_valid_until": indexed.valid_until}
                     if indexed.kind == fr.COPY else {})},
+        "changed_at": _last_change(services, UUID(indexed.licence_stream)),
         "checked_at": format_instant(now),
     }
     if definition.get("disclosure") == "public":
@@ -92,6 +93,16 @@ def _status(licence: Licence, indexed: fr.FileIndexed, today: str) -> str:
     if status == "valid" and until and str(until) < today:
         return "expired"  # past its end date, before anyone recorded the expiry
     return status
+
+
+FILE_EVENTS = frozenset({"LicenceFileRecorded", "CopyFileRecorded"})
+
+
+def _last_change(services: Services, stream: UUID) -> str | None:
+    """When the licence itself last changed (issued, a new version, a status change): a
+    file rendered from it or a copy made of it is no change of the licence."""
+    changes = [r.at for r in services.store.read_stream(stream) if r.type not in FILE_EVENTS]
+    return changes[-1] if changes else None
 
 
 def _catalogue(services: Services, type_code: str) -> dict[str, Any]:

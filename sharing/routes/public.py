@@ -6,21 +6,20 @@ Rate-limited per client address. An unknown reference and a malformed one get th
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from commands.bootstrap import Services
 from ledger.errors import LedgerError
+from projections.transparency import TransparencyLog
+from sharing.pages.render import page
 from sharing.problems import problem
 from sharing.public_status import public_status
 from sharing.ratelimit import RateLimiter
 from sharing.routes.common import on_ledger, problems
 
-TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
-                        autoescape=select_autoescape(default=True, default_for_string=True))
 UNKNOWN = "no licence file carries this reference"
 
 
@@ -42,6 +41,19 @@ async def _lookup(request: Request, reference: str) -> dict[str, Any] | None:
     return await on_ledger(request, lambda s: public_status(s, reference))
 
 
+def _with_checkpoint(services: Services, reference: str) -> dict[str, Any] | None:
+    """The status and the latest signed checkpoint (read, never published here: a public
+    page view writes nothing)."""
+    answer = public_status(services, reference)
+    if answer is None:
+        return None
+    latest = TransparencyLog(services.store, services.read_db).latest()
+    checkpoint = None if latest is None else {
+        "size": latest.size, "time": latest.time, "root_hex": latest.root.hex()}
+    covered = latest is not None and (answer["changed_at"] or "") <= latest.time
+    return {**answer, "checkpoint": checkpoint, "covered": covered}
+
+
 @router.get("/api/v1/public/status/{reference}", responses=problems(404, 429))
 async def status_json(request: Request, reference: str) -> JSONResponse:
     """The live status of the licence behind a file's verification reference."""
@@ -56,8 +68,9 @@ async def status_json(request: Request, reference: str) -> JSONResponse:
           "content": {"text/html": {}}}, **problems(429)})
 async def status_page(request: Request, reference: str) -> HTMLResponse:
     """The page a QR code opens (zh-CN)."""
-    answer = await _lookup(request, reference)
-    page = TEMPLATES.get_template("status.html")
+    answer = await on_ledger(request, lambda s: _with_checkpoint(s, reference))
     if answer is None:
-        return HTMLResponse(page.render(found=False), status_code=404)
-    return HTMLResponse(page.render(found=True, **{"public_fields": {}, **answer}))
+        return page(request, "status.html", status_code=404, cookie=False, found=False)
+    shown = {k: v for k, v in answer.items() if k != "status_code"}  # the ledger's own code
+    return page(request, "status.html", cookie=False, found=True,
+                **{"public_fields": {}, "licence_number": None, **shown})

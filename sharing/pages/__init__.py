@@ -1,0 +1,23 @@
+"""The pages people open (docs/pages.md): the QR status page, the holder portal, the
+issuer's and the management department's views, server-rendered from the same read
+models and the same bus path as the API (issue #15).
+
+Every write a page makes is a signed envelope handed to the same path as
+``POST /api/v1/commands``; no page writes anything the API would not.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from sharing.pages import holder, issuer, login, manage, static
+from sharing.pages.audit_cache import AuditCache
+from sharing.pages.settings import load_page_settings
+
+
+def install(app: FastAPI) -> None:
+    """Add the pages' routes and their settings to the service."""
+    app.state.pages = load_page_settings()
+    app.state.audit = AuditCache()
+    for module in (static, login, holder, issuer, manage):
+        app.include_router(module.router)

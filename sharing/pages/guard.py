@@ -1,0 +1,51 @@
+"""Who may see a page: the session's role, checked again against the ledger at every
+request (a department that lost its role loses its view at once), and the CSRF token of
+every form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from starlette.responses import Response
+
+from commands.bootstrap import Services
+from sharing.pages import session as sessions
+from sharing.pages.directory import get_department
+from sharing.pages.render import redirect, refused
+from sharing.pages.session import Session
+
+ROLE_OF_VIEW = {"holder": "platform", "issuer": "issuing", "management": "management"}
+
+
+def fresh(services: Services) -> Services:
+    """Read models up to date first on the embedded default (a no-op when they are)."""
+    if services.settings.inline_projections:
+        services.projections.catch_up()
+    return services
+
+
+def still_allowed(services: Services, session: Session) -> bool:
+    if session.role is None or session.department is None:
+        return False
+    department = get_department(services, session.department)
+    return department is not None and ROLE_OF_VIEW[session.role] in department.roles
+
+
+def login_first(request: Request, role: str) -> Session | Response:
+    """The session when it is signed in as ``role``; else the answer to send instead."""
+    session = sessions.current(request)
+    if not session.signed_in(role):
+        return redirect(request, "/portal")
+    return session
+
+
+async def checked_form(request: Request, session: Session) -> dict[str, Any] | HTMLResponse:
+    """The posted form when its CSRF token is the session's; a 403 page otherwise."""
+    form = await request.form()
+    data: dict[str, Any] = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    data["_lists"] = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+    if not sessions.csrf_ok(session, form.get("csrf")):
+        return refused(request, 403, "表单已过期或来源不明（CSRF 校验未通过）。请返回后重新提交。")
+    return data
