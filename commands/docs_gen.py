@@ -35,6 +35,10 @@ WHO = {
     "VerifyLicenceFile": "any registered department (the verifier of a presented file)",
     "RecordQualityFinding": "the issuer the finding is about, or management",
     "CloseQualityFinding": "the issuer the finding is about, or management",
+    "ListHolderLicences": "platform (for a holder it authenticated)",
+    "GetHolderAccessLog": "platform (for a holder it authenticated)",
+    "GetIssuerAccessLog": "the issuer itself, or management",
+    "GetIssuerStatistics": "the issuer itself, or management",
 }
 READS = ("VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence")
 

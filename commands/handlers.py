@@ -7,6 +7,7 @@ from typing import Any
 
 from commands import department_handlers as dh
 from commands import file_handlers as fh
+from commands import holder_handlers as hq
 from commands import licence_handlers as lh
 from commands import quality_handlers as qh
 from commands import report_handlers as rh
@@ -43,6 +44,8 @@ HANDLERS: dict[str, Handler] = {
     "RecordLicenceFile": fh.record_licence_file,
     "MakeAnnotatedCopy": fh.make_annotated_copy,
     "VerifyLicenceFile": fh.verify_licence_file,
+    **{name: hq.holder_query for name in ("ListHolderLicences", "GetHolderAccessLog")},
+    **{name: hq.issuer_query for name in ("GetIssuerAccessLog", "GetIssuerStatistics")},
     "RecordQualityFinding": qh.record_quality_finding,
     "CloseQualityFinding": qh.close_quality_finding,
 }

@@ -261,4 +261,9 @@ def licence_key(identifier: str) -> str:
 
 
 # The use commands live in their own module; importing it registers them.
-from commands import file_messages, quality_messages, use_messages  # noqa: E402,F401
+from commands import (  # noqa: E402,F401
+    file_messages,
+    holder_messages,
+    quality_messages,
+    use_messages,
+)

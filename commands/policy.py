@@ -119,6 +119,11 @@ WHO_MUST_SIGN: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("ReportPaperCount",), "the issuing role, and listed among the issuers of the type",
      "`unauthorised`"),
     (("ReportCaseCount",), "the using role", "`unauthorised`"),
+    (("ListHolderLicences", "GetHolderAccessLog"), "a platform, attesting in `agent_auth` how"
+     f" it authenticated the holder's real name ({_AUTH_METHODS})",
+     "`unauthorised`, `agent_not_authenticated`"),
+    (("GetIssuerAccessLog", "GetIssuerStatistics"), "the issuer named in `issuer_code` (with"
+     " the issuing role), or management", "`unauthorised`"),
     (("RecordQualityFinding", "CloseQualityFinding"), "the issuing department the finding is"
      " about (`issuer_code`), or management", "`unauthorised`"),
 )

@@ -7,18 +7,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from commands.bootstrap import Services
 from consumers.config import KafkaOptions
+from projections.files.store import FileStore
 from sharing import errors, openapi, pages
 from sharing.config import ServiceSettings
+from sharing.downloads import Downloads
 from sharing.kafka_door import KafkaDoor
 from sharing.middleware import AccessLog, BodyLimit, SecurityHeaders
 from sharing.ratelimit import RateLimiter
-from sharing.routes import commands, files, health, public, transparency
+from sharing.routes import commands, downloads, files, health, public, transparency
 from sharing.writer import Writer
 
 DESCRIPTION = """\
@@ -56,7 +59,9 @@ def create_app(open_services: Callable[[], Services], settings: ServiceSettings,
     app.state.kafka = door
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.public_rate, settings.public_burst)
-    for module in (health, commands, files, public, transparency):
+    app.state.downloads = Downloads(settings.download_ttl)
+    app.state.files = FileStore(Path(settings.files_dir))
+    for module in (health, commands, files, downloads, public, transparency):
         app.include_router(module.router)
     pages.install(app)
     errors.install(app)

@@ -11,6 +11,8 @@
 | LEDGER_REQUEST_TIMEOUT     | 30                     | seconds a request waits for the ledger|
 | LEDGER_BODY_TIMEOUT        | 20                     | seconds each part of a body may take  |
 | LEDGER_KAFKA_WAIT_MS       | 5000                   | with Kafka: wait for a result, then 202 |
+| LEDGER_DOWNLOAD_TTL        | 300                    | seconds a download reference is valid |
+| LEDGER_FILES_DIR           | .ledger/files          | the file store references open        |
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 from commands.settings import env_count
 from projections.files.qr import DEFAULT_PUBLIC_URL, public_url_from
+from projections.files.settings import load_file_settings
 
 MAX_BODY = 1 << 20  # one command: the same bound as a wire-format line
 
@@ -37,6 +40,8 @@ class ServiceSettings:
     request_timeout: float = 30.0
     kafka_wait: float = 5.0
     body_timeout: float = 20.0
+    download_ttl: float = 300.0
+    files_dir: str = ".ledger/files"
 
 
 def load_service_settings(env: Mapping[str, str] | None = None) -> ServiceSettings:
@@ -52,4 +57,6 @@ def load_service_settings(env: Mapping[str, str] | None = None) -> ServiceSettin
         request_timeout=float(env_count(env, "LEDGER_REQUEST_TIMEOUT", 30, minimum=1)),
         body_timeout=float(env_count(env, "LEDGER_BODY_TIMEOUT", 20, minimum=1)),
         kafka_wait=env_count(env, "LEDGER_KAFKA_WAIT_MS", 5000, minimum=0) / 1000,
+        download_ttl=float(env_count(env, "LEDGER_DOWNLOAD_TTL", 300, minimum=1)),
+        files_dir=str(load_file_settings(env).files_dir),
     )

@@ -10,14 +10,16 @@ PostgreSQL) it is posted to the commands topic and the answer waits, bounded, fo
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from commands.bus import Result, decode_any
+from sharing.answers import complete, wants_more
 from sharing.kafka_door import KafkaDoor
 from sharing.problems import answer, problem, result_answer
-from sharing.routes.common import problems, settings_of, writer_of
+from sharing.routes.common import on_ledger, problems, settings_of, writer_of
 
 router = APIRouter(tags=["commands"])
 RESULT = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Result"}}}}
@@ -40,9 +42,17 @@ async def post_command(request: Request) -> JSONResponse:
     if door is None:
         result = await asyncio.wait_for(writer_of(request).execute(decoded),
                                         settings_of(request).request_timeout)
-        return result_answer(result)
-    body = await door.post(decoded, raw)
-    return pending(decoded.command_id) if body is None else answer(body)
+        body: dict[str, Any] = result.to_json()
+    else:
+        posted = await door.post(decoded, raw)
+        if posted is None:
+            return pending(decoded.command_id)
+        body = posted
+    if wants_more(body):  # a signed query's data, or a file's download reference
+        state, done = request.app.state, body
+        body = await on_ledger(request, lambda s: complete(s, state.downloads, state.files,
+                                                           decoded, done))
+    return answer(body)
 
 
 def pending(command_id: str) -> JSONResponse:

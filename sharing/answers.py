@@ -1,0 +1,104 @@
+"""What the service adds to an accepted read's result, after the read was recorded.
+
+The handlers of signed queries (commands/holder_handlers.py) decide and record; the data
+they allowed comes from the read models here, the same ``get_…`` queries ``ledger wallet``,
+``access-log`` and ``stats`` print, so a handler stays a function of state and command
+and the replay records the same events again. A ``DownloadLicence`` or
+``MakeAnnotatedCopy`` accepted over HTTP gains a single-use download reference
+(sharing/downloads.py) instead of the file. A duplicate (a replayed command id) gains
+neither: the original answer had them.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from commands.bootstrap import Services
+from commands.envelope import SignedCommand
+from ledger.identifiers import parse_licence_identifier
+from ledger.localtime import beijing_date
+from ledger.streams import licence_stream
+from projections.files.store import FileStore
+from projections.use_queries import get_access_log, get_stats, get_wallet
+from sharing.downloads import Binding, Downloads
+from sharing.pages.holder import licence_files
+
+QUERIES = ("holder_licences", "holder_access_log", "issuer_access_log", "issuer_statistics")
+FILE_READS = ("DownloadLicence", "MakeAnnotatedCopy")
+
+
+def wants_more(body: dict[str, Any]) -> bool:
+    """Whether an answer gets data from the read models or a download reference."""
+    if body.get("status") != "accepted" or body.get("duplicate"):
+        return False
+    data = body.get("data") or {}
+    return data.get("query") in QUERIES or body.get("type") in FILE_READS
+
+
+def complete(services: Services, downloads: Downloads, files: FileStore,
+             signed: SignedCommand, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with its data filled in (runs in the writer thread)."""
+    data = dict(body.get("data") or {})
+    if data.get("query") in QUERIES:
+        if services.settings.inline_projections:
+            services.projections.catch_up()  # the answer includes every committed event
+        data.update(_query(services, data))
+    elif body.get("type") in FILE_READS:
+        data["download"] = _reference(services, downloads, files, signed, data)
+    return {**body, "data": data}
+
+
+def _query(services: Services, asked: dict[str, Any]) -> dict[str, Any]:
+    db, query = services.read_db, asked["query"]
+    if query == "holder_licences":
+        wallet = get_wallet(db, asked["holder_code"], beijing_date(datetime.now(UTC)))
+        for licence in wallet["licences"]:
+            licence["files"] = licence_files(services, licence["identifier"])
+        return {"as_of": wallet["as_of"], "licences": wallet["licences"],
+                "live_grants": wallet["live_grants"]}
+    if query == "holder_access_log":
+        wallet = get_wallet(db, asked["holder_code"], beijing_date(datetime.now(UTC)))
+        reads: list[dict[str, Any]] = []
+        for licence in wallet["licences"]:
+            reads += get_access_log(db, licence=licence["identifier"])
+        reads.sort(key=lambda r: r["recorded_at"], reverse=True)
+        return {"reads": reads}
+    if query == "issuer_access_log":
+        return {"reads": get_access_log(db, issuer=asked["issuer_code"],
+                                        limit=asked["limit"])}
+    rows = get_stats(db, asked["period"])["rows"]
+    return {"rows": [r for r in rows if r["department"] == asked["issuer_code"]]}
+
+
+def _reference(services: Services, downloads: Downloads, files: FileStore,
+               signed: SignedCommand, data: dict[str, Any]) -> dict[str, Any] | None:
+    """A reference to the file this read allows: the copy just made, or the latest
+    original of the licence's current version; None when no such file is stored here."""
+    found: tuple[str, str] | None
+    if signed.type == "MakeAnnotatedCopy":
+        kind, found = "copy", (str(data["file_hash"]), "pdf")
+    else:
+        kind, found = "original", _latest_original(services, data["current_identifier"])
+    if found is None or not (files.root / f"{found[0]}.{found[1]}").is_file():
+        return None
+    cmd: Any = signed.command  # a read: DownloadLicence or MakeAnnotatedCopy
+    binding = Binding(signed.actor, cmd.operator, cmd.matter_code,
+                      cmd.case_number, signed.command_id, kind, *found)
+    reference, expires = downloads.issue(services.read_db, binding, int(time.time() * 1000))
+    return {"reference": reference, "url": f"/api/v1/files/{reference}", "kind": kind,
+            "format": found[1], "file_hash": found[0],
+            "expires_at": datetime.fromtimestamp(expires / 1000, UTC).isoformat(
+                timespec="seconds").replace("+00:00", "Z")}
+
+
+def _latest_original(services: Services, identifier: str) -> tuple[str, str] | None:
+    ident = parse_licence_identifier(identifier)
+    stream = licence_stream(ident.type_code, ident.issuer_code, ident.serial)
+    found = None
+    for record in services.store.read_stream(UUID(str(stream))):
+        if record.type == "LicenceFileRecorded" and record.data["identifier"] == identifier:
+            found = (str(record.data["file_hash"]), str(record.data.get("format", "pdf")))
+    return found
