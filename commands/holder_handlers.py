@@ -8,8 +8,6 @@ allowed (``query`` and its subject); the service adds the data from the read mod
 
 from __future__ import annotations
 
-from typing import Any
-
 from commands.context import Context
 from commands.holder_messages import (
     GetHolderAccessLog,
@@ -30,7 +28,7 @@ QUERY_OF = {ListHolderLicences.type_name: "holder_licences",
             GetIssuerStatistics.type_name: "issuer_statistics"}
 HOLDER_MATTER = "holder_query"  # the matter recorded for a platform acting for a holder
 ISSUER_MATTER = "issuer_query"
-DEFAULT_LIMIT = 1000
+DEFAULT_LIMIT = 1000  # the most reads one GetIssuerAccessLog answers
 
 
 def holder_query(cmd: _HolderQuery, ctx: Context) -> None:
@@ -64,12 +62,7 @@ def issuer_query(cmd: _IssuerQuery, ctx: Context) -> None:
         _record(ctx, cmd, query, ISSUER_MATTER, cmd.issuer_code, exc)
         raise exc.as_recorded() from None
     _record(ctx, cmd, query, ISSUER_MATTER, cmd.issuer_code, None)
-    answer: dict[str, Any] = {"query": query, "issuer_code": cmd.issuer_code}
-    if isinstance(cmd, GetIssuerAccessLog):
-        answer["limit"] = DEFAULT_LIMIT if cmd.limit is None else min(cmd.limit, DEFAULT_LIMIT)
-    if isinstance(cmd, GetIssuerStatistics):
-        answer["period"] = cmd.period
-    ctx.answer = answer
+    ctx.answer = {"query": query, "issuer_code": cmd.issuer_code}
 
 
 def _record(ctx: Context, cmd: _HolderQuery | _IssuerQuery, query: str, matter: str,

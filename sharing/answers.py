@@ -5,8 +5,10 @@ they allowed comes from the read models here, the same ``get_…`` queries ``led
 ``access-log`` and ``stats`` print, so a handler stays a function of state and command
 and the replay records the same events again. A ``DownloadLicence`` or
 ``MakeAnnotatedCopy`` accepted over HTTP gains a single-use download reference
-(sharing/downloads.py) instead of the file. A duplicate (a replayed command id) gains
-neither: the original answer had them.
+(sharing/downloads.py) instead of the file. A query answered again for a replayed command id
+(``duplicate``) gets the data again, so a client whose answer was lost (a time-out, a
+read model not built yet: 503) posts the same envelope again without a second record; a
+file read does not get a second download reference.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from uuid import UUID
 
 from commands.bootstrap import Services
 from commands.envelope import SignedCommand
+from commands.holder_handlers import DEFAULT_LIMIT, QUERY_OF
+from commands.holder_messages import GetIssuerAccessLog, GetIssuerStatistics
 from ledger.identifiers import parse_licence_identifier
 from ledger.localtime import beijing_date
 from ledger.streams import licence_stream
@@ -26,29 +30,41 @@ from projections.use_queries import get_access_log, get_stats, get_wallet
 from sharing.downloads import Binding, Downloads
 from sharing.pages.holder import licence_files
 
-QUERIES = ("holder_licences", "holder_access_log", "issuer_access_log", "issuer_statistics")
 FILE_READS = ("DownloadLicence", "MakeAnnotatedCopy")
 
 
-def wants_more(body: dict[str, Any]) -> bool:
+def wants_more(signed: SignedCommand, body: dict[str, Any]) -> bool:
     """Whether an answer gets data from the read models or a download reference."""
-    if body.get("status") != "accepted" or body.get("duplicate"):
+    if body.get("status") != "accepted":
         return False
-    data = body.get("data") or {}
-    return data.get("query") in QUERIES or body.get("type") in FILE_READS
+    return signed.type in QUERY_OF or (signed.type in FILE_READS and not body.get("duplicate"))
 
 
 def complete(services: Services, downloads: Downloads, files: FileStore,
              signed: SignedCommand, body: dict[str, Any]) -> dict[str, Any]:
     """``body`` with its data filled in (runs in the writer thread)."""
     data = dict(body.get("data") or {})
-    if data.get("query") in QUERIES:
+    if signed.type in QUERY_OF:
         if services.settings.inline_projections:
             services.projections.catch_up()  # the answer includes every committed event
-        data.update(_query(services, data))
-    elif body.get("type") in FILE_READS:
+        data.update(_query(services, _asked(signed)))
+    else:
         data["download"] = _reference(services, downloads, files, signed, data)
     return {**body, "data": data}
+
+
+def _asked(signed: SignedCommand) -> dict[str, Any]:
+    """What the allowed query asked, from the signed command (as the handler answered)."""
+    cmd: Any = signed.command
+    asked: dict[str, Any] = {"query": QUERY_OF[signed.type]}
+    if isinstance(cmd, GetIssuerAccessLog):
+        asked["limit"] = DEFAULT_LIMIT if cmd.limit is None else min(cmd.limit, DEFAULT_LIMIT)
+    if isinstance(cmd, GetIssuerStatistics):
+        asked["period"] = cmd.period
+    for name in ("holder_code", "issuer_code"):
+        if hasattr(cmd, name):
+            asked[name] = getattr(cmd, name)
+    return asked
 
 
 def _query(services: Services, asked: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +73,7 @@ def _query(services: Services, asked: dict[str, Any]) -> dict[str, Any]:
         wallet = get_wallet(db, asked["holder_code"], beijing_date(datetime.now(UTC)))
         for licence in wallet["licences"]:
             licence["files"] = licence_files(services, licence["identifier"])
-        return {"as_of": wallet["as_of"], "licences": wallet["licences"],
+        return {**asked, "as_of": wallet["as_of"], "licences": wallet["licences"],
                 "live_grants": wallet["live_grants"]}
     if query == "holder_access_log":
         wallet = get_wallet(db, asked["holder_code"], beijing_date(datetime.now(UTC)))
@@ -65,12 +81,12 @@ def _query(services: Services, asked: dict[str, Any]) -> dict[str, Any]:
         for licence in wallet["licences"]:
             reads += get_access_log(db, licence=licence["identifier"])
         reads.sort(key=lambda r: r["recorded_at"], reverse=True)
-        return {"reads": reads}
+        return {**asked, "reads": reads}
     if query == "issuer_access_log":
-        return {"reads": get_access_log(db, issuer=asked["issuer_code"],
+        return {**asked, "reads": get_access_log(db, issuer=asked["issuer_code"],
                                         limit=asked["limit"])}
     rows = get_stats(db, asked["period"])["rows"]
-    return {"rows": [r for r in rows if r["department"] == asked["issuer_code"]]}
+    return {**asked, "rows": [r for r in rows if r["department"] == asked["issuer_code"]]}
 
 
 def _reference(services: Services, downloads: Downloads, files: FileStore,

@@ -48,7 +48,7 @@ async def post_command(request: Request) -> JSONResponse:
         if posted is None:
             return pending(decoded.command_id)
         body = posted
-    if wants_more(body):  # a signed query's data, or a file's download reference
+    if wants_more(decoded, body):  # a signed query's data, or a file's download reference
         state, done = request.app.state, body
         body = await on_ledger(request, lambda s: complete(s, state.downloads, state.files,
                                                            decoded, done))
