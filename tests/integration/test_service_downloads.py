@@ -1,0 +1,128 @@
+"""Single-use download references over real HTTP, on SQLite and PostgreSQL: a
+DownloadLicence answered with a reference that opens the stored file once, for its
+operator only, and not after it expired."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import orjson
+import pytest
+
+from commands.bootstrap import Services
+from commands.replay import replay_store
+from ledger.canonical import sha256_hex
+from sharing.config import ServiceSettings
+from tests.conftest import FakeClock
+from tests.integration.service_server import Served, running_service
+from tests.integration.test_files_pdf import FileCity, build_file_city
+from tests.integration.test_service_commands import assert_problem
+
+OPERATOR = "经办人-李四"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime.now(UTC) - timedelta(hours=1))
+
+
+@pytest.fixture
+def city(services: Services, clock: FakeClock, tmp_path: Path) -> FileCity:
+    return build_file_city(services, clock, tmp_path)
+
+
+@pytest.fixture
+def served(city: FileCity, database_url: str, tmp_path: Path) -> Iterator[Served]:
+    settings = ServiceSettings(files_dir=str(city.fs.files_dir), download_ttl=2)
+    with running_service(database_url, tmp_path / "ledger-key.pem", settings) as served:
+        yield served
+
+
+def download(city: FileCity, identifier: str, case: str,
+             operator: str = OPERATOR) -> dict[str, Any]:
+    return city.scenario.sign(city.user, "DownloadLicence", {
+        "identifier": identifier, "mode": "function", "grant_id": city.grant_id,
+        "matter_code": "MATTER-001", "case_number": case, "operator": operator,
+        "purpose": "办理税务登记"})
+
+
+def post(http: httpx.Client, envelope: dict[str, Any]) -> dict[str, Any]:
+    response = http.post("/api/v1/commands", content=orjson.dumps(envelope),
+                         headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def fetch(http: httpx.Client, url: str, department: str,
+          operator: str = OPERATOR) -> httpx.Response:
+    return http.get(url, headers={"X-Ledger-Department": quote(department),
+                                  "X-Ledger-Operator": quote(operator)})
+
+
+def test_a_reference_opens_its_file_once(city: FileCity, served: Served) -> None:
+    ident = city.identifier()
+    original = city.render(ident)
+    body = post(served.http, download(city, ident, "CASE-DL-1"))
+    ref = body["data"]["download"]
+    assert (ref["kind"], ref["format"], ref["file_hash"]) == (
+        "original", "pdf", sha256_hex(original))
+    assert len(ref["reference"]) == 32 and ref["url"] == f"/api/v1/files/{ref['reference']}"
+    assert ref["expires_at"].endswith("Z")
+    first = fetch(served.http, ref["url"], city.user.code)
+    assert first.status_code == 200, first.text
+    assert first.content == original
+    assert first.headers["content-type"] == "application/pdf"
+    assert first.headers["cache-control"] == "no-store"
+    assert_problem(fetch(served.http, ref["url"], city.user.code), 410, "reference_used")
+    stored = [r[0] for r in city.services.read_db.query("SELECT ref_hash FROM download_refs")]
+    assert stored == [sha256_hex(ref["reference"].encode())]  # never the reference itself
+
+
+def test_a_replayed_download_gets_no_new_reference(city: FileCity, served: Served) -> None:
+    ident = city.identifier()
+    city.render(ident)
+    envelope = download(city, ident, "CASE-DL-5")
+    first = post(served.http, envelope)
+    assert first["data"]["download"] is not None
+    replay = post(served.http, envelope)
+    assert replay["duplicate"] is True and "download" not in (replay.get("data") or {})
+
+
+def test_a_reference_is_bound_to_its_department_and_operator(city: FileCity,
+                                                            served: Served) -> None:
+    ident = city.identifier()
+    city.render(ident)
+    url = post(served.http, download(city, ident, "CASE-DL-2"))["data"]["download"]["url"]
+    other = city.scenario.using_departments[1].code
+    for department, operator in ((other, OPERATOR), (city.user.code, "经办人-王五"),
+                                 (city.user.code, ""), ("", OPERATOR)):
+        body = assert_problem(fetch(served.http, url, department, operator), 403,
+                              "wrong_party")
+        assert OPERATOR not in body["detail"]  # the binding is not told to a stranger
+    assert fetch(served.http, url, city.user.code).status_code == 200  # refusals spent nothing
+
+
+def test_expired_and_unknown_references_are_refused(city: FileCity, served: Served) -> None:
+    ident = city.identifier()
+    city.render(ident)
+    url = post(served.http, download(city, ident, "CASE-DL-3"))["data"]["download"]["url"]
+    time.sleep(2.2)  # the service's references live 2 s here (LEDGER_DOWNLOAD_TTL)
+    assert_problem(fetch(served.http, url, city.user.code), 410, "reference_expired")
+    for unknown in ("0" * 32, "not-a-reference", "A" * 32, "0" * 33):
+        assert_problem(fetch(served.http, f"/api/v1/files/{unknown}", city.user.code), 404,
+                       "not_found")
+
+
+def test_no_file_no_reference_and_replay_stays_clean(city: FileCity, served: Served) -> None:
+    ident = city.identifier(1)  # never rendered
+    body = post(served.http, download(city, ident, "CASE-DL-4"))
+    assert body["data"]["download"] is None and body["data"]["identifier"] == ident
+    report = replay_store(city.services.store)
+    assert report.ok, report.divergence
