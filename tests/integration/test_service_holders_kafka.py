@@ -1,0 +1,73 @@
+"""Signed queries in Kafka mode, on PostgreSQL with a real broker (Tansu) and a real
+consumer process: the consumer records the query, the service answers its result with the
+data from the read models; a refusal comes back as its problem document."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from commands.bootstrap import bootstrap
+from commands.settings import load_settings
+from consumers.config import kafka_options
+from ledger import streams
+from sharing.config import ServiceSettings
+from tests.conftest import FakeClock
+from tests.integration.conftest import KafkaTopics
+from tests.integration.service_server import running_service
+from tests.integration.test_service_commands import assert_problem
+from tests.integration.test_service_holders import holder_query, issuer_of, issuer_query
+from tests.integration.test_service_kafka import post
+from tests.integration.use_town import Town, build_town
+from tests.kafka_broker import start_consumer
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
+
+
+@pytest.fixture
+def kafka_town(pg_url: str, ledger_key: Path) -> Iterator[Town]:
+    clock = FakeClock(datetime.now(UTC) - timedelta(hours=1))
+    services = bootstrap(load_settings({"LEDGER_DATABASE_URL": pg_url,
+                                        "LEDGER_KEY_FILE": str(ledger_key)}), clock=clock)
+    try:
+        yield build_town(services, clock)
+    finally:
+        services.close()
+
+
+def test_signed_queries_go_through_kafka(kafka_town: Town, topics: KafkaTopics, pg_url: str,
+                                         ledger_key: Path, tmp_path: Path) -> None:
+    town = kafka_town
+    town.services.projections.catch_up()  # what `ledger project --follow` does beside it
+    env = topics.env(pg_url, ledger_key)
+    options = kafka_options(load_settings(env), env)
+    consumer = start_consumer(env, tmp_path / "consumer.log", until_idle=None)
+    holder = town.s.holder_of(town.ident("001"))
+    issuer = issuer_of(town, town.ident("001"))
+    try:
+        with running_service(pg_url, ledger_key, ServiceSettings(kafka_wait=60),
+                             options) as served:
+            listing = holder_query(town, town.platform, "ListHolderLicences", holder,
+                                   agent_auth="certificate")
+            response = post(served.http, listing)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert body["topic"] == topics.commands
+            assert town.ident("001") in [x["identifier"] for x in body["data"]["licences"]]
+            [event] = town.services.store.read_stream(
+                streams.access_stream(listing["command_id"]))
+            assert (event.data["action"], event.data["outcome"]) == ("holder_licences",
+                                                                     "allowed")
+            stats = post(served.http, issuer_query(town, issuer, "GetIssuerStatistics",
+                                                   issuer.code))
+            assert stats.status_code == 200, stats.text
+            assert {r["department"] for r in stats.json()["data"]["rows"]} == {issuer.code}
+            refused = holder_query(town, town.a, "GetHolderAccessLog", holder,
+                                   agent_auth="certificate")
+            assert_problem(post(served.http, refused), 403, "unauthorised")
+    finally:
+        consumer.terminate()
+        consumer.wait(timeout=60)
