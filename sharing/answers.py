@@ -14,6 +14,7 @@ file read does not get a second download reference.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -31,6 +32,25 @@ from sharing.downloads import Binding, Downloads
 from sharing.pages.holder import licence_files
 
 FILE_READS = ("DownloadLicence", "MakeAnnotatedCopy")
+
+
+class Awaiting:
+    """With Kafka, the signed queries and file reads answered 202: their result, once
+    polled, is completed as a direct answer would have been (once; the oldest of more than
+    ``bound`` are forgotten, and their poll answers the bare result)."""
+
+    def __init__(self, bound: int = 10_000) -> None:
+        self._commands: OrderedDict[str, SignedCommand] = OrderedDict()
+        self._bound = bound
+
+    def remember(self, signed: SignedCommand) -> None:
+        if signed.type in QUERY_OF or signed.type in FILE_READS:
+            self._commands[signed.command_id] = signed
+            while len(self._commands) > self._bound:
+                self._commands.popitem(last=False)
+
+    def take(self, command_id: str) -> SignedCommand | None:
+        return self._commands.pop(command_id, None)
 
 
 def wants_more(signed: SignedCommand, body: dict[str, Any]) -> bool:

@@ -16,6 +16,7 @@ from commands.bootstrap import Services
 from consumers.config import KafkaOptions
 from projections.files.store import FileStore
 from sharing import errors, openapi, pages
+from sharing.answers import Awaiting
 from sharing.config import ServiceSettings
 from sharing.downloads import Downloads
 from sharing.kafka_door import KafkaDoor
@@ -60,6 +61,7 @@ def create_app(open_services: Callable[[], Services], settings: ServiceSettings,
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.public_rate, settings.public_burst)
     app.state.downloads = Downloads(settings.download_ttl)
+    app.state.awaiting = Awaiting()
     app.state.files = FileStore(Path(settings.files_dir))
     for module in (health, commands, files, downloads, public, transparency):
         app.include_router(module.router)

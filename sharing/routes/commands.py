@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from commands.bus import Result, decode_any
+from commands.envelope import SignedCommand
 from sharing.answers import complete, wants_more
 from sharing.kafka_door import KafkaDoor
 from sharing.problems import answer, problem, result_answer
@@ -46,13 +47,20 @@ async def post_command(request: Request) -> JSONResponse:
     else:
         posted = await door.post(decoded, raw)
         if posted is None:
+            request.app.state.awaiting.remember(decoded)
             return pending(decoded.command_id)
         body = posted
-    if wants_more(decoded, body):  # a signed query's data, or a file's download reference
-        state, done = request.app.state, body
-        body = await on_ledger(request, lambda s: complete(s, state.downloads, state.files,
-                                                           decoded, done))
-    return answer(body)
+    return answer(await completed(request, decoded, body))
+
+
+async def completed(request: Request, signed: SignedCommand,
+                    body: dict[str, Any]) -> dict[str, Any]:
+    """A signed query's data, or a file read's download reference, added to its result."""
+    if not wants_more(signed, body):
+        return body
+    state = request.app.state
+    return await on_ledger(request, lambda s: complete(s, state.downloads, state.files,
+                                                       signed, body))
 
 
 def pending(command_id: str) -> JSONResponse:
@@ -71,4 +79,7 @@ async def get_result(request: Request, command_id: str) -> JSONResponse:
         return problem(404, "not_found", "without Kafka every command is answered at once;"
                        " there is nothing to poll")
     body = door.result(command_id)
-    return pending(command_id) if body is None else answer(body)
+    if body is None:
+        return pending(command_id)
+    signed = request.app.state.awaiting.take(command_id)
+    return answer(body if signed is None else await completed(request, signed, body))

@@ -4,6 +4,7 @@ data from the read models; a refusal comes back as its problem document."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -68,6 +69,20 @@ def test_signed_queries_go_through_kafka(kafka_town: Town, topics: KafkaTopics, 
             refused = holder_query(town, town.a, "GetHolderAccessLog", holder,
                                    agent_auth="certificate")
             assert_problem(post(served.http, refused), 403, "unauthorised")
+        with running_service(pg_url, ledger_key, ServiceSettings(kafka_wait=0),
+                             options) as served:
+            late = holder_query(town, town.platform, "GetHolderAccessLog", holder,
+                                agent_auth="seal")
+            response = post(served.http, late)
+            assert response.status_code == 202, response.text
+            deadline = time.monotonic() + 60
+            while (answer := served.http.get(response.json()["poll"])).status_code == 202:
+                assert time.monotonic() < deadline, "no result came"
+                time.sleep(0.2)
+            assert answer.status_code == 200, answer.text
+            data = answer.json()["data"]  # completed as a direct answer would have been
+            assert (data["query"], data["holder_code"]) == ("holder_access_log", holder)
+            assert isinstance(data["reads"], list)
     finally:
         consumer.terminate()
         consumer.wait(timeout=60)
