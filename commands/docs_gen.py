@@ -37,6 +37,7 @@ WHO = {
     "CloseQualityFinding": "the issuer the finding is about, or management",
     "ListHolderLicences": "platform (for a holder it authenticated)",
     "GetHolderAccessLog": "platform (for a holder it authenticated)",
+    "DownloadHolderLicence": "platform (for a holder it authenticated, of their own licence)",
     "GetIssuerAccessLog": "the issuer itself, or management",
     "GetIssuerStatistics": "the issuer itself, or management",
 }

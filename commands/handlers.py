@@ -45,6 +45,7 @@ HANDLERS: dict[str, Handler] = {
     "MakeAnnotatedCopy": fh.make_annotated_copy,
     "VerifyLicenceFile": fh.verify_licence_file,
     **{name: hq.holder_query for name in ("ListHolderLicences", "GetHolderAccessLog")},
+    "DownloadHolderLicence": hq.download_holder_licence,
     **{name: hq.issuer_query for name in ("GetIssuerAccessLog", "GetIssuerStatistics")},
     "RecordQualityFinding": qh.record_quality_finding,
     "CloseQualityFinding": qh.close_quality_finding,

@@ -9,10 +9,10 @@ committed (docs/service.md, "Signed queries").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from commands.messages import Command, command
-from commands.wire_types import Code, Count, FreeText, Name, Number, Period
+from commands.messages import Command, command, licence_key
+from commands.wire_types import Code, Count, FreeText, Identifier, Name, Number, Period
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,18 @@ class ListHolderLicences(_HolderQuery):
 @dataclass(frozen=True)
 class GetHolderAccessLog(_HolderQuery):
     """A platform shows a holder who read their licences: when, who, why, the outcome."""
+
+
+@command
+@dataclass(frozen=True)
+class DownloadHolderLicence(_HolderQuery):
+    """A platform downloads one of a holder's own licences for them: its data, and over
+    HTTP a single-use reference to its file. Recorded as a read of that licence."""
+
+    identifier: Identifier = field(kw_only=True)  # required: after the base's defaults
+
+    def partition_key(self, actor: str) -> str:
+        return licence_key(self.identifier)  # ordered with the licence's lifecycle
 
 
 @dataclass(frozen=True)

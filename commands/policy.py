@@ -122,6 +122,9 @@ WHO_MUST_SIGN: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("ListHolderLicences", "GetHolderAccessLog"), "a platform, attesting in `agent_auth` how"
      f" it authenticated the holder's real name ({_AUTH_METHODS})",
      "`unauthorised`, `agent_not_authenticated`"),
+    (("DownloadHolderLicence",), "a platform, attesting in `agent_auth` how it authenticated"
+     " the holder's real name; the holder is a holder of the licence",
+     "`unauthorised`, `agent_not_authenticated`; licence: `not_found`; holder: `wrong_party`"),
     (("GetIssuerAccessLog", "GetIssuerStatistics"), "the issuer named in `issuer_code` (with"
      " the issuing role), or management", "`unauthorised`"),
     (("RecordQualityFinding", "CloseQualityFinding"), "the issuing department the finding is"

@@ -21,8 +21,12 @@ from uuid import UUID
 
 from commands.bootstrap import Services
 from commands.envelope import SignedCommand
-from commands.holder_handlers import DEFAULT_LIMIT, QUERY_OF
-from commands.holder_messages import GetIssuerAccessLog, GetIssuerStatistics
+from commands.holder_handlers import DEFAULT_LIMIT, HOLDER_MATTER, QUERY_OF
+from commands.holder_messages import (
+    DownloadHolderLicence,
+    GetIssuerAccessLog,
+    GetIssuerStatistics,
+)
 from ledger.identifiers import parse_licence_identifier
 from ledger.localtime import beijing_date
 from ledger.streams import licence_stream
@@ -31,7 +35,7 @@ from projections.use_queries import get_access_log, get_stats, get_wallet
 from sharing.downloads import Binding, Downloads
 from sharing.pages.holder import licence_files
 
-FILE_READS = ("DownloadLicence", "MakeAnnotatedCopy")
+FILE_READS = ("DownloadLicence", "MakeAnnotatedCopy", "DownloadHolderLicence")
 
 
 class Awaiting:
@@ -120,9 +124,13 @@ def _reference(services: Services, downloads: Downloads, files: FileStore,
         kind, found = "original", _latest_original(services, data["current_identifier"])
     if found is None or not (files.root / f"{found[0]}.{found[1]}").is_file():
         return None
-    cmd: Any = signed.command  # a read: DownloadLicence or MakeAnnotatedCopy
-    binding = Binding(signed.actor, cmd.operator, cmd.matter_code,
-                      cmd.case_number, signed.command_id, kind, *found)
+    cmd: Any = signed.command  # a read: one of FILE_READS
+    if isinstance(cmd, DownloadHolderLicence):  # recorded with the holder as its case
+        matter, case = HOLDER_MATTER, cmd.holder_code
+    else:
+        matter, case = cmd.matter_code, cmd.case_number
+    binding = Binding(signed.actor, cmd.operator, matter, case, signed.command_id, kind,
+                      *found)
     reference, expires = downloads.issue(services.read_db, binding, int(time.time() * 1000))
     return {"reference": reference, "url": f"/api/v1/files/{reference}", "kind": kind,
             "format": found[1], "file_hash": found[0],

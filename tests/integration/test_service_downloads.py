@@ -17,7 +17,10 @@ import pytest
 
 from commands.bootstrap import Services
 from commands.replay import replay_store
+from commands.scenario import Dept
+from ledger import streams
 from ledger.canonical import sha256_hex
+from projections.use_queries import get_access_log
 from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.service_server import Served, running_service
@@ -124,5 +127,65 @@ def test_no_file_no_reference_and_replay_stays_clean(city: FileCity, served: Ser
     ident = city.identifier(1)  # never rendered
     body = post(served.http, download(city, ident, "CASE-DL-4"))
     assert body["data"]["download"] is None and body["data"]["identifier"] == ident
+    holder, platform = city.scenario.holder_of(ident), city.scenario.platform
+    mine = post(served.http, holder_download(city, platform, ident, holder, agent_auth="seal"))
+    assert mine["data"]["download"] is None and mine["data"]["face"]
+    refused = http_post(served.http, holder_download(city, city.user, ident, holder))
+    assert refused.status_code == 403
     report = replay_store(city.services.store)
     assert report.ok, report.divergence
+
+
+def holder_download(city: FileCity, actor: Dept, identifier: str, holder: str,
+                    **extra: Any) -> dict[str, Any]:
+    return city.scenario.sign(actor, "DownloadHolderLicence", {
+        "identifier": identifier, "holder_code": holder, "operator": OPERATOR,
+        "purpose": "持证人下载本人证照", **extra})
+
+
+def test_a_platform_downloads_a_holders_own_licence(city: FileCity, served: Served) -> None:
+    ident = city.identifier()
+    original = city.render(ident)
+    holder = city.scenario.holder_of(ident)
+    platform = city.scenario.platform
+    envelope = holder_download(city, platform, ident, holder, agent_auth="certificate")
+    data = post(served.http, envelope)["data"]
+    assert data["identifier"] == ident and data["face"]
+    fetched = fetch(served.http, data["download"]["url"], platform.code)
+    assert fetched.status_code == 200 and fetched.content == original
+    [event] = city.services.store.read_stream(streams.access_stream(envelope["command_id"]))
+    assert (event.data["action"], event.data["mode"], event.data["identifier"],
+            event.data["case_number"]) == ("holder_download", "holder", ident, holder)
+    city.services.projections.catch_up()
+    by_issuer = get_access_log(city.services.read_db, issuer=ident.split(".")[6])
+    assert [r["action"] for r in by_issuer if r["case_number"] == holder] == [
+        "holder_download"]  # the issuer sees the holder's download like any read
+
+
+def test_holder_downloads_are_refused_for_others(city: FileCity, served: Served) -> None:
+    ident = city.identifier()
+    city.render(ident)
+    holder = city.scenario.holder_of(ident)
+    stranger = next(x["holder"] for x in city.scenario.issued if x["holder"] != holder)
+    platform = city.scenario.platform
+    for envelope, status, code in (
+            (holder_download(city, platform, ident, stranger, agent_auth="seal"), 403,
+             "wrong_party"),
+            (holder_download(city, city.user, ident, holder, agent_auth="seal"), 403,
+             "unauthorised"),
+            (holder_download(city, platform, ident, holder), 403, "agent_not_authenticated"),
+            (holder_download(city, platform, ident[:-3] + "999.Z", holder, agent_auth="seal"),
+             404, "not_found")):
+        response = http_post(served.http, envelope)
+        body = assert_problem(response, status, code)
+        assert "data" not in body["result"]
+        [event] = city.services.store.read_stream(streams.access_stream(envelope["command_id"]))
+        assert (event.data["outcome"], event.data["code"]) == ("refused", code)
+    missing = {k: v for k, v in holder_download(city, platform, ident, holder).items()}
+    missing["payload"] = {k: v for k, v in missing["payload"].items() if k != "identifier"}
+    assert_problem(http_post(served.http, missing), 400, "invalid_command")
+
+
+def http_post(http: httpx.Client, envelope: dict[str, Any]) -> httpx.Response:
+    return http.post("/api/v1/commands", content=orjson.dumps(envelope),
+                     headers={"content-type": "application/json"})
