@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,17 @@ def test_holder_downloads_are_refused_for_others(city: FileCity, served: Served)
 def http_post(http: httpx.Client, envelope: dict[str, Any]) -> httpx.Response:
     return http.post("/api/v1/commands", content=orjson.dumps(envelope),
                      headers={"content-type": "application/json"})
+
+
+def test_racing_requests_get_the_file_once(city: FileCity, served: Served) -> None:
+    ident = city.identifier()
+    city.render(ident)
+    url = post(served.http, download(city, ident, "CASE-DL-6"))["data"]["download"]["url"]
+
+    def one(_: int) -> int:
+        with httpx.Client(base_url=served.base_url, timeout=30) as http:
+            return fetch(http, url, city.user.code).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(one, range(8)))
+    assert statuses == [200] + [410] * 7
