@@ -1,7 +1,8 @@
 """Handlers for the signed queries of platforms (for holders) and issuers.
 
-A handler decides and records; it reads nothing but the signer and the command, so the
-replay (``ledger audit --replay``) records the same event again. A refused query is
+A handler decides and records from the signer, the command and (for a holder's download)
+the licence's own stream, so the replay (``ledger audit --replay``) records the same event
+again. A refused query is
 recorded, then refused, as a refused read is (Art. 27). ``ctx.answer`` names what was
 allowed (``query`` and its subject); the service adds the data from the read models.
 """
