@@ -1,80 +1,85 @@
 """Where a consumer's writer spends its CPU: the µs split per command.
 
-    python -m benchmarks.suite_profile STATS_FILE [consume arguments...]
+    python -m benchmarks.suite_profile OUT.json [consume arguments...]
 
-runs ``ledger consume`` under :mod:`cProfile` with the main thread's CPU clock (the
-Kafka clients' own threads are not the writer) and writes the stats to STATS_FILE;
-:func:`split` turns them into the stages of the issue: decode, verify, authorise,
-handle, encode, insert, answer, and the rest (polling, batching, parking). Each stage
-is the CPU spent inside its functions entered from outside them, so nested calls are
-not counted twice:
+runs ``ledger consume`` with a sampling profiler: a thread looks at the writer's (main
+thread's) stack about every millisecond and charges the main thread's CPU time used since
+the last look (its own CPU clock: waiting on a socket costs nothing) to the stage the
+innermost frame on the stack belongs to. cProfile was tried first: timing every call
+with a CPU clock slowed the consumer twentyfold and changed what it did (parking backs
+off longer when everything is slow). The stages are the issue's:
 
 - decode: ``commands.bus.decode_any`` in the writer (with verify workers, only what the
   writer took back from them, and the re-decoding of answers already applied);
 - verify: ``check_signature`` (Ed25519) in the writer;
 - authorise: ``authenticate`` without its verification, and the policy checks
   (commands/policy.py) the handlers call;
-- handle: the bus's handling of a command (deduplication, handlers, folding events)
-  without the two above, and the batch's prefetch of the streams it reads;
+- handle: the bus's handling of a command (deduplication, handlers, reading and folding
+  state), and the batch's prefetch of the streams it reads;
 - encode: ``UnitOfWork.commit`` without the insert: hashing, chaining, the seal's signature;
 - insert: ``EventStore.append``: rows, the table lock, the transaction's commit;
-- answer: ``CommandConsumer.publish``: result messages, dead letters, Kafka offsets.
-
-cProfile slows calls down unevenly; the shares are what to read, and :func:`scaled` turns
-them into µs per command of an unprofiled run.
+- answer: ``CommandConsumer.publish``: result messages, dead letters, Kafka offsets;
+- other: polling, batching, parking, the pool's hand-over.
 """
 
 from __future__ import annotations
 
-import cProfile
-import pstats
+import json
 import sys
+import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from types import FrameType
 
-Func = tuple[str, int, str]
-
-STAGES: dict[str, Callable[[Func], bool]] = {
-    "decode": lambda f: f[0].endswith("commands/bus.py") and f[2] == "decode_any",
-    "verify": lambda f: f[0].endswith("commands/authenticate.py") and f[2] == "check_signature",
-    "authenticate": lambda f: f[0].endswith("commands/authenticate.py")
-    and f[2] == "authenticate",
-    "policy": lambda f: f[0].endswith("commands/policy.py"),
-    "handle": lambda f: f[0].endswith("commands/bus.py") and f[2] == "_handle",
-    "prefetch": lambda f: f[0].endswith("ledger/application.py") and f[2] == "prefetch",
-    "commit": lambda f: f[0].endswith("ledger/application.py") and f[2] == "commit",
-    "insert": lambda f: f[0].endswith("ledger/store.py") and f[2] == "append",
-    "answer": lambda f: f[0].endswith("consumers/command_consumer.py") and f[2] == "publish",
-    "run": lambda f: f[0].endswith("consumers/command_consumer.py") and f[2] == "run",
+# (file suffix, function name or "*") -> stage; the innermost frame that matches decides.
+STAGES: dict[tuple[str, str], str] = {
+    ("commands/authenticate.py", "check_signature"): "verify",
+    ("commands/bus.py", "decode_any"): "decode",
+    ("commands/authenticate.py", "authenticate"): "authorise",
+    ("commands/policy.py", "*"): "authorise",
+    ("ledger/store.py", "append"): "insert",
+    ("ledger/application.py", "commit"): "encode",
+    ("commands/bus.py", "_handle"): "handle",
+    ("ledger/application.py", "prefetch"): "handle",
+    ("consumers/command_consumer.py", "publish"): "answer",
 }
+ORDER = ("decode", "verify", "authorise", "handle", "encode", "insert", "answer", "other")
 
 
-def entered(stats: dict[Func, Any], inside: Callable[[Func], bool]) -> float:
-    """CPU seconds spent in functions matching ``inside``, entered from outside them."""
-    total = 0.0
-    for func, (_, _, _, _, callers) in stats.items():
-        if inside(func):
-            total += sum(c[3] for caller, c in callers.items() if not inside(caller))
-    return total
+def stage_of(frame: FrameType | None) -> str:
+    while frame is not None:
+        code = frame.f_code
+        for (suffix, name), stage in STAGES.items():
+            if code.co_filename.endswith(suffix) and name in ("*", code.co_name):
+                return stage
+        frame = frame.f_back
+    return "other"
 
 
-def split(stats_file: str) -> dict[str, float]:
-    """Seconds per stage (see the module's docstring) from a profile written by :func:`main`."""
-    stats: dict[Func, Any] = pstats.Stats(stats_file).stats  # type: ignore[attr-defined]
-    t = {name: entered(stats, pred) for name, pred in STAGES.items()}
-    stages = {
-        "decode": t["decode"],
-        "verify": t["verify"],
-        "authorise": t["authenticate"] - t["verify"] + t["policy"],
-        "handle": t["handle"] - t["authenticate"] - t["policy"] + t["prefetch"],
-        "encode": t["commit"] - t["insert"],
-        "insert": t["insert"],
-        "answer": t["answer"],
-    }
-    stages = {k: max(v, 0.0) for k, v in stages.items()}
-    stages["other"] = max(t["run"] - sum(stages.values()), 0.0)
-    return stages
+class Sampler(threading.Thread):
+    """Charges the main thread's CPU time to stages, one look about every ``interval``."""
+
+    def __init__(self, interval: float = 0.001) -> None:
+        super().__init__(daemon=True, name="stage-sampler")
+        self.interval = interval
+        self.main = threading.main_thread().ident or 0
+        self.clock = time.pthread_getcpuclockid(self.main)
+        self.seconds = dict.fromkeys(ORDER, 0.0)
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        last = time.clock_gettime(self.clock)
+        while not self.done.wait(self.interval):
+            now = time.clock_gettime(self.clock)
+            frame = sys._current_frames().get(self.main)
+            self.seconds[stage_of(frame)] += now - last
+            last = now
+
+
+def split(out: str) -> dict[str, float]:
+    """CPU seconds per stage, as :func:`main` wrote them."""
+    seconds: dict[str, float] = json.loads(Path(out).read_text())
+    return seconds
 
 
 def scaled(stages: dict[str, float], writer_us_per_command: float) -> dict[str, float]:
@@ -87,12 +92,14 @@ def main(argv: list[str]) -> int:
     from consumers.__main__ import main as consumers_main
 
     out, args = argv[0], argv[1:]
-    profile = cProfile.Profile(time.thread_time)  # the writer's own thread
+    sampler = Sampler()
+    sampler.start()
     try:
-        profile.runcall(consumers_main, args)
+        return consumers_main(args)
     finally:
-        profile.dump_stats(out)
-    return 0
+        sampler.done.set()
+        sampler.join()
+        Path(out).write_text(json.dumps({k: round(v, 4) for k, v in sampler.seconds.items()}))
 
 
 if __name__ == "__main__":

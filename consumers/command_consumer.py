@@ -182,14 +182,12 @@ class CommandConsumer:
         answers: list[Answer] = []
         commits: dict[TopicPartition, int] = {}
         batches = list(group_by_partition(records).items())
-        pending = [self.verify.submit([r.value for r in batch]) for _, batch in batches]
+        pending = self.verify.submit_round([[r.value for r in batch] for _, batch in batches])
         for i, ((topic, partition), batch) in enumerate(batches):
             tp = TopicPartition(topic, partition)
             if tp not in self.consumer.assignment() or self.parking.is_parked(tp):
-                pending[i].cancel()
                 continue  # revoked or paused while this poll's records were in flight
             if self.assignments.must_recover(tp):  # its re-answering waits for the database
-                pending[i].cancel()
                 self.consumer.seek(tp, batch[0].offset)
                 continue
             done, failure = self._handle_partition(tp, batch, pending[i])
@@ -197,8 +195,6 @@ class CommandConsumer:
             if done:
                 commits[tp] = done[-1].record.offset + 1
             if failure is not None:
-                for later in pending[i + 1:]:
-                    later.cancel()
                 for (t, p), rest in batches[i + 1:]:
                     if TopicPartition(t, p) in self.consumer.assignment():
                         self.consumer.seek(TopicPartition(t, p), rest[0].offset)
@@ -214,17 +210,18 @@ class CommandConsumer:
         If the database fails, the partition is sought back to the first record not
         applied, and the failure is returned with the answers of what was applied.
         """
-        decoded = pending.result()  # decoded, and verified where a worker could
         answers: list[Answer] = []
+        decoded: list[SignedCommand | Result] = []
         while batch:
+            n = min(len(batch), self.options.batch_size, self._bytes_cut(batch))
+            decoded += pending.next(n - len(decoded))  # as far as this transaction needs
             try:
-                cut, waiting_for = self.parking.first_unready(tp, batch, decoded)
+                cut, waiting_for = self.parking.first_unready(tp, batch[:n], decoded[:n])
                 if cut == 0:
                     signed = decoded[0]
                     assert isinstance(signed, SignedCommand) and waiting_for is not None
                     self.parking.park(tp, batch[0], signed, waiting_for)
                     break
-                cut = min(cut, self.options.batch_size, self._bytes_cut(batch))
                 done, stop = self._execute(tp, batch[:cut], decoded[:cut])
             except DatabaseOutage as exc:  # after some records were applied one by one
                 self.services.ledger.forget()

@@ -15,9 +15,11 @@ round while the writer applies the current one. What moves, and what stays:
   (actor, key registration, validity window, revocation: commands/authenticate.py) and
   skips its own verification only if the worker's key is exactly the ledger's key for
   that ``key_id`` then. So a stale book costs speed, never correctness;
-- chunks are taken back when the writer needs them first: waiting for a partition, the
-  writer decodes in-process every chunk of it that no worker has started (from the
-  back, while the worker works from the front), so neither side idles for long;
+- the writer takes records as each transaction needs them (LEDGER_BATCH_SIZE at a
+  time), so the worker decodes the next transaction's records, of this partition or the
+  next, while the writer applies this one; waiting, the writer decodes in-process every
+  chunk of the transaction that no worker has started (from the back, while the worker
+  works from the front), so neither side idles for long;
 - a worker that fails (a crash, a killed process, an exception) costs only speed: its
   chunk is decoded in-process, as with no workers, and the pool is started afresh for
   the next round. Results come back in record order either way.
@@ -40,6 +42,7 @@ from commands.envelope import SignedCommand
 from ledger import streams
 from ledger.application import Ledger
 from ledger.departments import apply_department
+from ledger.signing import b64decode, key_id_for
 
 log = logging.getLogger("ledger.consumers")
 
@@ -74,24 +77,44 @@ def in_process(values: Sequence[bytes | None], max_bytes: int) -> list[Decoded]:
 
 
 class Pending:
-    """One partition's records on their way through the pool (:meth:`result` in order)."""
+    """One partition's records on their way through the pool, handed out in order by
+    :meth:`next` as the writer's transactions need them, so that the worker decodes the
+    next transaction's records while the writer applies this one."""
 
     def __init__(self, pool: VerifyPool, chunks: list[Sequence[bytes | None]],
                  futures: list[Future[list[Decoded]]]) -> None:
         self.pool, self.chunks, self.futures = pool, chunks, futures
+        self.done: dict[int, list[Decoded]] = {}
+        self.taken = 0  # records handed out so far
+        self.total = sum(len(c) for c in chunks)
+
+    def next(self, count: int) -> list[Decoded]:
+        """The next ``count`` records (fewer at the end), decoded, in order."""
+        end = min(self.taken + max(count, 0), self.total)
+        if end <= self.taken:
+            return []
+        size = self.pool.chunk
+        first, last = self.taken // size, (end - 1) // size
+        for i in reversed(range(first, last + 1)):  # take back what no worker started
+            if i in self.done:
+                continue
+            if i < len(self.futures) and not self.futures[i].cancel():
+                break
+            self.done[i] = in_process(self.chunks[i], self.pool.max_bytes)
+        out: list[Decoded] = []
+        for i in range(first, last + 1):
+            if i not in self.done:
+                self.done[i] = self._collect(i, self.futures[i])
+            out.extend(self.done[i][max(self.taken - i * size, 0):end - i * size])
+            if end >= (i + 1) * size:
+                del self.done[i]  # handed out whole
+        self.taken = end
+        self.pool.note(out)
+        return out
 
     def result(self) -> list[Decoded]:
-        done: list[list[Decoded] | None] = [None] * len(self.chunks)
-        for i in reversed(range(len(self.futures))):  # take back what no worker started
-            if not self.futures[i].cancel():
-                break
-            done[i] = in_process(self.chunks[i], self.pool.max_bytes)
-        for i, future in enumerate(self.futures):
-            if done[i] is None:
-                done[i] = self._collect(i, future)
-        for i in range(len(self.futures), len(self.chunks)):  # no pool: all in-process
-            done[i] = in_process(self.chunks[i], self.pool.max_bytes)
-        return [d for chunk in done for d in chunk or ()]
+        """Every record not yet handed out."""
+        return self.next(self.total)
 
     def _collect(self, i: int, future: Future[list[Decoded]]) -> list[Decoded]:
         try:
@@ -116,6 +139,15 @@ class VerifyPool:
         self.workers, self.max_bytes, self.decode, self.chunk = workers, max_bytes, decode, chunk
         self.keys: dict[str, tuple[str, str]] = {}
         self._executor: ProcessPoolExecutor | None = None
+        self._round: list[Pending] = []
+
+    def submit_round(self, partitions: Sequence[Sequence[bytes | None]]) -> list[Pending]:
+        """:meth:`submit` for each partition of a round, in order; what the last round
+        left undecoded (a partition parked, revoked, or a failure) is cancelled."""
+        for stale in self._round:
+            stale.cancel()
+        self._round = [self.submit(values) for values in partitions]
+        return self._round
 
     def submit(self, values: Sequence[bytes | None]) -> Pending:
         chunks = [values[i:i + self.chunk] for i in range(0, len(values), self.chunk)]
@@ -131,9 +163,26 @@ class VerifyPool:
             return Pending(self, chunks, [])
         return Pending(self, chunks, futures)
 
+    def note(self, decoded: Iterable[Decoded]) -> None:
+        """Put the keys that commands register (department, key, rotation) in the book at
+        once, before they are applied: a key id is derived from the key's bytes, and the
+        writer accepts a worker's verdict only for the key the ledger holds, so a key
+        that is never registered only costs the worker a verification."""
+        for d in decoded:
+            command = d.command if isinstance(d, SignedCommand) else None
+            public_key = getattr(command, "public_key", None)
+            algorithm = getattr(command, "algorithm", None)
+            if isinstance(public_key, str) and isinstance(algorithm, str):
+                try:
+                    key_id = key_id_for(algorithm, b64decode(public_key, what="public key"))
+                except ValueError:
+                    continue
+                self.keys[key_id] = (algorithm, public_key)
+
     def learn(self, decoded: Iterable[Decoded], ledger: Ledger) -> None:
         """After a batch: add the keys of actors whose commands the workers could not
-        verify (a key not yet in the book), read from the ledger's (cached) state."""
+        verify (a key not yet in the book: registered before this process started),
+        read from the ledger's (cached) state."""
         actors = {d.actor for d in decoded
                   if isinstance(d, SignedCommand) and not isinstance(d, PreVerified)
                   and d.key_id not in self.keys}
