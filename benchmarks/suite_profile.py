@@ -19,7 +19,9 @@ off longer when everything is slow). The stages are the issue's:
 - encode: ``UnitOfWork.commit`` without the insert: hashing, chaining, the seal's signature;
 - insert: ``EventStore.append``: rows, the table lock, the transaction's commit;
 - answer: ``CommandConsumer.publish``: result messages, dead letters, Kafka offsets;
-- other: polling, batching, parking, the pool's hand-over.
+- and beyond the issue's stages: parking (the readiness check of each command before its
+  batch), hand-over (waiting for and unpickling what the verify workers return), poll
+  (fetching records); other: the rest (grouping, the round's bookkeeping, the sampler).
 """
 
 from __future__ import annotations
@@ -42,8 +44,12 @@ STAGES: dict[tuple[str, str], str] = {
     ("commands/bus.py", "_handle"): "handle",
     ("ledger/application.py", "prefetch"): "handle",
     ("consumers/command_consumer.py", "publish"): "answer",
+    ("consumers/parking_watch.py", "first_unready"): "parking",
+    ("consumers/verify_pool.py", "next"): "hand-over",
+    ("consumers/command_consumer.py", "_gather"): "poll",
 }
-ORDER = ("decode", "verify", "authorise", "handle", "encode", "insert", "answer", "other")
+ORDER = ("decode", "verify", "authorise", "handle", "encode", "insert", "answer", "parking",
+         "hand-over", "poll", "other")
 
 
 def stage_of(frame: FrameType | None) -> str:
