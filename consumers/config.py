@@ -7,7 +7,7 @@
 | LEDGER_KAFKA_POLL_MS            | 500     | longest wait for records in one poll           |
 | LEDGER_PARK_MAX_SECONDS         | 60      | longest a command waits for what it depends on |
 | LEDGER_PARK_CHECK_MS            | 500     | how often a parked partition is looked at      |
-| LEDGER_VERIFY_WORKERS           | 0       | processes decoding and verifying signatures    |
+| LEDGER_VERIFY_WORKERS           | 1       | processes decoding and verifying signatures    |
 |                                 |         | ahead of the writer (0: in the writer itself)  |
 
 Everything else (bootstrap servers, group, topics, batch size, the record size limit
@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 from commands.settings import Settings, env_count
 from ledger.errors import ConfigurationError
 
-# Off by default: on this 2-core machine one worker took the writer from ~370 to ~270-290
-# µs of CPU per command but did not raise the end-to-end rate (docs/benchmarks.md, "Both
-# cores": the hand-over through the pool's threads waits on the writer's GIL).
-DEFAULT_VERIFY_WORKERS = 0
+# One worker: on 2 cores it took the writer from ~400 to ~240-290 µs of CPU a command and,
+# in the final design, raised the end-to-end rate by 3-40 % on a machine shared with other
+# work (docs/benchmarks.md, "Both cores"); 0 keeps everything in the writer's process.
+DEFAULT_VERIFY_WORKERS = 1
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ def _options(value: str | None) -> int:
     return kafka_options(load_settings(env), env).verify_workers
 
 
-def test_verify_workers_default_to_the_writer_alone() -> None:
-    assert _options(None) == 0
-    assert _options("") == 0
+def test_one_verify_worker_by_default_and_zero_keeps_the_writer_alone() -> None:
+    assert _options(None) == 1
+    assert _options("") == 1
     assert (_options("0"), _options("1"), _options("3")) == (0, 1, 3)
 
 
