@@ -131,7 +131,7 @@ def consume(env: dict[str, str], progress: Callable[[], int], total: int, consum
         "broker_cpu_us_per_command": broker_us,
         "cpu_bound_per_s_2_cores": round(bound),
         "core_utilisation": round(window / steady_s / bound, 3),
-        "load_average": os.getloadavg()[0],
+        "load_average": round(os.getloadavg()[0], 2),
         "consumer_rss_mb": max(peaks.values(), default=None),
     }
 

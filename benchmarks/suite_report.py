@@ -77,10 +77,14 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _round(value: Any) -> Any:
+    return round(value, 2) if isinstance(value, float) else value
+
+
 def _cpu(k: dict[str, Any]) -> None:
     """CPU per command by process, what bounds the rate on 2 cores, and the writer's split."""
     table(f"end to end through Kafka: CPU per command (LEDGER_VERIFY_WORKERS="
-          f"{k.get('verify_workers_setting', '?')}, load average {k.get('load_average')})",
+          f"{k.get('verify_workers_setting', '?')}, load average {_round(k.get('load_average'))})",
           ["process", "CPU µs/command"], [
               ("consumer: writer", k.get("writer_cpu_us_per_command")),
               ("consumer: verify workers", k.get("verify_workers_cpu_us_per_command")),
@@ -90,8 +94,9 @@ def _cpu(k: dict[str, Any]) -> None:
               ("core utilisation (end to end ÷ that bound)", k.get("core_utilisation"))])
     split = (k.get("split") or {}).get("us_per_command")
     if split:
-        table("the writer's CPU per command by stage (µs; cProfile shares of an unprofiled"
-              " run's writer CPU)", ["stage", "µs/command"], list(split.items()))
+        table("the writer's CPU per command by stage (µs; sampled shares of an unprofiled"
+              " run's writer CPU, benchmarks/suite_profile.py)", ["stage", "µs/command"],
+              list(split.items()))
 
 
 def render(r: dict[str, Any]) -> None:
