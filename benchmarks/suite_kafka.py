@@ -37,14 +37,14 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from benchmarks.suite_cpu import CpuWatch, between
 from benchmarks.suite_env import DEFAULT_PG, ledger_env, peak_rss_mb, pg_schema, ratio
 from commands.settings import load_settings
-from consumers.config import kafka_options
+from consumers.config import DEFAULT_VERIFY_WORKERS, kafka_options
 from consumers.producer import Prepared, Signer, post, prepare
 from ledger.signing import SigningKey, save_signing_key
 
 PARTITIONS = 3
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def applied(base: str, schema: str, topic: str) -> int:
@@ -60,67 +60,9 @@ def applied(base: str, schema: str, topic: str) -> int:
     return int(row[0]) if row else 0
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a live process (None once it has gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def pg_backends(pid: int) -> set[int]:
-    """PostgreSQL backends serving process ``pid`` (matched by its TCP client ports)."""
-    inodes = set()
-    try:
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-            if target.startswith("socket:["):
-                inodes.add(target[8:-1])
-        table = Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]
-    except OSError:
-        return set()
-    ports = {int(f[1].split(":")[1], 16) for f in (line.split() for line in table)
-             if f[9] in inodes and f[2].endswith(":1538")}  # remote port 5432
-    found = set()
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            cmd = Path(f"/proc/{name}/cmdline").read_text()
-        except OSError:
-            continue
-        if cmd.startswith("postgres:") and "(" in cmd:
-            port = cmd.split("(", 1)[1].split(")", 1)[0]
-            if port.isdigit() and int(port) in ports:
-                found.add(int(name))
-    return found
-
-
-class CpuWatch:
-    """CPU seconds of some processes (and the PostgreSQL backends serving them)."""
-
-    def __init__(self, pids: list[int], broker: int | None) -> None:
-        self.pids, self.broker = pids, broker
-        self.backends: set[int] = set()
-        self.seen: dict[int, float] = {}
-
-    def sample(self) -> dict[int, float]:
-        for pid in self.pids:
-            self.backends |= pg_backends(pid)
-        for pid in [*self.pids, *self.backends, *([self.broker] if self.broker else [])]:
-            seconds = cpu_seconds(pid)
-            if seconds is not None:
-                self.seen[pid] = seconds
-        return dict(self.seen)
-
-
-def _between(a: dict[int, float], b: dict[int, float], pids: Any) -> float:
-    return sum(b.get(p, 0.0) - a.get(p, 0.0) for p in pids)
-
-
 def consume(env: dict[str, str], progress: Callable[[], int], total: int, consumers: int,
-            work: Path, broker_pid: int | None = None) -> dict[str, Any]:
+            work: Path, broker_pid: int | None = None,
+            profile: Path | None = None) -> dict[str, Any]:
     """Run ``consumers`` ``ledger consume`` processes until ``total`` commands are applied.
 
     Two rates: *steady*, first command applied to last, and *middle*, from 10 % to 90 %
@@ -129,10 +71,11 @@ def consume(env: dict[str, str], progress: Callable[[], int], total: int, consum
     partitions: it is what the consumers sustain. CPU per command is the middle's.
     """
     procs = []
-    for i in range(consumers):
+    for i in range(consumers):  # profiled: under cProfile (benchmarks/suite_profile.py)
+        runner = ["benchmarks.suite_profile", f"{profile}.{i}"] if profile else ["consumers"]
         with open(work / f"consumer-{i}.log", "ab") as err:
             procs.append(subprocess.Popen(
-                [sys.executable, "-m", "consumers", "consume", "--until-idle", "3"],
+                [sys.executable, "-m", *runner, "consume", "--until-idle", "3"],
                 env={**os.environ, **env}, stdout=err, stderr=err))
     watch = CpuWatch([p.pid for p in procs], broker_pid)
     started = time.perf_counter()
@@ -165,12 +108,15 @@ def consume(env: dict[str, str], progress: Callable[[], int], total: int, consum
     middle = max(high[1] - low[1], 1)
 
     def per_command(pids: Any) -> float:
-        return round(_between(low[2], high[2], pids) / middle * 1e6, 1)
+        return round(between(low[2], high[2], pids) / middle * 1e6, 1)
 
-    consumer_us = per_command([p.pid for p in procs])
+    writer_us = per_command([p.pid for p in procs])
+    workers_us = per_command(watch.workers)
+    consumer_us = round(writer_us + workers_us, 1)
     pg_us = per_command(watch.backends)
     broker_us = per_command([broker_pid] if broker_pid else [])
     steady_s = max(last[0] - first[0], 1e-3)
+    bound = 2e6 / max(consumer_us + pg_us + broker_us, 1.0)  # both cores busy, nothing else
     window = max(total - first[1], 1)
     return {
         "consumers": consumers, "steady_per_s": round(window / steady_s),
@@ -179,9 +125,13 @@ def consume(env: dict[str, str], progress: Callable[[], int], total: int, consum
         "consume_wall_s": round(last[0] - started, 3),
         "group_join_s": round(first[0] - started, 3),
         "consumer_cpu_us_per_command": consumer_us,
+        "writer_cpu_us_per_command": writer_us,
+        "verify_workers_cpu_us_per_command": workers_us,
         "postgres_cpu_us_per_command": pg_us,
         "broker_cpu_us_per_command": broker_us,
-        "cpu_bound_per_s_2_cores": round(2e6 / max(consumer_us + pg_us + broker_us, 1.0)),
+        "cpu_bound_per_s_2_cores": round(bound),
+        "core_utilisation": round(window / steady_s / bound, 3),
+        "load_average": round(os.getloadavg()[0], 2),
         "consumer_rss_mb": max(peaks.values(), default=None),
     }
 
@@ -201,20 +151,25 @@ def _env(url: str, key: Path, bootstrap: str, topic: str, tag: str,
 
 
 def run_once(broker: Any, base: str, commands: list[Prepared], key: Path, batch: int,
-             consumers: int, work: Path, partitions: int = PARTITIONS) -> dict[str, Any]:
-    """Post ``commands`` to fresh topics and consume them into a fresh schema."""
+             consumers: int, work: Path, partitions: int = PARTITIONS,
+             workers: int | None = None, profile: Path | None = None) -> dict[str, Any]:
+    """Post ``commands`` to fresh topics and consume them into a fresh schema
+    (``workers``: ``LEDGER_VERIFY_WORKERS`` of the consumers, None for the default)."""
     tag = uuid.uuid4().hex[:8]
     topic, topics = _topics(tag, partitions)
     broker.create_topics(topics)
     with pg_schema(base, "kafka") as url:
         env = _env(url, key, broker.bootstrap, topic, tag, batch)
+        if workers is not None:
+            env["LEDGER_VERIFY_WORKERS"] = str(workers)
         started = time.perf_counter()
         post(commands, kafka_options(load_settings(env), env), 15.0)
         post_s = time.perf_counter() - started
         schema = url.split("?schema=")[1]
         out = consume(env, lambda: applied(base, schema, topic), len(commands), consumers,
-                      work, broker.process.pid)
-    return {"batch": batch, "commands": len(commands), "post_s": round(post_s, 3),
+                      work, broker.process.pid, profile)
+    return {"batch": batch, "commands": len(commands), "verify_workers": workers,
+            "post_s": round(post_s, 3),
             "post_per_s": round(len(commands) / post_s), **out}
 
 
@@ -230,13 +185,16 @@ def through_kafka(base: str, lines: list[bytes], batch: int, work: Path) -> dict
     key = work / "kafka-key.pem"
     save_signing_key(SigningKey.generate(), key)
     out: dict[str, Any] = {"available": True, "commands": len(commands), "batch": batch,
-                           "partitions": PARTITIONS}
+                           "partitions": PARTITIONS, "verify_workers_setting": os.environ.get(
+                               "LEDGER_VERIFY_WORKERS", str(DEFAULT_VERIFY_WORKERS))}
     try:
         with tansu(work) as broker:
             raw_topic = f"bench-raw-{uuid.uuid4().hex[:8]}"
             broker.create_topics({raw_topic: PARTITIONS})
             out.update(_raw(KafkaProducer, read_topic, broker.bootstrap, raw_topic, commands))
             out.update(run_once(broker, base, commands, key, batch, 1, work))
+            out["split"] = profiled_split(broker, base, commands, key, batch, work,
+                                          out["writer_cpu_us_per_command"])
     except Exception as exc:  # a broker or consumer that cannot run: say so, never fake it
         return {"available": False, "reason": f"{type(exc).__name__}: {exc}"}
     n = len(commands)
@@ -247,6 +205,19 @@ def through_kafka(base: str, lines: list[bytes], batch: int, work: Path) -> dict
     out["consume_vs_raw_consume"] = ratio(out["raw_consume_s"], out["consume_steady_s"])
     out["e2e_vs_raw"] = ratio(out["e2e_sequential_per_s"], out["raw_e2e_per_s"])
     return out
+
+
+def profiled_split(broker: Any, base: str, commands: list[Prepared], key: Path, batch: int,
+                   work: Path, writer_us: float, workers: int | None = None) -> dict[str, Any]:
+    """The same run once more with the consumer under cProfile: the writer's µs split."""
+    from benchmarks.suite_profile import scaled, split
+
+    stats = work / "consumer.prof"
+    run_once(broker, base, commands, key, batch, 1, work, workers=workers, profile=stats)
+    seconds = split(f"{stats}.0")
+    return {"us_per_command": scaled(seconds, writer_us),
+            "profiled_us_per_command": {k: round(v / len(commands) * 1e6, 1)
+                                        for k, v in seconds.items()}}
 
 
 def _raw(producer_type: Any, read_topic: Any, bootstrap: str, topic: str,
@@ -298,8 +269,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-sizes", default="200,500")
     parser.add_argument("--consumers", default="1", help="consumer counts, e.g. 1,2")
     parser.add_argument("--partitions", type=int, default=PARTITIONS)
+    parser.add_argument("--verify-workers", default="",
+                        help="LEDGER_VERIFY_WORKERS values to compare, e.g. 0,1")
     parser.add_argument("--database", default=DEFAULT_PG, help="PostgreSQL URL (no schema)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--split", action="store_true",
+                        help="also profile each run's writer: its µs split per command")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="kafka-e2e-"))
     key = work / "ledger-key.pem"
@@ -312,18 +287,30 @@ def main(argv: list[str] | None = None) -> int:
     with tansu(work) as broker:
         for batch in [int(b) for b in args.batch_sizes.split(",")]:
             baseline = in_process(lines, args.database, key, batch)
-            for consumers in [int(c) for c in args.consumers.split(",")]:
+            for consumers, workers in [(int(c), int(w) if w else None)
+                                       for c in args.consumers.split(",")
+                                       for w in args.verify_workers.split(",")]:
                 row = {**run_once(broker, args.database, commands, key, batch, consumers,
-                                  work, args.partitions), **baseline}
+                                  work, args.partitions, workers), **baseline}
+                if args.split:
+                    row["split"] = profiled_split(broker, args.database, commands, key, batch,
+                                                  work, row["writer_cpu_us_per_command"],
+                                                  workers)
+                    print(f"  writer µs/command by stage: {row['split']['us_per_command']}",
+                          file=sys.stderr)
                 rows.append(row)
-                print(f"batch {batch:>4}, {consumers} consumer(s): steady"
+                print(f"batch {batch:>4}, {consumers} consumer(s), verify workers"
+                      f" {workers}: steady"
                       f" {row['steady_per_s']:6}/s, middle {row['middle_per_s']:6}/s (join"
                       f" {row['group_join_s']:.1f}s); CPU µs"
-                      f"/command: consumers {row['consumer_cpu_us_per_command']}, PostgreSQL"
+                      f"/command: consumers {row['consumer_cpu_us_per_command']} (writer"
+                      f" {row['writer_cpu_us_per_command']}), PostgreSQL"
                       f" {row['postgres_cpu_us_per_command']}, broker"
                       f" {row['broker_cpu_us_per_command']}; in-process"
                       f" {row['in_process_per_s']}/s at"
-                      f" {row['in_process_cpu_us_per_command']} µs", file=sys.stderr)
+                      f" {row['in_process_cpu_us_per_command']} µs; cores used"
+                      f" {row['core_utilisation']}, load {row['load_average']}",
+                      file=sys.stderr)
     result = {"licences": args.licences, "partitions": args.partitions, "runs": rows}
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -9,6 +9,7 @@ than ``MAX_CLOCK_SKEW`` in the future is refused (a clock that far off is a faul
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from commands.envelope import SignedCommand
@@ -20,6 +21,18 @@ from ledger.errors import InvalidSignatureError, KeyNotValidError, UnknownKeyErr
 from ledger.signing import b64decode, key_id_for, verify
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class PreVerified(SignedCommand):
+    """A command whose signature was already verified, ahead of its batch, with the key
+    ``verified_with`` (algorithm, base64 public key): by a worker process of the Kafka
+    consumer (consumers/verify_pool.py), which has no ledger state. :func:`authenticate`
+    still checks the actor, the key's registration, validity window and revocation
+    against the ledger, and skips its own verification only when ``verified_with`` is
+    exactly the key the ledger holds for ``key_id`` then; otherwise it verifies again."""
+
+    verified_with: tuple[str, str] = ("", "")
 
 
 def check_signature(algorithm: str, public_key_b64: str, signed: SignedCommand) -> None:
@@ -54,7 +67,9 @@ def authenticate(uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Depar
             f"actor {signed.actor} is not a registered department", code="unknown_actor"
         )
     record = actor.key(signed.key_id)
-    check_signature(record.algorithm, record.public_key, signed)
+    if not (isinstance(signed, PreVerified)
+            and signed.verified_with == (record.algorithm, record.public_key)):
+        check_signature(record.algorithm, record.public_key, signed)
     record.check_usable(signed.issued_at)
     return actor
 

@@ -56,6 +56,7 @@ from consumers.records import (
 from consumers.results import DryRun, result_message
 from consumers.side_reader import SideReader
 from consumers.store_watch import DATABASE_ERRORS, DatabaseUnavailable, StoreWatch, describe
+from consumers.verify_pool import Pending, VerifyPool
 from ledger.errors import ConcurrencyError
 
 log = logging.getLogger("ledger.consumers")
@@ -95,6 +96,8 @@ class CommandConsumer:
         self.db_backoff = kafka_io.Backoff()
         self.kafka_backoff = kafka_io.Backoff()
         self.assignments = Assignments(self)
+        self.verify = VerifyPool(options.verify_workers, options.max_record_bytes)
+        self.verify.warm()  # decoding and verifying ahead of the writer: verify_pool.py
         self.last_activity = time.monotonic()
         self.consumer.subscribe([options.commands_topic], listener=self.assignments)
 
@@ -179,6 +182,7 @@ class CommandConsumer:
         answers: list[Answer] = []
         commits: dict[TopicPartition, int] = {}
         batches = list(group_by_partition(records).items())
+        pending = self.verify.submit_round([[r.value for r in batch] for _, batch in batches])
         for i, ((topic, partition), batch) in enumerate(batches):
             tp = TopicPartition(topic, partition)
             if tp not in self.consumer.assignment() or self.parking.is_parked(tp):
@@ -186,7 +190,7 @@ class CommandConsumer:
             if self.assignments.must_recover(tp):  # its re-answering waits for the database
                 self.consumer.seek(tp, batch[0].offset)
                 continue
-            done, failure = self._handle_partition(tp, batch)
+            done, failure = self._handle_partition(tp, batch, pending[i])
             answers.extend(done)
             if done:
                 commits[tp] = done[-1].record.offset + 1
@@ -199,24 +203,25 @@ class CommandConsumer:
                 return
         self.publish(answers, commits)
 
-    def _handle_partition(self, tp: TopicPartition, batch: list[Incoming]
+    def _handle_partition(self, tp: TopicPartition, batch: list[Incoming], pending: Pending
                           ) -> tuple[list[Answer], DatabaseUnavailable | None]:
         """Apply the batch up to the first command that must wait, and park there.
 
         If the database fails, the partition is sought back to the first record not
         applied, and the failure is returned with the answers of what was applied.
         """
-        decoded = [decode_any(r.value, self.options.max_record_bytes) for r in batch]
         answers: list[Answer] = []
+        decoded: list[SignedCommand | Result] = []
         while batch:
+            n = min(len(batch), self.options.batch_size, self._bytes_cut(batch))
+            decoded += pending.next(n - len(decoded))  # as far as this transaction needs
             try:
-                cut, waiting_for = self.parking.first_unready(tp, batch, decoded)
+                cut, waiting_for = self.parking.first_unready(tp, batch[:n], decoded[:n])
                 if cut == 0:
                     signed = decoded[0]
                     assert isinstance(signed, SignedCommand) and waiting_for is not None
                     self.parking.park(tp, batch[0], signed, waiting_for)
                     break
-                cut = min(cut, self.options.batch_size, self._bytes_cut(batch))
                 done, stop = self._execute(tp, batch[:cut], decoded[:cut])
             except DatabaseOutage as exc:  # after some records were applied one by one
                 self.services.ledger.forget()
@@ -263,6 +268,7 @@ class CommandConsumer:
             return self._isolate(tp, head, decoded)
         self.db_backoff.reset()
         self.parking.applied(tp, head)
+        self.verify.learn(decoded, self.services.ledger)
         return [Answer(r, res, isinstance(d, Result))
                 for r, res, d in zip(head, results, decoded, strict=True)], False
 
@@ -332,7 +338,8 @@ class CommandConsumer:
                                          and not self.assignments.waiting(tp)])
 
     def close(self) -> None:
-        for closing in (self.consumer.close, self.publisher.producer.close, self.reader.close):
+        for closing in (self.consumer.close, self.publisher.producer.close, self.reader.close,
+                        self.verify.close):
             try:
                 closing()
             except Exception as exc:  # closing must not hide why we stopped
