@@ -57,6 +57,9 @@ def render_bounds() -> list[str]:
         " `name` must be in NFC (precomposed) form; in both, every digit is 0-9 once"
         " folded by NFKC (full-width digits fold; Arabic-Indic and other digits are"
         " refused). Values are refused, never repaired: the ledger stores what was signed.", "",
+        "Base64 values (the signature, public keys) are taken only in their one canonical"
+        " spelling: standard alphabet, padded, the unused bits of the last character zero,"
+        " so one signature cannot be sent as several strings.", "",
         "Licence numbers are unique per licence type after NFKC folding (full-width and"
         " half-width forms are the same number) with white space collapsed, so two numbers"
         " that look the same are the same number.", "",

@@ -1,0 +1,88 @@
+"""Red-team findings on the wire format, replayed through ``ledger apply``.
+
+Each case is a signed envelope an attacker (or a sloppy client) can send that the
+decoder once took in a form other than the one the department signed: the same
+signature spelt in another base64 string. The ledger must refuse it, and the
+canonical form of the same command must still be judged afresh and accepted.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from commands.envelope import signing_bytes
+from ledger.identifiers import make_uscc
+from ledger.signing import b64encode, load_signing_key
+from tests.integration.test_poison_apply import ledger
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, list[bytes]]:
+    """A small loadgen ledger on SQLite: its directory, URL and the lines it applied."""
+    cwd = tmp_path_factory.mktemp("redteam")
+    url = f"sqlite:///{cwd / 'ledger.db'}"
+    made = ledger(cwd, url, "loadgen", "--licences", "2", "--seed", "3",
+                  "--keys", str(cwd / "keys"))
+    lines = made.stdout.splitlines(keepends=True)
+    setup = ledger(cwd, url, "apply", "-", stdin=b"".join(lines))
+    assert setup.returncode == 0, setup.stderr
+    return cwd, url, lines
+
+
+def resign(cwd: Path, envelope: dict[str, Any], **payload: Any) -> dict[str, Any]:
+    """The envelope with a new command id and ``payload`` changes, signed by its actor."""
+    signed = {**envelope, "command_id": str(uuid.uuid4()),
+              "payload": {**envelope["payload"], **payload}}
+    signed.pop("signature")
+    key = load_signing_key(cwd / "keys" / f"{signed['actor']}.pem")
+    signed["signature"] = b64encode(key.sign(signing_bytes(signed)))
+    return signed
+
+
+def apply(cwd: Path, url: str, *lines: bytes) -> list[dict[str, Any]]:
+    run = ledger(cwd, url, "apply", "--json", "-", stdin=b"".join(line + b"\n" for line in lines))
+    assert b"Traceback" not in run.stderr, run.stderr
+    answers = [json.loads(line) for line in run.stdout.splitlines()]
+    assert len(answers) == len(lines)
+    return answers
+
+
+def fresh_issue(cwd: Path, lines: list[bytes], n: int, number: str) -> dict[str, Any]:
+    """A new licence of the loadgen's first type, to a holder of its own."""
+    issue = first(lines, "IssueLicence")
+    holder = make_uscc("91320581", f"RTHQLD{n:02d}")
+    return resign(cwd, issue, serial=f"003999999{n:02d}", licence_number=number,
+                  holders=[{**issue["payload"]["holders"][0], "code": holder}],
+                  face={**issue["payload"]["face"], "uscc": holder})
+
+
+def first(lines: list[bytes], command_type: str) -> dict[str, Any]:
+    return next(orjson.loads(line) for line in lines
+                if orjson.loads(line)["type"] == command_type)
+
+
+def test_a_signature_in_non_canonical_base64_is_refused_and_the_canonical_one_taken(
+        town: tuple[Path, str, list[bytes]]) -> None:
+    cwd, url, lines = town
+    signed = fresh_issue(cwd, lines, 1, "RT-B64-0001")
+    text = signed["signature"]
+    assert text.endswith("==")  # 64 bytes: the last character carries 4 unused bits
+    spare = ALPHABET[ALPHABET.index(text[-3]) ^ 1]
+    twin = text[:-3] + spare + "=="
+    assert base64.b64decode(twin) == base64.b64decode(text)
+
+    refused, accepted = apply(cwd, url, orjson.dumps({**signed, "signature": twin}),
+                              orjson.dumps(signed))
+    assert refused["status"] == "rejected"
+    assert refused["code"] == "bad_signature"
+    assert "not canonical base64" in refused["message"]
+    assert accepted["status"] == "accepted", accepted
