@@ -57,6 +57,8 @@ def render_bounds() -> list[str]:
         " `name` must be in NFC (precomposed) form; in both, every digit is 0-9 once"
         " folded by NFKC (full-width digits fold; Arabic-Indic and other digits are"
         " refused). Values are refused, never repaired: the ledger stores what was signed.", "",
+        "A JSON object may name each member only once (I-JSON, RFC 7493): a repeated name"
+        " is refused (`invalid_command`), wherever it is, never read as its last value.", "",
         "Base64 values (the signature, public keys) are taken only in their one canonical"
         " spelling: standard alphabet, padded, the unused bits of the last character zero,"
         " so one signature cannot be sent as several strings.", "",

@@ -86,3 +86,31 @@ def test_a_signature_in_non_canonical_base64_is_refused_and_the_canonical_one_ta
     assert refused["code"] == "bad_signature"
     assert "not canonical base64" in refused["message"]
     assert accepted["status"] == "accepted", accepted
+
+
+def test_an_object_that_names_a_member_twice_is_refused_wherever_it_is(
+        town: tuple[Path, str, list[bytes]]) -> None:
+    cwd, url, lines = town
+    signed = fresh_issue(cwd, lines, 2, "RT-DUP-0001")
+    line = orjson.dumps(signed)
+    serial = b'"serial":"00399999902"'
+    # The signature covers the last value; a reader keeping the first sees another command.
+    in_payload = line.replace(serial, b'"serial":"00399999999",' + serial)
+    in_envelope = line.replace(b'"type":"IssueLicence"',
+                               b'"type":"RevokeLicence","type":"IssueLicence"')
+    in_holder = line.replace(b'"code_type":"001"', b'"code_type":"111","code_type":"001"')
+    # An escaped colon cannot hide a repeat by keeping the colon count level.
+    hidden = in_payload.replace(b'"purpose"', b'"purpose"').replace(
+        signed["issued_at"].encode(), signed["issued_at"].replace(":", "\\u003a", 1).encode())
+    assert hidden.count(b":") == line.count(b":")
+    # Nor is a line refused for an escaped colon alone: it decodes to what was signed.
+    escaped = line.replace(signed["issued_at"].encode(),
+                           signed["issued_at"].replace(":", "\\u003a").encode())
+
+    answers = apply(cwd, url, in_payload, in_envelope, in_holder, hidden, escaped)
+    for answer, name in zip(answers[:4], ["serial", "type", "code_type", "serial"],
+                            strict=True):
+        assert answer["status"] == "rejected", answer
+        assert answer["code"] == "invalid_command"
+        assert f"names the member '{name}' twice" in answer["message"]
+    assert answers[4]["status"] == "accepted", answers[4]
