@@ -63,8 +63,12 @@ def render_bounds() -> list[str]:
         " spelling: standard alphabet, padded, the unused bits of the last character zero,"
         " so one signature cannot be sent as several strings.", "",
         "Licence numbers are unique per licence type after NFKC folding (full-width and"
-        " half-width forms are the same number) with white space collapsed, so two numbers"
-        " that look the same are the same number.", "",
+        " half-width forms are the same number), with Greek and Cyrillic letters drawn like"
+        " Latin ones (Cyrillic А, Greek Ο, …: the single-letter confusables of Unicode's"
+        " UTS #39, listed in `ledger/text.py`) read as those Latin letters and white space"
+        " collapsed, so two numbers that look the same are the same number. Letters and"
+        " digits that merely resemble each other inside one script (O and 0, l and 1) stay"
+        " different.", "",
     ]
 
 

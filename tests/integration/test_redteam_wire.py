@@ -1,9 +1,10 @@
 """Red-team findings on the wire format, replayed through ``ledger apply``.
 
-Each case is a signed envelope an attacker (or a sloppy client) can send that the
-decoder once took in a form other than the one the department signed: the same
-signature spelt in another base64 string. The ledger must refuse it, and the
-canonical form of the same command must still be judged afresh and accepted.
+Each case is a signed envelope an attacker (or a sloppy client) could once send and have
+taken: the same signature spelt in another base64 string, an object that names a member
+twice (a reader keeping the first name sees another command than the one signed), and a
+licence number whose letters are Greek or Cyrillic twins of an existing number's Latin
+ones. Each is refused now, and the honest form of the same command still accepted.
 """
 
 from __future__ import annotations
@@ -114,3 +115,23 @@ def test_an_object_that_names_a_member_twice_is_refused_wherever_it_is(
         assert answer["code"] == "invalid_command"
         assert f"names the member '{name}' twice" in answer["message"]
     assert answers[4]["status"] == "accepted", answers[4]
+
+
+def test_a_licence_number_with_greek_or_cyrillic_twins_of_its_letters_is_the_same_number(
+        town: tuple[Path, str, list[bytes]]) -> None:
+    cwd, url, lines = town
+    latin = "JYA-2026-ECHO"
+    twins = ["JY\u0410-2026-ECHO",             # Cyrillic capital A
+             "JYA-2026-\u0395\u0421\u041d\u039f",  # Greek E, Cyrillic C and H, Greek O
+             "\u0408\u04ae\u0391-2026-ECHO"]   # Cyrillic J and straight U, Greek A
+    issued = [orjson.dumps(fresh_issue(cwd, lines, 10 + n, number))
+              for n, number in enumerate([latin, *twins])]
+    first_answer, *others = apply(cwd, url, *issued)
+    assert first_answer["status"] == "accepted", first_answer
+    for answer in others:
+        assert answer["status"] == "rejected", answer
+        assert answer["code"] == "duplicate_licence_number"
+    # Unlike twins: another script's own letters, and O for 0, stay other numbers.
+    different = [orjson.dumps(fresh_issue(cwd, lines, 20 + n, number))
+                 for n, number in enumerate(["JY\u0416-2026-ECHO", "JYA-2O26-ECHO"])]
+    assert [a["status"] for a in apply(cwd, url, *different)] == ["accepted", "accepted"]
