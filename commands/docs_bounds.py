@@ -68,7 +68,9 @@ def render_bounds() -> list[str]:
         " UTS #39, listed in `ledger/text.py`) read as those Latin letters and white space"
         " collapsed, so two numbers that look the same are the same number. Letters and"
         " digits that merely resemble each other inside one script (O and 0, l and 1) stay"
-        " different.", "",
+        " different. A holder's document number (other than a USCC or citizen ID, which"
+        " have their own alphabet and check) is taken only in NFKC form without such"
+        " twins, so one document takes one holder slot.", "",
     ]
 
 

@@ -175,6 +175,11 @@ _LATIN_TWINS = str.maketrans({
 })
 
 
+def latin_twins(value: str) -> str:
+    """``value`` with each Greek or Cyrillic letter drawn like a Latin one made that letter."""
+    return value.translate(_LATIN_TWINS)
+
+
 def comparison_key(value: str) -> str:
     """The form in which two numbers or codes that look the same are equal.
 
@@ -183,7 +188,7 @@ def comparison_key(value: str) -> str:
     ``Ο``, ``р``) become those Latin letters; white space is collapsed. Text that passed
     :func:`check_text` has no invisible characters left to tell two keys apart.
     """
-    return " ".join(unicodedata.normalize("NFKC", value).translate(_LATIN_TWINS).split())
+    return " ".join(latin_twins(unicodedata.normalize("NFKC", value)).split())
 
 
 def is_ascii_digits(value: object, length: int | None = None) -> bool:

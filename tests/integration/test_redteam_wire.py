@@ -45,6 +45,7 @@ def resign(cwd: Path, envelope: dict[str, Any], **payload: Any) -> dict[str, Any
               "payload": {**envelope["payload"], **payload}}
     signed.pop("signature")
     key = load_signing_key(cwd / "keys" / f"{signed['actor']}.pem")
+    signed["key_id"] = key.key_id
     signed["signature"] = b64encode(key.sign(signing_bytes(signed)))
     return signed
 
@@ -135,3 +136,26 @@ def test_a_licence_number_with_greek_or_cyrillic_twins_of_its_letters_is_the_sam
     different = [orjson.dumps(fresh_issue(cwd, lines, 20 + n, number))
                  for n, number in enumerate(["JY\u0416-2026-ECHO", "JYA-2O26-ECHO"])]
     assert [a["status"] for a in apply(cwd, url, *different)] == ["accepted", "accepted"]
+
+
+def test_a_passport_number_with_a_cyrillic_twin_of_a_latin_letter_is_refused(
+        town: tuple[Path, str, list[bytes]]) -> None:
+    cwd, url, lines = town
+    # The catalogue's 医师执业证书: natural persons, one live licence each, issued by the
+    # health commission.
+    registered = first(lines, "RegisterLicenceType")["payload"]["type_code"]
+    issue = {**first(lines, "IssueLicence"), "actor": "113205818H76NFHT07"}
+    face = {"practice_category": "公共卫生", "practice_scope": "外科专业",
+            "practice_site": "常熟市中医医院"}
+
+    def passport(n: int, code: str) -> bytes:
+        return orjson.dumps(resign(
+            cwd, issue, type_code=registered[:-3] + "003", serial=f"003888888{n:02d}",
+            licence_number=f"RT-PASS-{n}", face=face,
+            holders=[{"name": "Ivan Petrov", "code_type": "414", "code": code}]))
+
+    latin, twin = apply(cwd, url, passport(1, "E12345678"), passport(2, "\u041512345678"))
+    assert latin["status"] == "accepted", latin
+    assert twin["status"] == "rejected"
+    assert twin["code"] == "invalid_command"
+    assert "Greek or Cyrillic letters drawn like Latin ones" in twin["message"]
