@@ -159,3 +159,23 @@ def test_a_passport_number_with_a_cyrillic_twin_of_a_latin_letter_is_refused(
     assert twin["status"] == "rejected"
     assert twin["code"] == "invalid_command"
     assert "Greek or Cyrillic letters drawn like Latin ones" in twin["message"]
+
+
+def test_a_licence_type_valid_for_more_years_than_the_calendar_holds_is_refused(
+        town: tuple[Path, str, list[bytes]]) -> None:
+    cwd, url, lines = town
+    registered = first(lines, "RegisterLicenceType")
+    code = registered["payload"]["type_code"][:-3] + "099"
+
+    def lasting(years: int) -> bytes:
+        definition = registered["payload"]["definition"]
+        return orjson.dumps(resign(cwd, registered, type_code=code, definition={
+            **definition, "validity": {**definition["validity"], "max_years": years}}))
+
+    # 10**15 years once passed, and every issue of the type with an end date then died in
+    # the date arithmetic (internal_error).
+    refused, accepted = apply(cwd, url, lasting(10**15), lasting(299))
+    assert refused["status"] == "rejected"
+    assert refused["code"] == "invalid_command"
+    assert "validity.max_years: must be 1..299" in refused["message"]
+    assert accepted["status"] == "accepted", accepted
