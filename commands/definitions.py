@@ -110,5 +110,8 @@ def decode_definition(type_code: str, raw: Any) -> dict[str, Any]:
              f"must be 1..{longest} (or null for no limit), got {d.validity.max_years}")
     if d.annotation.max_days < 1 or d.annotation.max_live < 1:
         fail(f"{where}.annotation", "max_days and max_live must be at least 1")
+    if d.annotation.max_days > longest * 366:  # the same overflow, in days
+        fail(f"{where}.annotation.max_days",
+             f"must be at most {longest * 366}, got {d.annotation.max_days}")
     result: dict[str, Any] = freeze(dataclasses.asdict(d))
     return result

@@ -167,15 +167,19 @@ def test_a_licence_type_valid_for_more_years_than_the_calendar_holds_is_refused(
     registered = first(lines, "RegisterLicenceType")
     code = registered["payload"]["type_code"][:-3] + "099"
 
-    def lasting(years: int) -> bytes:
+    def lasting(years: int, copy_days: int = 90) -> bytes:
         definition = registered["payload"]["definition"]
         return orjson.dumps(resign(cwd, registered, type_code=code, definition={
-            **definition, "validity": {**definition["validity"], "max_years": years}}))
+            **definition, "validity": {**definition["validity"], "max_years": years},
+            "annotation": {"max_days": copy_days, "max_live": 3}}))
 
-    # 10**15 years once passed, and every issue of the type with an end date then died in
-    # the date arithmetic (internal_error).
-    refused, accepted = apply(cwd, url, lasting(10**15), lasting(299))
-    assert refused["status"] == "rejected"
-    assert refused["code"] == "invalid_command"
-    assert "validity.max_years: must be 1..299" in refused["message"]
+    # 10**15 years (or days of an annotated copy) once passed, and every issue of the type
+    # with an end date (every annotated copy) then died in the date arithmetic.
+    years, days, accepted = apply(cwd, url, lasting(10**15), lasting(5, 10**12),
+                                  lasting(299, 299 * 366))
+    for refused, why in [(years, "validity.max_years: must be 1..299"),
+                         (days, "annotation.max_days: must be at most 109434")]:
+        assert refused["status"] == "rejected"
+        assert refused["code"] == "invalid_command"
+        assert why in refused["message"]
     assert accepted["status"] == "accepted", accepted
