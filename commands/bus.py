@@ -118,6 +118,8 @@ def decode_any(item: Any, max_bytes: int | None = None) -> SignedCommand | Resul
     A line longer than ``max_bytes`` is refused before it is parsed. Decoding never
     raises: an unexpected error (a decoder bug) is answered ``internal_error``."""
     limit = limits.MAX_RECORD_BYTES if max_bytes is None else max_bytes
+    if item is None:  # a Kafka record without a value (a tombstone) is no JSON at all
+        item = b""
     if isinstance(item, bytes | str) and len(item) > limit:
         return too_large(len(item), limit)  # never parsed, not even for its command id
     try:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from commands import limits
 from commands.fields import decode_object, fail
 from ledger.canonical import freeze, thaw
 from ledger.catalogue import CATEGORIES, DISCLOSURES, FIELD_TYPES, HOLDER_CATEGORIES
@@ -101,9 +102,16 @@ def decode_definition(type_code: str, raw: Any) -> dict[str, Any]:
     unknown_public = sorted(set(d.public_fields) - set(names))
     if unknown_public:
         fail(f"{where}.public_fields", f"not face fields: {', '.join(unknown_public)}")
-    if d.validity.max_years is not None and d.validity.max_years < 1:
-        fail(f"{where}.validity.max_years", "must be at least 1 (or null for no limit)")
+    # No licence outlives the dates the ledger holds; a longer limit only overflowed the
+    # date arithmetic of every issue of the type.
+    longest = limits.MAX_YEAR - limits.MIN_YEAR
+    if d.validity.max_years is not None and not 1 <= d.validity.max_years <= longest:
+        fail(f"{where}.validity.max_years",
+             f"must be 1..{longest} (or null for no limit), got {d.validity.max_years}")
     if d.annotation.max_days < 1 or d.annotation.max_live < 1:
         fail(f"{where}.annotation", "max_days and max_live must be at least 1")
+    if d.annotation.max_days > longest * 366:  # the same overflow, in days
+        fail(f"{where}.annotation.max_days",
+             f"must be at most {longest * 366}, got {d.annotation.max_days}")
     result: dict[str, Any] = freeze(dataclasses.asdict(d))
     return result

@@ -57,9 +57,20 @@ def render_bounds() -> list[str]:
         " `name` must be in NFC (precomposed) form; in both, every digit is 0-9 once"
         " folded by NFKC (full-width digits fold; Arabic-Indic and other digits are"
         " refused). Values are refused, never repaired: the ledger stores what was signed.", "",
+        "A JSON object may name each member only once (I-JSON, RFC 7493): a repeated name"
+        " is refused (`invalid_command`), wherever it is, never read as its last value.", "",
+        "Base64 values (the signature, public keys) are taken only in their one canonical"
+        " spelling: standard alphabet, padded, the unused bits of the last character zero,"
+        " so one signature cannot be sent as several strings.", "",
         "Licence numbers are unique per licence type after NFKC folding (full-width and"
-        " half-width forms are the same number) with white space collapsed, so two numbers"
-        " that look the same are the same number.", "",
+        " half-width forms are the same number), with Greek and Cyrillic letters drawn like"
+        " Latin ones (Cyrillic А, Greek Ο, …: the single-letter confusables of Unicode's"
+        " UTS #39, listed in `ledger/text.py`) read as those Latin letters and white space"
+        " collapsed, so two numbers that look the same are the same number. Letters and"
+        " digits that merely resemble each other inside one script (O and 0, l and 1) stay"
+        " different. A holder's document number (other than a USCC or citizen ID, which"
+        " have their own alphabet and check) is taken only in NFKC form without such"
+        " twins, so one document takes one holder slot.", "",
     ]
 
 

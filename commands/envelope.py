@@ -11,6 +11,7 @@ for other languages.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -161,7 +162,49 @@ def decode_json_line(line: bytes | str, max_bytes: int = limits.MAX_RECORD_BYTES
         line.count("[") + line.count("{"))
     if opened > limits.MAX_DEPTH:
         check_depth(raw)
+    _check_unique_names(line if isinstance(line, bytes) else line.encode(), raw)
     return _decode(raw)
+
+
+_ESCAPED_COLON = re.compile(rb"\\u003[aA]")
+
+
+class _RepeatedName(Exception):
+    pass
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in names:
+            raise _RepeatedName(name)
+        names[name] = value
+    return names
+
+
+def _check_unique_names(line: bytes, raw: Any) -> None:
+    """Refuse an object that names a member twice (I-JSON, RFC 7493, which RFC 8785 needs).
+
+    orjson keeps the last of repeated names, and the signature covers what was decoded,
+    so nothing unsigned gets in; but a reader that keeps the first (a gateway, a person
+    reading the record) would see another command than the one applied. Colons outside
+    strings are the member names, so the line holds more colons than its canonical form
+    only if some object repeats a name (an escaped colon, ``\\u003a``, makes the count
+    unsure, so such a line is parsed again, name by name).
+    """
+    if not isinstance(raw, dict | list):
+        return
+    if _ESCAPED_COLON.search(line) is None and (
+            line.count(b":") <= canonical_bytes(raw).count(b":")):
+        return
+    try:
+        json.loads(line, object_pairs_hook=_no_repeats)
+    except ValueError:  # orjson read it: the standard reader's own quirks are not ours
+        return
+    except _RepeatedName as exc:
+        raise InvalidCommandError(
+            f"command: an object names the member {quote(str(exc.args[0]))} twice; member"
+            " names must be unique (I-JSON, RFC 7493)") from None
 
 
 def sign_envelope(

@@ -225,9 +225,10 @@ class CheckpointAuditor:
             return
         if entry != (self.leaves, nid, leaf.hex()):
             index, table_nid, table_hash = entry
+            said, held = _apart(str(table_hash), leaf.hex())
             self._fail(nid, row, f"the transparency leaf table says leaf {index} is event id"
-                       f" {table_nid} hashing to {table_hash[:16]}…, but leaf {self.leaves}"
-                       f" is event id {nid} hashing to {leaf.hex()[:16]}…: the table is not"
+                       f" {table_nid} hashing to {said}, but leaf {self.leaves}"
+                       f" is event id {nid} hashing to {held}: the table is not"
                        " the events (drop transparency_leaves to rebuild it)")
             self._table = None
 
@@ -319,3 +320,10 @@ class CheckpointAuditor:
         if self.held is not None:
             out["held_checkpoint"] = self.held.to_json()
         return out
+
+
+def _apart(a: str, b: str) -> tuple[str, str]:
+    """Two hashes shortened to 16 digits, or whole when those would read the same."""
+    if a[:16] != b[:16]:
+        return f"{a[:16]}…", f"{b[:16]}…"
+    return a, b

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ledger.errors import LedgerError
+from ledger.text import latin_twins
 
 LICENCE_ROOT = "1.2.156.3005.2"
 ALNUM36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # ISO/IEC 7064 MOD 37,36 alphabet
@@ -349,5 +350,12 @@ def validate_holder_code(code_type: str, code: str) -> str:
     if unicodedata.normalize("NFKC", code) != code:
         msg = (f"holder code {code!r} has full-width or compatibility characters; write it"
                f" as {unicodedata.normalize('NFKC', code)!r}")
+        raise IdentifierError(msg, code="bad_charset")
+    # Nor a Greek or Cyrillic letter drawn like a Latin one (Cyrillic Е for E): the same
+    # passport would take a second slot under a number that reads the same.
+    latin = latin_twins(code)
+    if latin != code:
+        msg = (f"holder code {code!r} has Greek or Cyrillic letters drawn like Latin ones;"
+               f" write it as {latin!r}")
         raise IdentifierError(msg, code="bad_charset")
     return code

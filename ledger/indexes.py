@@ -6,7 +6,8 @@ withdrawal. Two writers racing for the same slot collide on the store's unique
 (stream, version) and one is refused, so uniqueness holds across processes.
 
 A number's stream is named by its comparison key (:func:`ledger.text.comparison_key`:
-NFKC, white space collapsed), so numbers that look the same share one slot; the text
+NFKC, Greek and Cyrillic twins of Latin letters folded, white space collapsed), so
+numbers that look the same share one slot; the text
 policy has already refused invisible characters that could tell two keys apart. Holder
 codes are accepted only in NFKC form, so each document has one slot too.
 """

@@ -93,11 +93,21 @@ def b64encode(data: bytes) -> str:
 
 
 def b64decode(text: str, *, what: str) -> bytes:
-    """Strict standard base64; raises ValueError naming ``what`` on bad input."""
+    """Strict standard base64; raises ValueError naming ``what`` on bad input.
+
+    Only the one canonical spelling of the bytes is taken: with padding, and with the
+    unused low bits of the last character zero. Otherwise one signature could be sent
+    as several strings (``…Dw==`` and ``…Dx==`` decode alike), and the same signed
+    command would arrive, and be recorded, in different words.
+    """
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
+        data = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, AttributeError) as exc:
         raise ValueError(f"{what} is not valid base64") from exc
+    if base64.b64encode(data) != text.encode("ascii"):
+        raise ValueError(f"{what} is not canonical base64 (the unused bits of its last"
+                         " character must be zero)")
+    return data
 
 
 def key_id_for(algorithm: str, public_key: bytes) -> str:

@@ -20,8 +20,9 @@ selectors, the combining grapheme joiner, the braille blank).
 - ``pem``: PEM certificates: printable ASCII with line breaks.
 
 Values are refused, never repaired: what is stored is exactly what the department signed.
-Numbers and codes are compared through :func:`comparison_key` (NFKC, then spaces
-collapsed), so two numbers that look the same claim the same uniqueness slot.
+Numbers and codes are compared through :func:`comparison_key` (NFKC, Greek and Cyrillic
+letters drawn like Latin ones folded to them, then spaces collapsed), so two numbers that
+look the same claim the same uniqueness slot.
 """
 
 from __future__ import annotations
@@ -152,14 +153,42 @@ def _check_characters(value: str, kind: str) -> None:
                               f" is {refused[ch]}")
 
 
+# Greek and Cyrillic letters drawn exactly like a Latin letter (single-letter entries of
+# Unicode's confusables.txt, UTS #39). NFKC keeps them apart and the eye does not, so a
+# number spelt with them claims the slot of its Latin twin. Written as escapes: printed,
+# each line would read "A": "A".
+_LATIN_TWINS = str.maketrans({
+    # Cyrillic capitals А В Е К М Н О Р С Т У Х Ѕ І Ј Ԛ Ԝ Ү Ӏ
+    "\u0410": "A", "\u0412": "B", "\u0415": "E", "\u041a": "K", "\u041c": "M",
+    "\u041d": "H", "\u041e": "O", "\u0420": "P", "\u0421": "C", "\u0422": "T",
+    "\u0423": "Y", "\u0425": "X", "\u0405": "S", "\u0406": "I", "\u0408": "J",
+    "\u051a": "Q", "\u051c": "W", "\u04ae": "Y", "\u04c0": "I",
+    # Cyrillic small а е о р с у х ѕ і ј ԛ ԝ һ ӏ
+    "\u0430": "a", "\u0435": "e", "\u043e": "o", "\u0440": "p", "\u0441": "c",
+    "\u0443": "y", "\u0445": "x", "\u0455": "s", "\u0456": "i", "\u0458": "j",
+    "\u051b": "q", "\u051d": "w", "\u04bb": "h", "\u04cf": "l",
+    # Greek capitals Α Β Ε Ζ Η Ι Κ Μ Ν Ο Ρ Τ Υ Χ Ϲ Ϳ, small ο ν ρ
+    "\u0391": "A", "\u0392": "B", "\u0395": "E", "\u0396": "Z", "\u0397": "H",
+    "\u0399": "I", "\u039a": "K", "\u039c": "M", "\u039d": "N", "\u039f": "O",
+    "\u03a1": "P", "\u03a4": "T", "\u03a5": "Y", "\u03a7": "X", "\u03f9": "C",
+    "\u037f": "J", "\u03bf": "o", "\u03bd": "v", "\u03c1": "p",
+})
+
+
+def latin_twins(value: str) -> str:
+    """``value`` with each Greek or Cyrillic letter drawn like a Latin one made that letter."""
+    return value.translate(_LATIN_TWINS)
+
+
 def comparison_key(value: str) -> str:
     """The form in which two numbers or codes that look the same are equal.
 
     NFKC folds full-width and half-width forms (``（`` and ``(``, ``２`` and ``2``) and
-    compatibility characters; white space is collapsed. Text that passed
+    compatibility characters; Greek and Cyrillic letters drawn like Latin ones (``А``,
+    ``Ο``, ``р``) become those Latin letters; white space is collapsed. Text that passed
     :func:`check_text` has no invisible characters left to tell two keys apart.
     """
-    return " ".join(unicodedata.normalize("NFKC", value).split())
+    return " ".join(latin_twins(unicodedata.normalize("NFKC", value)).split())
 
 
 def is_ascii_digits(value: object, length: int | None = None) -> bool:

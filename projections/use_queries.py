@@ -81,10 +81,12 @@ def get_stats(db: ProjectionDB, period: str | None) -> dict[str, Any]:
                                   f" stats_uses {cond} GROUP BY department, type_code, period",
                                   params):
         row(dept, t, p)["cases_using_electronic"] = int(n)
-    for dept, t, p, n in db.query("SELECT department, type_code, period, SUM(cases) FROM"
-                                  f" stats_cases {cond} GROUP BY department, type_code, period",
-                                  params):
-        row(dept, t, p)["cases_requiring"] = int(n)
+    # Summed here, not by SUM(): counts go up to 2^53 each, and SQLite's SUM() of a
+    # department's matters could pass 2^63 and fail ("integer overflow") for everyone.
+    for dept, t, p, n in db.query("SELECT department, type_code, period, cases FROM"
+                                  f" stats_cases {cond}", params):
+        counted = row(dept, t, p)
+        counted["cases_requiring"] = (counted["cases_requiring"] or 0) + int(n)
     for r in rows.values():
         if r["paper_issued"]:
             r["issuance_rate"] = round(r["electronic_issued"] / r["paper_issued"], 4)

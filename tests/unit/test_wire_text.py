@@ -117,6 +117,7 @@ def test_an_unknown_kind_is_a_programming_error() -> None:
 @pytest.mark.parametrize("a, b", [
     ("营业（2022）第0042号", "营业(2022)第0042号"), ("２０２２-42", "2022-42"),
     ("ＡＢ", "AB"), ("No. 42", "No.  42"), ("ｶ", "カ"),
+    ("\u0410\u0412-42", "AB-42"), ("\u039f\u03bf-7", "Oo-7"), ("\u0440\u0441", "pc"),
 ])
 def test_numbers_that_look_the_same_have_one_key(a: str, b: str) -> None:
     assert comparison_key(a) == comparison_key(b)
