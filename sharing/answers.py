@@ -33,7 +33,7 @@ from ledger.streams import licence_stream
 from projections.files.store import FileStore
 from projections.use_queries import get_access_log, get_stats, get_wallet
 from sharing.downloads import Binding, Downloads
-from sharing.pages.holder import licence_files
+from sharing.pages.holder import holder_licences, holder_reads
 
 FILE_READS = ("DownloadLicence", "MakeAnnotatedCopy", "DownloadHolderLicence")
 
@@ -93,19 +93,13 @@ def _asked(signed: SignedCommand) -> dict[str, Any]:
 
 def _query(services: Services, asked: dict[str, Any]) -> dict[str, Any]:
     db, query = services.read_db, asked["query"]
-    if query == "holder_licences":
-        wallet = get_wallet(db, asked["holder_code"], beijing_date(datetime.now(UTC)))
-        for licence in wallet["licences"]:
-            licence["files"] = licence_files(services, licence["identifier"])
+    if query == "holder_licences":  # the portal's list too (sharing/pages/holder.py)
+        wallet = holder_licences(services, asked["holder_code"])
         return {**asked, "as_of": wallet["as_of"], "licences": wallet["licences"],
                 "live_grants": wallet["live_grants"]}
     if query == "holder_access_log":
         wallet = get_wallet(db, asked["holder_code"], beijing_date(datetime.now(UTC)))
-        reads: list[dict[str, Any]] = []
-        for licence in wallet["licences"]:
-            reads += get_access_log(db, licence=licence["identifier"])
-        reads.sort(key=lambda r: r["recorded_at"], reverse=True)
-        return {**asked, "reads": reads}
+        return {**asked, "reads": holder_reads(services, wallet["licences"])}
     if query == "issuer_access_log":
         return {**asked, "reads": get_access_log(db, issuer=asked["issuer_code"],
                                         limit=asked["limit"])}

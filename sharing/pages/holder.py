@@ -51,15 +51,29 @@ def licence_files(services: Services, identifier: str) -> list[dict[str, Any]]:
             if r.type in ("LicenceFileRecorded", "CopyFileRecorded")]
 
 
+def holder_licences(services: Services, holder: str) -> dict[str, Any]:
+    """A holder's wallet with each licence's files: what ``ListHolderLicences`` answers
+    (sharing/answers.py) and what the portal shows, from one query."""
+    wallet = get_wallet(services.read_db, holder, beijing_date(datetime.now(UTC)))
+    for licence in wallet["licences"]:
+        licence["files"] = licence_files(services, licence["identifier"])
+    return wallet
+
+
+def holder_reads(services: Services, licences: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every read of these licences, newest first: what ``GetHolderAccessLog`` answers."""
+    reads: list[dict[str, Any]] = []
+    for licence in licences:
+        reads += get_access_log(services.read_db, licence=licence["identifier"])
+    reads.sort(key=lambda r: r["recorded_at"], reverse=True)
+    return reads
+
+
 def holder_view(services: Services, session: Session) -> dict[str, Any] | None:
     if not still_allowed(fresh(services), session) or session.holder is None:
         return None
-    wallet = get_wallet(services.read_db, session.holder, beijing_date(datetime.now(UTC)))
-    history: list[dict[str, Any]] = []
-    for licence in wallet["licences"]:
-        history += get_access_log(services.read_db, licence=licence["identifier"])
-        licence["files"] = licence_files(services, licence["identifier"])
-    history.sort(key=lambda r: r["recorded_at"], reverse=True)
+    wallet = holder_licences(services, session.holder)
+    history = holder_reads(services, wallet["licences"])
     codes = {r["organisation"] for r in history} | {g["grantee"] for g in wallet["live_grants"]}
     return {**wallet, "history": history, "names": names(services, codes),
             "type_names": type_names(services)}

@@ -12,7 +12,7 @@ import orjson
 from fastapi import Request
 
 from commands.bus import Result, decode_any
-from commands.envelope import sign_envelope
+from commands.envelope import SignedCommand, sign_envelope
 from ledger.canonical import format_instant
 from ledger.signing import SigningKey
 from sharing.kafka_door import KafkaDoor
@@ -22,12 +22,24 @@ from sharing.routes.common import settings_of, writer_of
 async def submit(request: Request, key: SigningKey, actor: str, command_type: str,
                  payload: dict[str, Any]) -> dict[str, Any]:
     """Sign and run one command; its result object (``status``, ``code``, ``message``)."""
+    return (await submit_signed(request, key, actor, command_type, payload))[1]
+
+
+async def submit_signed(request: Request, key: SigningKey, actor: str, command_type: str,
+                        payload: dict[str, Any]
+                        ) -> tuple[SignedCommand | None, dict[str, Any]]:
+    """As :func:`submit`, with the signed command too (None when it did not decode), so a
+    read can be completed as ``POST /api/v1/commands`` completes it."""
     envelope = sign_envelope(key, command_type=command_type, actor=actor, payload=payload,
                              issued_at=format_instant(datetime.now(UTC)))
     raw = orjson.dumps(envelope)
     decoded = decode_any(raw)
     if isinstance(decoded, Result):
-        return decoded.to_json()
+        return None, decoded.to_json()
+    return decoded, await _run(request, decoded, raw)
+
+
+async def _run(request: Request, decoded: SignedCommand, raw: bytes) -> dict[str, Any]:
     door: KafkaDoor | None = request.app.state.kafka
     if door is None:
         result = await asyncio.wait_for(writer_of(request).execute(decoded),
@@ -35,6 +47,6 @@ async def submit(request: Request, key: SigningKey, actor: str, command_type: st
         return result.to_json()
     body = await door.post(decoded, raw)
     if body is None:
-        return {"status": "pending", "code": "pending", "command_id": envelope["command_id"],
+        return {"status": "pending", "code": "pending", "command_id": decoded.command_id,
                 "message": "the ledger has not answered yet"}
     return body

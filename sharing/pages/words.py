@@ -10,7 +10,8 @@ from sharing.public_status import STATUS_WORDS as PUBLIC_WORDS
 STATUS_WORDS = {**PUBLIC_WORDS, "01": "有效", "02": "已暂停", "03": "已撤销", "04": "已注销",
                 "05": "已过期", "06": "已迁出", "07": "已撤销", "99": "状态待核实"}
 ACTION_WORDS = {"verify": "核验", "view": "查看", "download": "下载", "annotate": "加注",
-                "public": "公开查询", "bulk": "批量读取", "verify_file": "文件核验"}
+                "public": "公开查询", "bulk": "批量读取", "verify_file": "文件核验",
+                "holder_download": "持证人下载"}
 OUTCOME_WORDS = {"allowed": "允许", "refused": "拒绝"}
 _GOOD = {"valid", "01", "有效"}
 

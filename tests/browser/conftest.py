@@ -64,7 +64,7 @@ def projection_runner(database_url: str, key_file: Path) -> Iterator[None]:
 def served(city: FileCity, database_url: str, tmp_path: Path,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     monkeypatch.setenv("LEDGER_KEYS_DIR", str(city.fs.keys_dir))
-    settings = ServiceSettings(public_rate=50, public_burst=100)
+    settings = ServiceSettings(public_rate=50, public_burst=100, files_dir=str(city.fs.files_dir))
     key_file = tmp_path / "ledger-key.pem"
     with projection_runner(database_url, key_file), \
             running_service(database_url, key_file, settings) as server:
