@@ -49,3 +49,16 @@ async def checked_form(request: Request, session: Session) -> dict[str, Any] | H
     if not sessions.csrf_ok(session, form.get("csrf")):
         return refused(request, 403, "表单已过期或来源不明（CSRF 校验未通过）。请返回后重新提交。")
     return data
+
+
+async def signed_in_form(request: Request, role: str
+                         ) -> tuple[Session, dict[str, Any]] | Response:
+    """For a form posted by a page of ``role``: the session and its CSRF-checked form, or
+    the answer to send instead (the portal, or a 403 page)."""
+    session = login_first(request, role)
+    if not isinstance(session, Session):
+        return session
+    form = await checked_form(request, session)
+    if isinstance(form, HTMLResponse):
+        return form
+    return session, form

@@ -24,7 +24,7 @@ from commands.bootstrap import Services
 from ledger.localtime import beijing_date
 from projections.use_queries import get_access_log, get_wallet
 from sharing.pages.directory import names, platform_key, type_names
-from sharing.pages.guard import checked_form, fresh, login_first, still_allowed
+from sharing.pages.guard import fresh, login_first, signed_in_form, still_allowed
 from sharing.pages.render import page, redirect, refused
 from sharing.pages.session import Session, settings_of
 from sharing.pages.submit import submit
@@ -100,12 +100,10 @@ Build = Callable[[dict[str, Any], Session, dict[str, Any]], "dict[str, Any] | st
 
 
 async def _write(request: Request, command_type: str, build: Build) -> Response:
-    session = login_first(request, "holder")
-    if not isinstance(session, Session):
-        return session
-    form = await checked_form(request, session)
-    if isinstance(form, HTMLResponse):
-        return form
+    signed_in = await signed_in_form(request, "holder")
+    if isinstance(signed_in, Response):
+        return signed_in
+    session, form = signed_in
     view = await on_ledger(request, lambda s: holder_view(s, session))
     if view is None or session.department is None:
         return refused(request, 403, GONE)

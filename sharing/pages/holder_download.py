@@ -22,10 +22,10 @@ from starlette.responses import Response
 from projections.files.store import FileStore
 from sharing.downloads import Binding, DownloadRefusedError, Downloads
 from sharing.pages.directory import platform_key
-from sharing.pages.guard import checked_form, login_first
+from sharing.pages.guard import signed_in_form
 from sharing.pages.holder import GONE, holder_view
 from sharing.pages.render import redirect, refused
-from sharing.pages.session import Session, settings_of
+from sharing.pages.session import settings_of
 from sharing.pages.submit import submit_signed
 from sharing.routes.commands import completed
 from sharing.routes.common import on_ledger
@@ -42,12 +42,10 @@ NO_FILE = "此证照的文件未存放在本系统，暂时无法下载；如需
 
 @router.post("/holder/download", response_class=HTMLResponse)
 async def download(request: Request) -> Response:
-    session = login_first(request, "holder")
-    if not isinstance(session, Session):
-        return session
-    form = await checked_form(request, session)
-    if isinstance(form, HTMLResponse):
-        return form
+    signed_in = await signed_in_form(request, "holder")
+    if isinstance(signed_in, Response):
+        return signed_in
+    session, form = signed_in
     view = await on_ledger(request, lambda s: holder_view(s, session))
     if view is None or session.department is None or session.holder is None:
         return refused(request, 403, GONE)

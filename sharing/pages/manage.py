@@ -20,7 +20,7 @@ from projections.use_queries import get_stats
 from sharing.pages.audit_cache import AuditCache
 from sharing.pages.charts import bar_chart
 from sharing.pages.directory import names, type_names
-from sharing.pages.guard import checked_form, fresh, login_first, still_allowed
+from sharing.pages.guard import fresh, login_first, signed_in_form, still_allowed
 from sharing.pages.render import page, redirect, refused
 from sharing.pages.session import Session
 from sharing.routes.common import on_ledger
@@ -105,12 +105,10 @@ async def manage_page(request: Request) -> Response:
 
 @router.post("/manage/audit", response_class=HTMLResponse)
 async def run_audit(request: Request) -> Response:
-    session = login_first(request, "management")
-    if not isinstance(session, Session):
-        return session
-    form = await checked_form(request, session)
-    if isinstance(form, HTMLResponse):
-        return form
+    signed_in = await signed_in_form(request, "management")
+    if isinstance(signed_in, Response):
+        return signed_in
+    session, _ = signed_in  # the form carries only its CSRF token
     view = await on_ledger(request, lambda s: manage_view(s, session))
     if view is None:
         return refused(request, 403, GONE)
