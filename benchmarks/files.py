@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.files [--runs N]
 
-Measures :func:`projections.files.service.make_original` (what ``ledger render`` does
+Measures :func:`licence_files.service.make_original` (what ``ledger render`` does
 before it records the hash) for PDF and OFD, and the check of a file's bytes that
 ``ledger verify-file`` does before it asks the ledger. Target: well under 100 ms.
 """
@@ -17,15 +17,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from commands.output import table
-from ledger.files.face import build_face
-from ledger.licence import Licence
-from projections.files.certificates import load_signer
-from projections.files.dev_ca import DevCA
-from projections.files.fonts import load_font
-from projections.files.service import make_original
-from projections.files.settings import load_file_settings
-from projections.files.verify import inspect_file
+from commands.cli.output import table
+from ledger.domain.licence import Licence
+from licence_files.certificates import load_signer
+from licence_files.dev_ca import DevCA
+from licence_files.face import build_face
+from licence_files.fonts import load_font
+from licence_files.service import make_original
+from licence_files.settings import load_file_settings
+from licence_files.verify import inspect_file
 
 IDENT = "1.2.156.3005.2.11320581AY4CL12T22001.11320581H3BJ1XG69C.00700000000.001.Z"
 DEFINITION = {"name": "营业执照", "template": {"id": "tpl-营业执照", "version": 1},

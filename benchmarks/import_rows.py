@@ -34,12 +34,12 @@ from typing import Any
 import orjson
 
 from commands.bootstrap import bootstrap
-from commands.cli import main
-from commands.scenario import Scenario
+from commands.cli.main import main
+from commands.demo.scenario import Scenario
 from commands.settings import load_settings
-from ledger.identifiers import make_uscc
-from ledger.mapper import decode_stored
-from ledger.signing import save_signing_key
+from ledger.domain.identifiers import make_uscc
+from ledger.integrity.mapper import decode_stored
+from ledger.integrity.signing import save_signing_key
 
 MAPPING = '[columns]\n"经营者名称" = "operator_name"\n"经营场所" = "premises"\n'
 HEADER = ["证照编号", "持证主体名称", "持证主体代码", "发证日期", "有效期至", "纸质证照编号",

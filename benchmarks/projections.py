@@ -44,14 +44,14 @@ if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from commands.bootstrap import Services, bootstrap
-from commands.output import progress, table
-from commands.scenario import Scenario
-from commands.scenario_use import use
+from commands.cli.output import progress, table
+from commands.demo.scenario import Scenario
+from commands.demo.use import use
 from commands.settings import load_settings
-from ledger.canonical import format_instant
-from ledger.mapper import decode_stored
-from projections import runner as runner_module
-from projections.queries import get_licence
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.mapper import decode_stored
+from projections.engine import runner as runner_module
+from projections.models.queries import get_licence
 
 
 def open_services(url: str, key_file: Path) -> Services:

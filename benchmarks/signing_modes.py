@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from commands.bootstrap import bootstrap
-from commands.output import table
-from commands.scenario import Scenario
+from commands.cli.output import table
+from commands.demo.scenario import Scenario
 from commands.settings import load_settings
-from ledger.canonical import format_instant
-from ledger.signing import SigningKey
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import SigningKey
 
 
 def ingest(n: int, batch: int, folder: Path) -> tuple[float, int]:
@@ -54,7 +54,7 @@ def main() -> None:
         signature = key.sign(message)
     sign_us = (time.perf_counter() - t) / rounds * 1e6
     public = key.public_key
-    from ledger.signing import verify
+    from ledger.integrity.signing import verify
 
     t = time.perf_counter()
     for _ in range(rounds):

@@ -23,7 +23,7 @@ from typing import Any
 
 from benchmarks import suite_growth, suite_http, suite_ingest, suite_kafka, suite_report
 from benchmarks.suite_env import DEFAULT_PG, check_database, machine, versions
-from commands.output import err
+from commands.cli.output import err
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def answer(value: dict[str, Any]) -> None:
 def generate(licences: int, seed: int) -> None:
     import orjson
 
-    from commands.scenario import Scenario
+    from commands.demo.scenario import Scenario
     from consumers.loadgen import instant_clock
 
     scenario = Scenario(seed, instant_clock(datetime.now(UTC)))
@@ -51,7 +51,7 @@ def generate(licences: int, seed: int) -> None:
 
 
 def setup_count(seed: int) -> int:
-    from commands.scenario import Scenario
+    from commands.demo.scenario import Scenario
 
     return sum(1 for _ in Scenario(seed, lambda: "2026-01-01T00:00:00Z").setup())
 
@@ -97,7 +97,7 @@ def load(licences: int, batch: int, seed: int) -> None:
 
 def cli(argv: list[str]) -> None:
     """Run ``ledger ARGV`` here, timed; its stdout is kept out of the answer channel."""
-    from commands.cli import main
+    from commands.cli.main import main
 
     captured = io.StringIO()
     started = time.perf_counter()

@@ -19,7 +19,7 @@ from benchmarks import suite_reads
 from benchmarks.suite_env import Child, ledger_env, pg_schema, run_child
 from commands.bootstrap import Services, bootstrap
 from commands.settings import load_settings
-from ledger.signing import SigningKey, save_signing_key
+from ledger.integrity.signing import SigningKey, save_signing_key
 
 CHILD = ["-m", "benchmarks.suite_child"]
 

@@ -33,7 +33,7 @@ import orjson
 from benchmarks import suite_ingest, suite_reads
 from benchmarks.suite_env import percentiles, ratio
 from commands.bootstrap import bootstrap
-from commands.output import table
+from commands.cli.output import table
 from commands.settings import load_settings
 
 Send = Callable[[httpx.AsyncClient, int], Awaitable[int]]
@@ -60,7 +60,7 @@ def http(work: Path, licences: int, requests: int, concurrency: int,
         services.close()
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "commands.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "commands.cli.main", "serve", "--port", str(port)],
         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"

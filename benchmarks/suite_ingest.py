@@ -33,10 +33,10 @@ from psycopg import sql
 from benchmarks import suite_reads
 from benchmarks.suite_env import ledger_env, pg_schema, ratio, run_child
 from commands.bootstrap import bootstrap
-from commands.replay import replay_store
+from commands.replay.run import replay_store
 from commands.settings import load_settings
 from consumers.loadgen import LoadGenerator
-from ledger.store import persistence_env
+from ledger.store.event_store import persistence_env
 
 Batches = list[list[StoredEvent]]
 

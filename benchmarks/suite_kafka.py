@@ -42,7 +42,7 @@ from benchmarks.suite_env import DEFAULT_PG, ledger_env, peak_rss_mb, pg_schema,
 from commands.settings import load_settings
 from consumers.config import DEFAULT_VERIFY_WORKERS, kafka_options
 from consumers.producer import Prepared, Signer, post, prepare
-from ledger.signing import SigningKey, save_signing_key
+from ledger.integrity.signing import SigningKey, save_signing_key
 
 PARTITIONS = 3
 

@@ -9,11 +9,11 @@ innermost frame on the stack belongs to. cProfile was tried first: timing every 
 with a CPU clock slowed the consumer twentyfold and changed what it did (parking backs
 off longer when everything is slow). The stages are the issue's:
 
-- decode: ``commands.bus.decode_any`` in the writer (with verify workers, only what the
+- decode: ``commands.bus.pipeline.decode_any`` in the writer (with verify workers, only what the
   writer took back from them, and the re-decoding of answers already applied);
 - verify: ``check_signature`` (Ed25519) in the writer;
 - authorise: ``authenticate`` without its verification, and the policy checks
-  (commands/policy.py) the handlers call;
+  (commands/authorisation/policy.py) the handlers call;
 - handle: the bus's handling of a command (deduplication, handlers, reading and folding
   state), and the batch's prefetch of the streams it reads;
 - encode: ``UnitOfWork.commit`` without the insert: hashing, chaining, the seal's signature;
@@ -35,14 +35,14 @@ from types import FrameType
 
 # (file suffix, function name or "*") -> stage; the innermost frame that matches decides.
 STAGES: dict[tuple[str, str], str] = {
-    ("commands/authenticate.py", "check_signature"): "verify",
-    ("commands/bus.py", "decode_any"): "decode",
-    ("commands/authenticate.py", "authenticate"): "authorise",
-    ("commands/policy.py", "*"): "authorise",
-    ("ledger/store.py", "append"): "insert",
-    ("ledger/application.py", "commit"): "encode",
-    ("commands/bus.py", "_handle"): "handle",
-    ("ledger/application.py", "prefetch"): "handle",
+    ("commands/signed/authenticate.py", "check_signature"): "verify",
+    ("commands/bus/pipeline.py", "decode_any"): "decode",
+    ("commands/signed/authenticate.py", "authenticate"): "authorise",
+    ("commands/authorisation/policy.py", "*"): "authorise",
+    ("ledger/store/event_store.py", "append"): "insert",
+    ("ledger/store/application.py", "commit"): "encode",
+    ("commands/bus/pipeline.py", "_handle"): "handle",
+    ("ledger/store/application.py", "prefetch"): "handle",
     ("consumers/command_consumer.py", "publish"): "answer",
     ("consumers/parking_watch.py", "first_unready"): "parking",
     ("consumers/verify_pool.py", "next"): "hand-over",

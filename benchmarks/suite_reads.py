@@ -20,12 +20,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from benchmarks.suite_env import percentiles, ratio
 from commands.bootstrap import Services
-from commands.scenario import Scenario
-from ledger.audit import audit_rows
-from ledger.canonical import format_instant
-from ledger.mapper import decode_stored
-from projections import runner as runner_module
-from projections.queries import get_licence
+from commands.demo.scenario import Scenario
+from ledger.integrity.audit import audit_rows
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.mapper import decode_stored
+from projections.engine import runner as runner_module
+from projections.models.queries import get_licence
 
 COMMAND_BYTES = 600  # about the size of a signed IssueLicence envelope's signing bytes
 

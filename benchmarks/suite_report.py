@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from commands.output import err, table
+from commands.cli.output import err, table
 
 # Wide enough for the growth tables when stderr is a file or a pipe (rich's default is 80).
 wide = err if err.is_terminal else Console(stderr=True, highlight=False, width=132)

@@ -31,7 +31,7 @@ import psycopg
 from benchmarks.suite_env import DEFAULT_PG, ledger_env, pg_schema
 from commands.bootstrap import bootstrap
 from commands.settings import load_settings
-from ledger.signing import SigningKey, save_signing_key
+from ledger.integrity.signing import SigningKey, save_signing_key
 
 
 def lock_holds(base: str, lines: list[bytes], batch: int) -> dict[str, Any]:

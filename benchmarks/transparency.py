@@ -37,14 +37,14 @@ if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from commands.bootstrap import bootstrap
-from commands.output import progress, table
-from commands.scenario import Scenario
+from commands.cli.output import progress, table
+from commands.demo.scenario import Scenario
 from commands.settings import load_settings
-from ledger.audit import audit_rows, audit_store
-from ledger.canonical import format_instant
-from ledger.checkpoint_audit import CheckpointAuditor
-from ledger.merkle import MerkleTree, hash_leaf
-from projections.transparency import TransparencyLog
+from ledger.integrity.audit import audit_rows, audit_store
+from ledger.integrity.canonical import format_instant
+from ledger.transparency.checkpoint_audit import CheckpointAuditor
+from ledger.transparency.log import TransparencyLog
+from ledger.transparency.merkle import MerkleTree, hash_leaf
 
 
 def _ensure_schema(url: str) -> None:

@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from commands.bus import MessageBus
+from commands.bus.pipeline import MessageBus
 from commands.settings import Settings
-from ledger.application import Ledger
-from ledger.signing import SigningKey, load_signing_key, save_signing_key
-from ledger.store import EventStore
-from projections.db import ProjectionDB
+from ledger.integrity.signing import SigningKey, load_signing_key, save_signing_key
+from ledger.store.application import Ledger
+from ledger.store.event_store import EventStore
+from ledger.store.sql import ProjectionDB
+from projections.engine.runner import ProjectionRunner
 from projections.registry import all_projections
-from projections.runner import ProjectionRunner
 
 
 @dataclass

@@ -36,7 +36,7 @@ LEDGER_BATCH_SIZE x 1 MiB; ordinary commands (1-2 KB) never reach it.
 LEDGER_POISON_ATTEMPTS: a record whose handling raises something unexpected (not a
 refusal, not a database outage) is tried alone this many times, counted in the
 database so restarts do not reset the count, then answered ``internal_error`` and
-dead-lettered so the records behind it go on (commands/failures.py).
+dead-lettered so the records behind it go on (commands/bus/failures.py).
 """
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from commands import limits
-from ledger.application import DEFAULT_CACHE_SIZE
+from commands.messages import limits
 from ledger.errors import ConfigurationError
-from ledger.store import redact
+from ledger.store.application import DEFAULT_CACHE_SIZE
+from ledger.store.event_store import redact
 
 DEFAULT_HOME = Path(".ledger")
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_HOME / 'ledger.db'}"

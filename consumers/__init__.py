@@ -1,5 +1,5 @@
 """Kafka in and out: consume commands, apply them with their positions, answer, dead-letter.
 
-See docs/kafka.md. Entry points: ``ledger consume | post | loadgen`` (:mod:`consumers.cli`)
+See docs/kafka.md. Entry points: ``ledger consume | post | loadgen`` (:mod:`commands.cli.consume`)
 or ``python -m consumers``.
 """

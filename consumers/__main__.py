@@ -10,8 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from commands.cli import run
-from consumers.cli import register
+from commands.cli.consume import register
+from commands.cli.main import run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

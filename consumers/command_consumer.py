@@ -22,7 +22,7 @@ What happens when ...
   reads, a value the database refuses): the records before it are applied, it is tried
   a bounded number of times, then answered ``internal_error``, dead-lettered with the
   error, and its partition moves on: see :mod:`consumers.poison`. Which failures are
-  outages and which are a record's own: :mod:`commands.failures`.
+  outages and which are a record's own: :mod:`commands.bus.failures`.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from commands.bootstrap import Services
-from commands.bus import Result, decode_any
-from commands.envelope import SignedCommand
-from commands.failures import is_outage, log_unexpected
+from commands.bus.failures import is_outage, log_unexpected
+from commands.bus.pipeline import Result, decode_any
+from commands.signed.envelope import SignedCommand
 from consumers import kafka_io
 from consumers.assignment import Assignments
 from consumers.config import KafkaOptions

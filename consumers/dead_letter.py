@@ -10,7 +10,7 @@ licence) is not a dead letter: its rejected result is the whole answer.
 
 from __future__ import annotations
 
-from commands.bus import Result
+from commands.bus.pipeline import Result
 from consumers.records import Incoming, Outgoing
 
 ERROR = "ledger-error"

@@ -43,13 +43,13 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from commands.envelope import sign_envelope, signing_bytes
-from commands.scenario import Dept, Scenario, derived_key
-from commands.scenario_use import ACTIONS, Use
-from ledger.canonical import format_instant
+from commands.demo.scenario import Dept, Scenario, derived_key
+from commands.demo.use import ACTIONS, Use
+from commands.signed.envelope import sign_envelope, signing_bytes
+from ledger.domain.identifiers import make_licence_identifier
 from ledger.errors import ConfigurationError
-from ledger.identifiers import make_licence_identifier
-from ledger.signing import b64encode, load_signing_key, save_signing_key
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import b64encode, load_signing_key, save_signing_key
 
 BAD_KINDS = ("forged_signature", "wrong_department", "unknown_licence", "malformed_fields")
 READ_ODDS = 0.75  # a read after an issue

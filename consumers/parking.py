@@ -27,7 +27,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from commands.envelope import SignedCommand
+from commands.signed.envelope import SignedCommand
 
 
 class Decision(enum.Enum):

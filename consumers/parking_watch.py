@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 from kafka import TopicPartition
 
-from commands.bus import Result
-from commands.envelope import SignedCommand
+from commands.bus.pipeline import Result
+from commands.signed.envelope import SignedCommand
 from consumers import kafka_io
 from consumers.config import KafkaOptions
 from consumers.parking import Decision, Parked, decide, others_passed

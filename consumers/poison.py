@@ -2,7 +2,7 @@
 partition, and a database outage never costs a valid record its turn.
 
 A partition's batch is one transaction. When it fails as a whole with something that
-is not an outage (commands/failures.py: a bug, a damaged stored row the record reads,
+is not an outage (commands/bus/failures.py: a bug, a damaged stored row the record reads,
 a value the database refuses), nothing of it was written and nobody knows yet which
 record is to blame. :meth:`PoisonGuard.isolate` then applies the batch again one record
 at a time, each in its own transaction with its own position, so every record before
@@ -41,9 +41,9 @@ from typing import TYPE_CHECKING
 from eventsourcing.persistence import Tracking
 from kafka import TopicPartition
 
-from commands.bus import Result
-from commands.envelope import SignedCommand
-from commands.failures import database_reachable, describe_failure, is_outage, log_unexpected
+from commands.bus.failures import database_reachable, describe_failure, is_outage, log_unexpected
+from commands.bus.pipeline import Result
+from commands.signed.envelope import SignedCommand
 from consumers.records import Incoming, lane_name, tracking_for, tracking_name
 from ledger.errors import ConcurrencyError
 

@@ -22,12 +22,12 @@ from typing import Any
 
 import orjson
 
-from commands.envelope import decode_envelope, sign_envelope
+from commands.signed.envelope import decode_envelope, sign_envelope
 from consumers.config import KafkaOptions
 from consumers.kafka_io import connect, make_producer
-from ledger.canonical import format_instant
 from ledger.errors import ConfigurationError, LedgerError
-from ledger.signing import SigningKey, load_signing_key
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import SigningKey, load_signing_key
 
 
 class InputError(Exception):

@@ -32,21 +32,21 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from commands.envelope import SignedCommand
-from commands.messages import Command, IssueLicence, RegisterDepartment, SetUsageList
-from commands.use_messages import (
+from commands.messages.core import Command, IssueLicence, RegisterDepartment, SetUsageList
+from commands.messages.use import (
     DelegateUse,
     GrantFunctionalUse,
     GrantHolderConsent,
     RevokeGrant,
     _Read,
 )
-from ledger import streams
-from ledger.application import Ledger
-from ledger.catalogue import CatalogueEntry, apply_catalogue
-from ledger.departments import Department, apply_department
-from ledger.events import DomainEvent
-from ledger.grants import FUNCTION, Grant, apply_grant
+from commands.signed.envelope import SignedCommand
+from ledger.domain import streams
+from ledger.domain.catalogue import CatalogueEntry, apply_catalogue
+from ledger.domain.departments import Department, apply_department
+from ledger.domain.events import DomainEvent
+from ledger.domain.grants import FUNCTION, Grant, apply_grant
+from ledger.store.application import Ledger
 
 BARRIER = "every command posted before it (a grant revocation waits for earlier reads)"
 

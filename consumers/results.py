@@ -20,11 +20,11 @@ import orjson
 from eventsourcing.persistence import Tracking
 
 from commands.bootstrap import Services
-from commands.bus import MessageBus, Result, decode_any
+from commands.bus.pipeline import MessageBus, Result, decode_any
 from consumers.records import Incoming, Outgoing
-from ledger.application import Ledger
-from ledger.mapper import Record
-from ledger.store import EventStore
+from ledger.integrity.mapper import Record
+from ledger.store.application import Ledger
+from ledger.store.event_store import EventStore
 
 NOT_APPLIED = "not_applied"
 

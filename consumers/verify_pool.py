@@ -5,14 +5,14 @@ decoding a record and verifying its Ed25519 signature are pure CPU work that nee
 ledger state, so ``LEDGER_VERIFY_WORKERS`` processes do it for the next partitions of a
 round while the writer applies the current one. What moves, and what stays:
 
-- a worker decodes a chunk of raw records (the same :func:`commands.bus.decode_any`, so
+- a worker decodes a chunk of raw records (the same :func:`commands.bus.pipeline.decode_any`, so
   the same refusals) and verifies each signature against the public key the writer's
   *key book* names for its ``key_id``: a snapshot of keys the ledger held, sent with
   the chunk. A command that verifies comes back as :class:`PreVerified`, with the key
   it verified with; anything else (no such key in the book, a bad signature) comes back
   as a plain command and the writer verifies it itself, answering exactly as before;
 - the writer still authenticates every command against ledger state at handling time
-  (actor, key registration, validity window, revocation: commands/authenticate.py) and
+  (actor, key registration, validity window, revocation: commands/signed/authenticate.py) and
   skips its own verification only if the worker's key is exactly the ledger's key for
   that ``key_id`` then. So a stale book costs speed, never correctness;
 - the writer takes records as each transaction needs them (LEDGER_BATCH_SIZE at a
@@ -36,13 +36,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import fields
 
-from commands.authenticate import PreVerified, check_signature
-from commands.bus import Result, decode_any
-from commands.envelope import SignedCommand
-from ledger import streams
-from ledger.application import Ledger
-from ledger.departments import apply_department
-from ledger.signing import b64decode, key_id_for
+from commands.bus.pipeline import Result, decode_any
+from commands.signed.authenticate import PreVerified, check_signature
+from commands.signed.envelope import SignedCommand
+from ledger.domain import streams
+from ledger.domain.departments import apply_department
+from ledger.integrity.signing import b64decode, key_id_for
+from ledger.store.application import Ledger
 
 log = logging.getLogger("ledger.consumers")
 

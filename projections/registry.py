@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from projections.access_log import AccessLog
-from projections.base import Projection
-from projections.corrections import CorrectionsQueue
-from projections.licence_state import LicenceState
-from projections.public_register import PublicRegister
-from projections.quality import QualityFindings
-from projections.statistics import Statistics
-from projections.wallet import Grants
+from projections.engine.base import Projection
+from projections.models.access_log import AccessLog
+from projections.models.corrections import CorrectionsQueue
+from projections.models.licence_state import LicenceState
+from projections.models.public_register import PublicRegister
+from projections.models.quality import QualityFindings
+from projections.models.statistics import Statistics
+from projections.models.wallet import Grants
 
 
 def all_projections() -> list[Projection]:

@@ -1,6 +1,6 @@
 """What the service adds to an accepted read's result, after the read was recorded.
 
-The handlers of signed queries (commands/holder_handlers.py) decide and record; the data
+The handlers of signed queries (commands/handlers/holders.py) decide and record; the data
 they allowed comes from the read models here, the same ``get_…`` queries ``ledger wallet``,
 ``access-log`` and ``stats`` print, so a handler stays a function of state and command
 and the replay records the same events again. A ``DownloadLicence`` or
@@ -20,18 +20,18 @@ from typing import Any
 from uuid import UUID
 
 from commands.bootstrap import Services
-from commands.envelope import SignedCommand
-from commands.holder_handlers import DEFAULT_LIMIT, HOLDER_MATTER, QUERY_OF
-from commands.holder_messages import (
+from commands.handlers.holders import DEFAULT_LIMIT, HOLDER_MATTER, QUERY_OF
+from commands.messages.holder import (
     DownloadHolderLicence,
     GetIssuerAccessLog,
     GetIssuerStatistics,
 )
-from ledger.identifiers import parse_licence_identifier
-from ledger.localtime import beijing_date
-from ledger.streams import licence_stream
-from projections.files.store import FileStore
-from projections.use_queries import get_access_log, get_stats, get_wallet
+from commands.signed.envelope import SignedCommand
+from ledger.domain.identifiers import parse_licence_identifier
+from ledger.domain.localtime import beijing_date
+from ledger.domain.streams import licence_stream
+from licence_files.store import FileStore
+from projections.models.use_queries import get_access_log, get_stats, get_wallet
 from sharing.downloads import Binding, Downloads
 from sharing.pages.holder import holder_licences, holder_reads
 

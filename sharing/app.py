@@ -14,7 +14,7 @@ from starlette.types import ASGIApp
 
 from commands.bootstrap import Services
 from consumers.config import KafkaOptions
-from projections.files.store import FileStore
+from licence_files.store import FileStore
 from sharing import errors, openapi, pages
 from sharing.answers import Awaiting
 from sharing.config import ServiceSettings

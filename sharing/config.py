@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from commands.settings import env_count
-from projections.files.qr import DEFAULT_PUBLIC_URL, public_url_from
-from projections.files.settings import load_file_settings
+from licence_files.qr import DEFAULT_PUBLIC_URL, public_url_from
+from licence_files.settings import load_file_settings
 
 MAX_BODY = 1 << 20  # one command: the same bound as a wire-format line
 

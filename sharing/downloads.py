@@ -16,8 +16,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from ledger.canonical import sha256_hex
-from projections.db import ProjectionDB
+from ledger.integrity.canonical import sha256_hex
+from ledger.store.sql import ProjectionDB
 
 DDL = ("CREATE TABLE IF NOT EXISTS download_refs (ref_hash TEXT PRIMARY KEY, department TEXT"
        " NOT NULL, operator TEXT NOT NULL, matter_code TEXT NOT NULL, case_number TEXT NOT"

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from commands.envelope import SignedCommand
+from commands.signed.envelope import SignedCommand
 from consumers.config import KafkaOptions
 from consumers.kafka_io import BOOTSTRAP_MS, client_id, connect, make_producer
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from commands.bus import Result
+from commands.bus.pipeline import Result
 
 PROBLEM_TYPE = "https://licence-ledger.invalid/problems/"  # + code; documented in docs/service.md
 

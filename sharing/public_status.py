@@ -14,12 +14,11 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from commands.bootstrap import Services
-from ledger import streams
-from ledger.canonical import format_instant
-from ledger.departments import apply_department
-from ledger.events import DomainEvent
-from ledger.files import records as fr
-from ledger.licence import (
+from ledger.domain import file_records as fr
+from ledger.domain import streams
+from ledger.domain.departments import apply_department
+from ledger.domain.events import DomainEvent
+from ledger.domain.licence import (
     CANCELLED,
     EXPIRED,
     PENALTY_REVOKED,
@@ -30,7 +29,8 @@ from ledger.licence import (
     Licence,
     apply_licence,
 )
-from ledger.localtime import beijing_date
+from ledger.domain.localtime import beijing_date
+from ledger.integrity.canonical import format_instant
 
 S = TypeVar("S")
 STATUS_WORDS = {"valid": "有效", "suspended": "已暂停", "cancelled": "已注销",

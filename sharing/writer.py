@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from commands.bootstrap import Services, bootstrap
-from commands.bus import Result
-from commands.envelope import SignedCommand
+from commands.bus.pipeline import Result
 from commands.settings import Settings
+from commands.signed.envelope import SignedCommand
 
 log = logging.getLogger("sharing.writer")
 T = TypeVar("T")

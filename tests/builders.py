@@ -1,6 +1,6 @@
 """Shared builders for the integration and property tiers.
 
-A small city built from the deterministic :class:`~commands.scenario.Scenario`, payloads
+A small city built from the deterministic :class:`~commands.demo.scenario.Scenario`, payloads
 for hand-made commands, and :class:`RawEvents`: the events table reached around the
 ledger with plain SQL, so tests can tamper with stored rows as anyone with database
 access could.
@@ -24,13 +24,13 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 
 from commands.bootstrap import Services, bootstrap
-from commands.bus import Result
-from commands.scenario import AREA, Dept, Scenario
+from commands.bus.pipeline import Result
+from commands.demo.scenario import AREA, Dept, Scenario
 from commands.settings import load_settings
-from ledger import streams
-from ledger.canonical import format_instant
-from ledger.licence import Licence, apply_licence
-from ledger.mapper import Record, decode_stored
+from ledger.domain import streams
+from ledger.domain.licence import Licence, apply_licence
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.mapper import Record, decode_stored
 
 SEED = 7
 

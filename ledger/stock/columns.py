@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ledger.catalogue import CatalogueEntry
+from ledger.domain.catalogue import CatalogueEntry
 from ledger.errors import LedgerError
 from ledger.stock.rows import CORE_FIELDS
 from ledger.stock.values import comparison_key

@@ -2,7 +2,7 @@
 passes licences, catalogue entries, paper counts and today's date.
 
 Each problem is named by issuer, check and subject, so that the same problem found on a
-later run is the same finding (see :func:`ledger.quality.finding_id`).
+later run is the same finding (see :func:`ledger.domain.quality.finding_id`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.catalogue import CatalogueEntry
-from ledger.identifiers import IdentifierError, parse_licence_identifier, validate_holder_code
-from ledger.licence import VALID, WITHDRAWN
+from ledger.domain.catalogue import CatalogueEntry
+from ledger.domain.identifiers import (
+    IdentifierError,
+    parse_licence_identifier,
+    validate_holder_code,
+)
+from ledger.domain.licence import VALID, WITHDRAWN
 from ledger.stock.values import comparison_key
 
 

@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ledger.catalogue import CatalogueEntry, _check_face_value
+from ledger.domain.catalogue import CatalogueEntry, _check_face_value
+from ledger.domain.licence import check_validity
 from ledger.errors import InvalidCommandError
-from ledger.licence import check_validity
 from ledger.stock.values import (
     ValueProblem,
     cell_text,

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ledger.identifiers import (
+from ledger.domain.identifiers import (
     IdentifierError,
     citizen_id_check_char,
     validate_citizen_id,

@@ -8,9 +8,9 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger.audit import audit_store
-from ledger.canonical import format_instant
-from ledger.store import EventStore
+from ledger.integrity.audit import audit_store
+from ledger.integrity.canonical import format_instant
+from ledger.store.event_store import EventStore
 
 
 class AuditCache:

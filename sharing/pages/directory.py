@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from commands.bootstrap import Services
-from ledger import streams
-from ledger.departments import Department, apply_department
-from ledger.signing import SigningKey, load_signing_key
+from ledger.domain import streams
+from ledger.domain.departments import Department, apply_department
+from ledger.integrity.signing import SigningKey, load_signing_key
 
 
 def get_department(services: Services, code: str) -> Department | None:

@@ -21,8 +21,8 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from commands.bootstrap import Services
-from ledger.localtime import beijing_date
-from projections.use_queries import get_access_log, get_wallet
+from ledger.domain.localtime import beijing_date
+from projections.models.use_queries import get_access_log, get_wallet
 from sharing.pages.directory import names, platform_key, type_names
 from sharing.pages.guard import fresh, login_first, signed_in_form, still_allowed
 from sharing.pages.render import page, redirect, refused

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
-from projections.files.store import FileStore
+from licence_files.store import FileStore
 from sharing.downloads import Binding, DownloadRefusedError, Downloads
 from sharing.pages.directory import platform_key
 from sharing.pages.guard import signed_in_form

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from commands.bootstrap import Services
-from ledger.localtime import beijing_date
-from projections.corrections_queries import get_corrections
-from projections.use_queries import get_access_log, get_stats
+from ledger.domain.localtime import beijing_date
+from projections.models.corrections_queries import get_corrections
+from projections.models.use_queries import get_access_log, get_stats
 from sharing.pages.directory import names, type_names
 from sharing.pages.guard import fresh, login_first, still_allowed
 from sharing.pages.render import page, refused

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from commands.bootstrap import Services
-from ledger.departments import Department
+from ledger.domain.departments import Department
 from sharing.pages import session as sessions
 from sharing.pages.directory import get_department, known_departments, platform_of
 from sharing.pages.guard import checked_form

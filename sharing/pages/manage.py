@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from commands.bootstrap import Services
-from projections.corrections_queries import get_corrections
-from projections.transparency import TransparencyLog
-from projections.use_queries import get_stats
+from ledger.transparency.log import TransparencyLog
+from projections.models.corrections_queries import get_corrections
+from projections.models.use_queries import get_stats
 from sharing.pages.audit_cache import AuditCache
 from sharing.pages.charts import bar_chart
 from sharing.pages.directory import names, type_names

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.errors import ConfigurationError
-from projections.files.settings import load_file_settings
+from licence_files.settings import load_file_settings
 
 SESSION_SECONDS = 8 * 3600
 

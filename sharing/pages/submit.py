@@ -11,10 +11,10 @@ from typing import Any
 import orjson
 from fastapi import Request
 
-from commands.bus import Result, decode_any
-from commands.envelope import SignedCommand, sign_envelope
-from ledger.canonical import format_instant
-from ledger.signing import SigningKey
+from commands.bus.pipeline import Result, decode_any
+from commands.signed.envelope import SignedCommand, sign_envelope
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import SigningKey
 from sharing.kafka_door import KafkaDoor
 from sharing.routes.common import settings_of, writer_of
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ledger.localtime import to_beijing
-from projections.files.labels import STANDARD_LABELS
+from ledger.domain.localtime import to_beijing
+from licence_files.labels import STANDARD_LABELS
 from sharing.public_status import STATUS_WORDS as PUBLIC_WORDS
 
-# Licence status codes of the ledger (ledger.licence) and the public page's status names.
+# Licence status codes of the ledger (ledger.domain.licence) and the public page's status names.
 STATUS_WORDS = {**PUBLIC_WORDS, "01": "有效", "02": "已暂停", "03": "已撤销", "04": "已注销",
                 "05": "已过期", "06": "已迁出", "07": "已撤销", "99": "状态待核实"}
 ACTION_WORDS = {"verify": "核验", "view": "查看", "download": "下载", "annotate": "加注",

@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from commands.bus import Result, decode_any
-from commands.envelope import SignedCommand
+from commands.bus.pipeline import Result, decode_any
+from commands.signed.envelope import SignedCommand
 from sharing.answers import complete, wants_more
 from sharing.kafka_door import KafkaDoor
 from sharing.problems import answer, problem, result_answer

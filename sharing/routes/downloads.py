@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from projections.files.store import FileStore
+from licence_files.store import FileStore
 from sharing.downloads import Binding, DownloadRefusedError, Downloads
 from sharing.problems import problem
 from sharing.routes.common import on_ledger, problems

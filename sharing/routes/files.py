@@ -16,9 +16,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from commands.bus import Result, decode_any
-from commands.file_messages import VerifyLicenceFile
-from projections.files.verify import inspect_file
+from commands.bus.pipeline import Result, decode_any
+from commands.messages.files import VerifyLicenceFile
+from licence_files.verify import inspect_file
 from sharing.kafka_door import KafkaDoor
 from sharing.problems import answer, problem, result_answer
 from sharing.routes.commands import pending
@@ -29,7 +29,7 @@ router = APIRouter(tags=["files"])
 
 def findings(data: bytes) -> dict[str, Any]:
     """What the bytes show, in the form of a ``VerifyLicenceFile`` payload (as the CLI
-    fills it in :func:`projections.files.service.verify_file`)."""
+    fills it in :func:`licence_files.service.verify_file`)."""
     found = inspect_file(data)
     return {"file_hash": found.file_hash, "format": found.format,
             "signers": list(found.signers), "revision_hashes": list(found.revision_hashes),

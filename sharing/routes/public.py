@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from commands.bootstrap import Services
 from ledger.errors import LedgerError
-from projections.transparency import TransparencyLog
+from ledger.transparency.log import TransparencyLog
 from sharing.pages.render import page
 from sharing.problems import problem
 from sharing.public_status import public_status

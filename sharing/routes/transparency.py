@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from commands.bootstrap import Services
-from commands.cli_transparency import now, proof
-from projections.transparency import TransparencyLog
+from commands.cli.transparency import now, proof
+from ledger.transparency.log import TransparencyLog
 from sharing.routes.common import on_ledger, problems
 
 router = APIRouter(tags=["transparency"])

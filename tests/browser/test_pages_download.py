@@ -11,8 +11,8 @@ from uuid import UUID
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
-from ledger.identifiers import parse_licence_identifier
-from ledger.streams import licence_stream
+from ledger.domain.identifiers import parse_licence_identifier
+from ledger.domain.streams import licence_stream
 from tests.browser.a11y import check_page
 from tests.browser.conftest import Shots, reload_until
 from tests.browser.test_pages_holder import log_in_as_holder

@@ -11,10 +11,10 @@ from typing import Any
 import orjson
 from playwright.sync_api import Browser, Page
 
-from commands.envelope import sign_envelope
-from ledger.canonical import format_instant
-from ledger.localtime import beijing_date
-from ledger.signing import SigningKey, b64encode
+from commands.signed.envelope import sign_envelope
+from ledger.domain.localtime import beijing_date
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import SigningKey, b64encode
 from tests.browser.a11y import check_page
 from tests.browser.conftest import Shots, reload_until
 from tests.browser.test_pages_public import rendered

@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 from playwright.sync_api import Browser, Page
 
-from ledger.localtime import beijing_period
-from projections.use_queries import get_stats
+from ledger.domain.localtime import beijing_period
+from projections.models.use_queries import get_stats
 from tests.browser.a11y import check_page
 from tests.browser.conftest import Shots, reload_until
 from tests.builders import RawEvents, flip

@@ -19,10 +19,10 @@ from typing import Any
 from openpyxl import Workbook
 
 from commands.bootstrap import bootstrap
-from commands.scenario import Scenario
+from commands.demo.scenario import Scenario
 from commands.settings import load_settings
-from ledger.identifiers import make_citizen_id, make_uscc
-from ledger.signing import save_signing_key
+from ledger.domain.identifiers import make_citizen_id, make_uscc
+from ledger.integrity.signing import save_signing_key
 from tests.builders import SEED, apply_all, scenario_clock
 from tests.conftest import FakeClock
 
@@ -172,6 +172,6 @@ def ledger(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the console script in ``folder`` as a user would."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     base["COLUMNS"] = "250"
-    return subprocess.run([sys.executable, "-m", "commands.cli", *args], cwd=folder,
+    return subprocess.run([sys.executable, "-m", "commands.cli.main", *args], cwd=folder,
                           env={**base, **env(folder)}, capture_output=True, text=True,
                           timeout=300)

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from ledger.identifiers import make_uscc
+from ledger.domain.identifiers import make_uscc
 
 
 def ledger(cwd: Path, *args: str, env: dict[str, str] | None = None,
            stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "commands.cli", *args], cwd=cwd, env=full_env,
+    return subprocess.run([sys.executable, "-m", "commands.cli.main", *args], cwd=cwd, env=full_env,
                           input=stdin, capture_output=True, text=True, timeout=300)
 
 

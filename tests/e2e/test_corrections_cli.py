@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import bootstrap
-from commands.scenario import Scenario
+from commands.demo.scenario import Scenario
 from commands.settings import load_settings
-from ledger.canonical import format_instant
-from ledger.corrections import answer_deadline
-from ledger.localtime import beijing_date
+from ledger.domain.corrections import answer_deadline
+from ledger.domain.localtime import beijing_date
+from ledger.integrity.canonical import format_instant
 from tests.builders import SEED, apply_all, scenario_clock
 from tests.conftest import FakeClock
 
@@ -26,7 +26,7 @@ from tests.conftest import FakeClock
 def ledger(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     env["COLUMNS"] = "250"  # wide enough that the table never truncates a cell
-    return subprocess.run([sys.executable, "-m", "commands.cli", "corrections", *args],
+    return subprocess.run([sys.executable, "-m", "commands.cli.main", "corrections", *args],
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 

@@ -12,16 +12,16 @@ from pathlib import Path
 import orjson
 import pytest
 
-from commands.demo_next import write_demo_keys
-from commands.scenario import Scenario
-from ledger.canonical import format_instant
+from commands.demo.next_steps import write_demo_keys
+from commands.demo.scenario import Scenario
+from ledger.integrity.canonical import format_instant
 
 
 def ledger(cwd: Path, *args: str, env: dict[str, str] | None = None,
            ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "commands.cli", *args], cwd=cwd, env=full_env,
+    return subprocess.run([sys.executable, "-m", "commands.cli.main", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from ledger.localtime import beijing_period
+from ledger.domain.localtime import beijing_period
 from tests.e2e.import_books import (
     EXPECTED,
     MAPPING,

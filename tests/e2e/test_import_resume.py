@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ledger.identifiers import make_uscc
+from ledger.domain.identifiers import make_uscc
 from tests.e2e.import_books import MAPPING, env, ledger, make_ledger
 
 ROWS = 400
@@ -33,7 +33,7 @@ def write_big_csv(path: Path) -> Path:
 
 
 def command(city: dict[str, Any], path: Path) -> list[str]:
-    return [sys.executable, "-m", "commands.cli", "import", str(path), "--type", city["food"],
+    return [sys.executable, "-m", "commands.cli.main", "import", str(path), "--type", city["food"],
             "--issuer", city["market"], "--keys", str(city["keys"]), "--mapping",
             str(city["folder"] / "map.toml"), "--json"]
 

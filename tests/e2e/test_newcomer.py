@@ -21,7 +21,7 @@ def ledger(cwd: Path, *args: str, env: dict[str, str] | None = None,
     full_env = {k: v for k, v in os.environ.items()
                 if not k.startswith("LEDGER_") and k != "KAFKA_BOOTSTRAP_SERVERS"}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "commands.cli", *args], cwd=cwd, env=full_env,
+    return subprocess.run([sys.executable, "-m", "commands.cli.main", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -51,7 +51,7 @@ def test_every_try_next_command_works_as_printed(demo: tuple[Path, list[list[str
     cwd, table = demo
     assert table[0] == ["what", "command"]
     commands = [command for _, command in table[1:]]
-    verbs = [c.split(" -m commands.cli ")[1].split()[0] for c in commands]
+    verbs = [c.split(" -m commands.cli.main ")[1].split()[0] for c in commands]
     assert verbs == ["show", "wallet", "access-log", "stats", "render", "verify-file",
                      "annotate", "verify-file", "audit", "doctor"]
     for command in commands:

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import bootstrap
-from commands.scenario import Scenario
+from commands.demo.scenario import Scenario
 from commands.settings import load_settings
-from ledger.identifiers import make_uscc
+from ledger.domain.identifiers import make_uscc
 from tests.builders import apply_all, scenario_clock
 from tests.conftest import FakeClock
 from tests.e2e.import_books import MAPPING, env, ledger, make_ledger, write_food_book

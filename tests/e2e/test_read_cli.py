@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from ledger.identifiers import make_licence_identifier
-from ledger.localtime import beijing_date, beijing_period
+from ledger.domain.identifiers import make_licence_identifier
+from ledger.domain.localtime import beijing_date, beijing_period
 
 DEMO = ("demo", "--licences", "40", "--seed", "11")
 
@@ -29,7 +29,7 @@ def ledger(cwd: Path, *args: str, env: dict[str, str] | None = None
            ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "commands.cli", *args], cwd=cwd, env=full_env,
+    return subprocess.run([sys.executable, "-m", "commands.cli.main", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -23,7 +23,7 @@ def _env() -> dict[str, str]:
 
 def test_serve_answers_logs_without_personal_data_and_stops_gracefully(tmp_path: Path) -> None:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "commands.cli", "serve", "--port",
+    process = subprocess.Popen([sys.executable, "-m", "commands.cli.main", "serve", "--port",
                                 str(port)], cwd=tmp_path, env=_env(), text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -55,7 +55,7 @@ def test_serve_answers_logs_without_personal_data_and_stops_gracefully(tmp_path:
 
 
 def test_serve_refuses_a_bad_port_plainly(tmp_path: Path) -> None:
-    run = subprocess.run([sys.executable, "-m", "commands.cli", "serve", "--port", "99999"],
+    run = subprocess.run([sys.executable, "-m", "commands.cli.main", "serve", "--port", "99999"],
                          cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "not a port number" in run.stderr
     assert "Traceback" not in run.stderr
@@ -66,11 +66,11 @@ def test_serve_says_plainly_when_it_cannot_start(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        run = subprocess.run([sys.executable, "-m", "commands.cli", "serve", "--port", port],
+        run = subprocess.run([sys.executable, "-m", "commands.cli.main", "serve", "--port", port],
                              cwd=tmp_path, env=_env(), capture_output=True, text=True,
                              timeout=120)
     assert run.returncode == 2 and "address already in use" in run.stderr
-    bad = subprocess.run([sys.executable, "-m", "commands.cli", "serve"], cwd=tmp_path,
+    bad = subprocess.run([sys.executable, "-m", "commands.cli.main", "serve"], cwd=tmp_path,
                          env={**_env(), "LEDGER_PUBLIC_URL": "licences.example"},
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "LEDGER_PUBLIC_URL" in bad.stderr

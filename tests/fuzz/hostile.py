@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from hypothesis import strategies as st
 
-from commands import limits
+from commands.messages import limits
 
 INVISIBLE = ["\x00", "\x1b", "\x7f", "\u200b", "\u200d", "\u202e", "\u2066", "\u2069",
              "\ufeff", "\u00ad", "\U000e0001", "\u3164", "\ufe0f", "\u2028", "\ue000"]

@@ -28,11 +28,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.cli import main
-from commands.envelope import sign_envelope
-from commands.scenario import Scenario
-from ledger.canonical import format_instant
-from ledger.identifiers import make_uscc
+from commands.cli.main import main
+from commands.demo.scenario import Scenario
+from commands.signed.envelope import sign_envelope
+from ledger.domain.identifiers import make_uscc
+from ledger.integrity.canonical import format_instant
 from tests.builders import build_city, issue_payload, sqlite_services
 from tests.conftest import FakeClock
 from tests.fuzz.hostile import hostile_line
@@ -144,7 +144,7 @@ def test_the_console_script_answers_every_hostile_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     env.update(LEDGER_DATABASE_URL=f"sqlite:///{tmp_path / 'l.db'}",
                LEDGER_KEY_FILE=str(tmp_path / "k.pem"))
-    done = subprocess.run([sys.executable, "-m", "commands.cli", "apply", "p.jsonl"],
+    done = subprocess.run([sys.executable, "-m", "commands.cli.main", "apply", "p.jsonl"],
                           cwd=tmp_path, env=env, capture_output=True, timeout=300)
     assert b"Traceback" not in done.stderr + done.stdout, done.stderr
     answers = done.stdout.decode().splitlines()

@@ -15,10 +15,10 @@ from psycopg import sql
 
 from commands.bootstrap import Services, bootstrap
 from commands.settings import load_settings
-from ledger import streams
-from ledger.licence import apply_licence
-from ledger.receipts import apply_receipt
-from ledger.signing import SigningKey, save_signing_key
+from ledger.domain import streams
+from ledger.domain.licence import apply_licence
+from ledger.integrity.receipts import apply_receipt
+from ledger.integrity.signing import SigningKey, save_signing_key
 from tests.builders import Clock
 from tests.conftest import fresh_schema
 from tests.integration.read_city import Sent, build

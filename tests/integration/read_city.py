@@ -14,12 +14,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from commands.bootstrap import Services
-from commands.bus import Result
-from commands.scenario import Dept, Scenario
-from commands.scenario_use import use
-from ledger.identifiers import make_licence_identifier, make_uscc
-from ledger.localtime import beijing_date
-from ledger.quality import finding_id
+from commands.bus.pipeline import Result
+from commands.demo.scenario import Dept, Scenario
+from commands.demo.use import use
+from ledger.domain.identifiers import make_licence_identifier, make_uscc
+from ledger.domain.localtime import beijing_date
+from ledger.domain.quality import finding_id
 from tests.builders import (
     SEED,
     Clock,

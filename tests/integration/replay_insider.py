@@ -13,12 +13,12 @@ import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ledger.canonical import canonical_bytes
-from ledger.checkpoint_audit import CompactRange
-from ledger.merkle import hash_leaf
-from ledger.sealing import seal_message
-from ledger.signing import SigningKey, b64encode
-from ledger.transparency import sign_checkpoint
+from ledger.integrity.canonical import canonical_bytes
+from ledger.integrity.sealing import seal_message
+from ledger.integrity.signing import SigningKey, b64encode
+from ledger.transparency.checkpoint import sign_checkpoint
+from ledger.transparency.checkpoint_audit import CompactRange
+from ledger.transparency.merkle import hash_leaf
 from tests.builders import RawEvents, Row
 
 Body = dict[str, Any]

@@ -19,16 +19,16 @@ import orjson
 import pytest
 
 from commands.bootstrap import Services, bootstrap
-from commands.cli import main
-from commands.scenario import Scenario
+from commands.cli.main import main
+from commands.demo.scenario import Scenario
 from commands.settings import load_settings
-from ledger.archive import seal_message, verify_bag, write_seal
-from ledger.canonical import format_instant
+from ledger.archive.export import export_bag
+from ledger.archive.package import seal_message, verify_bag, write_seal
 from ledger.errors import LedgerError
-from ledger.reconcile import Period
-from ledger.signing import SigningKey, b64encode
-from projections.archive import export_bag
-from projections.transparency import TransparencyLog
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import SigningKey, b64encode
+from ledger.reconciliation.reconcile import Period
+from ledger.transparency.log import TransparencyLog
 from tests.builders import apply_all, build_city, flip, sign
 from tests.conftest import FakeClock
 

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from commands.cli import main
+from commands.cli.main import main
 from tests.builders import RawEvents, apply_all, build_city, copy_ledger, sqlite_services
 from tests.conftest import FakeClock
 

@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from commands.cli import main
-from ledger.application import Ledger
-from ledger.canonical import format_instant
-from ledger.merkle import EMPTY_ROOT, MerkleTree, hash_leaf
-from ledger.signing import SigningKey
-from ledger.transparency import Checkpoint, sign_checkpoint
-from projections.transparency import TransparencyLog
+from commands.cli.main import main
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import SigningKey
+from ledger.store.application import Ledger
+from ledger.transparency.checkpoint import Checkpoint, sign_checkpoint
+from ledger.transparency.log import TransparencyLog
+from ledger.transparency.merkle import EMPTY_ROOT, MerkleTree, hash_leaf
 from tests.builders import RawEvents, apply_all, build_city, flip
 from tests.conftest import FakeClock
 

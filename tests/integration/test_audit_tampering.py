@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from commands.scenario import Scenario
-from ledger import streams
-from ledger.audit import AuditReport, audit_rows, audit_store
-from ledger.canonical import canonical_bytes
-from ledger.licence import LicenceRevoked
-from ledger.mapper import encode_record
-from ledger.signing import SigningKey, b64encode
+from commands.demo.scenario import Scenario
+from ledger.domain import streams
+from ledger.domain.licence import LicenceRevoked
+from ledger.integrity.audit import AuditReport, audit_rows, audit_store
+from ledger.integrity.canonical import canonical_bytes
+from ledger.integrity.mapper import encode_record
+from ledger.integrity.signing import SigningKey, b64encode
 from tests.builders import (
     RawEvents,
     Row,

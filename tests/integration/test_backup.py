@@ -12,13 +12,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from commands import backup as backups
 from commands.bootstrap import Services, bootstrap
-from commands.cli import main
+from commands.cli.main import main
+from commands.maintenance import backup as backups
 from commands.settings import load_settings
-from ledger.canonical import format_instant
 from ledger.errors import LedgerError
-from ledger.transparency import parse_note, verify_checkpoint
+from ledger.integrity.canonical import format_instant
+from ledger.transparency.checkpoint import parse_note, verify_checkpoint
 from tests.builders import RawEvents, build_city, flip
 from tests.conftest import FakeClock
 

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from commands.bus import Result
-from commands.scenario import Dept, Scenario
-from ledger import streams
-from ledger.canonical import parse_instant
-from projections.use_queries import get_access_log
+from commands.bus.pipeline import Result
+from commands.demo.scenario import Dept, Scenario
+from ledger.domain import streams
+from ledger.integrity.canonical import parse_instant
+from projections.models.use_queries import get_access_log
 from tests.builders import SEED, apply_all, scenario_clock
 from tests.conftest import FakeClock
 

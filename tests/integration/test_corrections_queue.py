@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from commands.scenario import Dept, Scenario
-from ledger.canonical import parse_instant
-from projections.corrections_queries import get_corrections
-from projections.db import ProjectionDB
-from projections.runner import check
+from commands.demo.scenario import Dept, Scenario
+from ledger.integrity.canonical import parse_instant
+from ledger.store.sql import ProjectionDB
+from projections.engine.runner import check
+from projections.models.corrections_queries import get_corrections
 from tests.builders import SEED, apply_all, scenario_clock
 from tests.conftest import FakeClock
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from ledger.files.ofd_xml import FONT_PATH
+from licence_files.ofd_xml import FONT_PATH
 from tests.conftest import FakeClock
 from tests.integration.test_files_pdf import FileCity, build_file_city, codes
 

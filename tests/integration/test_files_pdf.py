@@ -16,17 +16,17 @@ import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from commands.bootstrap import Services
-from commands.scenario import Dept, Scenario
+from commands.demo.scenario import Dept, Scenario
+from ledger.domain.identifiers import parse_licence_identifier
 from ledger.errors import IllegalTransitionError, NotFoundError
-from ledger.files.face import UnrenderableTextError, build_face
-from ledger.files.layout import ANNOTATION_BOX
-from ledger.identifiers import parse_licence_identifier
-from ledger.signing import save_signing_key
-from projections.files.certificates import load_signer
-from projections.files.dev_ca import DevCA
-from projections.files.fonts import load_font
-from projections.files.render_pdf import render_face_pdf
-from projections.files.service import (
+from ledger.integrity.signing import save_signing_key
+from licence_files.certificates import load_signer
+from licence_files.dev_ca import DevCA
+from licence_files.face import UnrenderableTextError, build_face
+from licence_files.fonts import load_font
+from licence_files.layout import ANNOTATION_BOX
+from licence_files.render_pdf import render_face_pdf
+from licence_files.service import (
     CommandRefusedError,
     Reading,
     annotate_licence,
@@ -35,8 +35,8 @@ from projections.files.service import (
     render_licence,
     verify_file,
 )
-from projections.files.settings import FileSettings, load_file_settings
-from projections.files.sign_pdf import sign_original
+from licence_files.settings import FileSettings, load_file_settings
+from licence_files.sign_pdf import sign_original
 from tests.builders import apply_all, build_city
 from tests.conftest import FakeClock
 

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from kafka import KafkaProducer
 
-from ledger.signing import SigningKey, save_signing_key
+from ledger.integrity.signing import SigningKey, save_signing_key
 from tests.conftest import fresh_schema
 from tests.fuzz.hostile import hostile_line
 from tests.integration.conftest import KafkaTopics, make_topics, snapshot
@@ -107,7 +107,7 @@ def _hostile_records_on_one_partition(data: st.DataObject, topics: KafkaTopics, 
     for answer in (a for group in answers.values() for a in group):
         assert len(answer.get("message") or "") < 1000  # nothing echoed back unbounded
 
-    audit = subprocess.run([sys.executable, "-m", "commands.cli", "audit", "--replay"],
+    audit = subprocess.run([sys.executable, "-m", "commands.cli.main", "audit", "--replay"],
                            env={**os.environ, **env}, capture_output=True, timeout=300,
                            check=False)
     assert audit.returncode == 0, audit.stdout.decode()[-2000:] + audit.stderr.decode()[-2000:]

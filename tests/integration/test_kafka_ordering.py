@@ -24,14 +24,14 @@ import orjson
 import pytest
 
 from commands.bootstrap import bootstrap
-from commands.envelope import sign_envelope
 from commands.settings import load_settings
+from commands.signed.envelope import sign_envelope
 from consumers.loadgen import LoadGenerator
-from projections.access_log import AccessLog
-from projections.db import ProjectionDB
-from projections.licence_state import LicenceState
-from projections.runner import ProjectionRunner
-from projections.wallet import Grants
+from ledger.store.sql import ProjectionDB
+from projections.engine.runner import ProjectionRunner
+from projections.models.access_log import AccessLog
+from projections.models.licence_state import LicenceState
+from projections.models.wallet import Grants
 from tests.integration.conftest import make_topics, snapshot
 from tests.kafka_broker import Broker, cli, read_topic, results_by_command, start_consumer
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from commands.bootstrap import Services
-from commands.envelope import sign_envelope
-from commands.scenario import Scenario
-from ledger.audit import audit_rows
-from ledger.canonical import format_instant
-from ledger.signing import SigningKey, b64encode
+from commands.demo.scenario import Scenario
+from commands.signed.envelope import sign_envelope
+from ledger.integrity.audit import audit_rows
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import SigningKey, b64encode
 from tests.conftest import FakeClock
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from commands.bootstrap import Services, bootstrap
-from commands.scenario import Scenario
-from commands.scenario_use import use
+from commands.demo.scenario import Scenario
+from commands.demo.use import use
 from commands.settings import load_settings
-from ledger import streams
+from ledger.domain import streams
 from ledger.errors import ConfigurationError
 from tests.builders import SEED, scenario_clock
 from tests.conftest import FakeClock

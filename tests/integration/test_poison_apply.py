@@ -23,7 +23,7 @@ MAX_BYTES = 16384
 
 
 # Runs the console script, then prints its own peak memory to stderr.
-MEASURED = ("import sys; from commands.cli import main; code = main(sys.argv[1:]);"
+MEASURED = ("import sys; from commands.cli.main import main; code = main(sys.argv[1:]);"
             " sys.stdout.flush(); print(open('/proc/self/status').read(), file=sys.stderr);"
             " sys.exit(code)")
 
@@ -33,7 +33,8 @@ def ledger(cwd: Path, url: str, *args: str, stdin: bytes | None = None, python: 
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     env.update({"LEDGER_DATABASE_URL": url, "LEDGER_KEY_FILE": str(cwd / "ledger-key.pem"),
                 "LEDGER_MAX_RECORD_BYTES": str(MAX_BYTES), **extra})
-    command = [sys.executable, *args] if python else [sys.executable, "-m", "commands.cli", *args]
+    command = ([sys.executable, *args] if python
+               else [sys.executable, "-m", "commands.cli.main", *args])
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return subprocess.run(command, cwd=cwd, env=env,
                           input=stdin, capture_output=True, timeout=600)

@@ -12,9 +12,9 @@ import logging
 import pytest
 
 from commands.bootstrap import Services
-from ledger import streams
-from ledger.localtime import beijing_date
-from ledger.receipts import apply_receipt
+from ledger.domain import streams
+from ledger.domain.localtime import beijing_date
+from ledger.integrity.receipts import apply_receipt
 from tests.builders import RawEvents
 from tests.conftest import FakeClock
 from tests.integration.use_town import build_town

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 from commands.bootstrap import Services
-from ledger import streams
-from ledger.access import AccessRecorded
-from ledger.canonical import format_instant
-from projections.db import ProjectionDB
-from projections.runner import ProjectionRunner
+from ledger.domain import streams
+from ledger.domain.access import AccessRecorded
+from ledger.integrity.canonical import format_instant
+from ledger.store.sql import ProjectionDB
+from projections.engine.runner import ProjectionRunner
 from tests.conftest import FakeClock
 from tests.integration.use_town import build_town
 
@@ -106,7 +106,7 @@ def test_one_read_model_stuck_on_an_event_never_holds_the_others(
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     env.update(LEDGER_DATABASE_URL=database_url,
                LEDGER_KEY_FILE=str(tmp_path / "ledger-key.pem"))
-    run = subprocess.run([sys.executable, "-m", "commands.cli", "project"], env=env,
+    run = subprocess.run([sys.executable, "-m", "commands.cli.main", "project"], env=env,
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert run.returncode == 1, run.stderr
     assert "access_log" in run.stderr and str(nid) in run.stderr and "Traceback" not in run.stderr

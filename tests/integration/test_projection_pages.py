@@ -16,13 +16,13 @@ import orjson
 import pytest
 
 from commands.bootstrap import Services
-from commands.scenario import Scenario
-from commands.scenario_use import use
-from ledger.mapper import decode_stored
-from projections import db as db_module
-from projections.db import ProjectionDB
+from commands.demo.scenario import Scenario
+from commands.demo.use import use
+from ledger.integrity.mapper import decode_stored
+from ledger.store import sql as db_module
+from ledger.store.sql import ProjectionDB
+from projections.engine.runner import ProjectionRunner, table_rows
 from projections.registry import all_projections
-from projections.runner import ProjectionRunner, table_rows
 from tests.builders import SEED, scenario_clock
 from tests.conftest import FakeClock
 
@@ -65,9 +65,9 @@ def test_pages_leave_the_rows_events_one_by_one_leave(
     build(services, clock)
     head = services.store.max_notification_id()
     monkeypatch.setattr(db_module, "BATCH_FROM", 1)
-    monkeypatch.setattr("projections.runner.PAGE", page)
+    monkeypatch.setattr("projections.engine.runner.PAGE", page)
     assert services.projections.rebuild() > 0
-    monkeypatch.setattr("projections.runner.PAGE", 1)
+    monkeypatch.setattr("projections.engine.runner.PAGE", 1)
     reference = ProjectionRunner(services.store, ProjectionDB("sqlite:///:memory:"),
                                  all_projections())
     reference.catch_up(until=head)

@@ -1,4 +1,4 @@
-"""Catch-up on PostgreSQL with pages overlapped (projections.pipeline): a page is left
+"""Catch-up on PostgreSQL with pages overlapped (projections.engine.pipeline): a page is left
 running on the server while the next is folded. What must still hold: every event applied
 exactly once whatever other runners do, positions never move back, and a failure leaves the
 pages before it committed and nothing of its own.
@@ -13,13 +13,13 @@ from typing import Any, ClassVar
 import pytest
 
 from commands.bootstrap import Services
-from commands.scenario import Scenario
-from commands.scenario_use import use
-from ledger.mapper import Record
-from projections.base import PageWrites
-from projections.db import ProjectionDB, ReadModelWriter
+from commands.demo.scenario import Scenario
+from commands.demo.use import use
+from ledger.integrity.mapper import Record
+from ledger.store.sql import ProjectionDB, ReadModelWriter
+from projections.engine.base import PageWrites
+from projections.engine.runner import ProjectionRunner, check, table_rows
 from projections.registry import all_projections
-from projections.runner import ProjectionRunner, check, table_rows
 from tests.builders import SEED, Clock, scenario_clock
 from tests.integration.read_city import Sent
 
@@ -54,7 +54,7 @@ def rows_of(runner: ProjectionRunner) -> dict[str, Any]:
 
 def test_racing_runners_apply_every_event_once(services: Services, clock: Clock,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("projections.runner.PAGE", 9)
+    monkeypatch.setattr("projections.engine.runner.PAGE", 9)
     city(services, clock)
     head = services.store.max_notification_id()
     runners = [ProjectionRunner(services.store, ProjectionDB(services.settings.database_url),
@@ -119,7 +119,7 @@ class Refused:
 @pytest.mark.parametrize("page", [7, 40])
 def test_a_refused_statement_rolls_back_its_page_only(
         services: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch, page: int) -> None:
-    monkeypatch.setattr("projections.runner.PAGE", page)
+    monkeypatch.setattr("projections.engine.runner.PAGE", page)
     city(services, clock)
     head = services.store.max_notification_id()
     refused = Refused("AccessRecorded")
@@ -154,7 +154,7 @@ def test_pages_applied_again_go_again_with_their_conflict_clauses(
     applied again (positions set back by hand) make a page meet its own rows: it is rolled
     back, sent again with the clauses, and the rows end as they were. (The first page of a
     run is not whole: the public register's first query starts it.)"""
-    monkeypatch.setattr("projections.runner.PAGE", 60)
+    monkeypatch.setattr("projections.engine.runner.PAGE", 60)
     city(services, clock)
     runner = services.projections
     head = services.store.max_notification_id()

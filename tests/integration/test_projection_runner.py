@@ -11,12 +11,12 @@ import orjson
 import pytest
 
 from commands.bootstrap import Services
-from commands.scenario import Scenario
-from commands.scenario_use import use
-from ledger.mapper import Record
-from projections.db import ProjectionDB
+from commands.demo.scenario import Scenario
+from commands.demo.use import use
+from ledger.integrity.mapper import Record
+from ledger.store.sql import ProjectionDB
+from projections.engine.runner import ProjectionRunner, check, table_rows
 from projections.registry import all_projections
-from projections.runner import ProjectionRunner, check, table_rows
 from tests.builders import (
     SEED,
     Clock,
@@ -101,7 +101,7 @@ class Exploding:
 @pytest.mark.parametrize("page", [2000, 7])
 def test_a_failure_midway_leaves_rows_and_positions_in_step(
         services: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch, page: int) -> None:
-    monkeypatch.setattr("projections.runner.PAGE", page)
+    monkeypatch.setattr("projections.engine.runner.PAGE", page)
     s = Scenario(SEED, scenario_clock(clock))
     sent = Sent(services, clock, s)
     sent.batch(s.setup())
@@ -119,7 +119,7 @@ def test_a_failure_midway_leaves_rows_and_positions_in_step(
     before = snapshot(runner)
 
     # The failing projection stops alone, just before the event it fails on, and says
-    # where; every other one is brought up to the head (projections/stuck.py).
+    # where; every other one is brought up to the head (projections/engine/stuck.py).
     runner.catch_up()
     head = services.store.max_notification_id()
     assert set(runner.stuck) == {"exploding"}
@@ -194,7 +194,7 @@ def test_a_type_made_public_shows_its_licences(services: Services, clock: Clock)
 
 def test_two_runners_never_move_a_position_back(services: Services, clock: Clock,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("projections.runner.PAGE", 10)
+    monkeypatch.setattr("projections.engine.runner.PAGE", 10)
     services.bus.after_commit = None
     sent = small_city(services, clock)
     sent.batch(sent.s.lifecycle(clock.now.date()))

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from commands.scenario import Dept, Scenario
-from ledger.quality import finding_id
+from commands.demo.scenario import Dept, Scenario
+from ledger.domain.quality import finding_id
 from tests.builders import SEED, apply_all, scenario_clock
 from tests.conftest import FakeClock
 

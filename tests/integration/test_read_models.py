@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 import orjson
 
-from projections.queries import get_licence
-from projections.use_queries import get_access_log, get_wallet
+from projections.models.queries import get_licence
+from projections.models.use_queries import get_access_log, get_wallet
 from tests.builders import (
     current_licence,
 )

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from commands.cli import main
-from commands.scenario import Scenario
-from ledger.identifiers import make_licence_identifier, make_uscc
-from ledger.mapper import decode_stored
-from ledger.reconcile import Period, Replay
-from ledger.reconcile_report import verify_report
+from commands.cli.main import main
+from commands.demo.scenario import Scenario
+from ledger.domain.identifiers import make_licence_identifier, make_uscc
+from ledger.integrity.mapper import decode_stored
+from ledger.reconciliation.reconcile import Period, Replay
+from ledger.reconciliation.report import verify_report
 from tests.builders import apply_all, issue_payload, scenario_clock, sign, type_code
 from tests.conftest import FakeClock
 

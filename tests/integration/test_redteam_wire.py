@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 import pytest
 
-from commands.envelope import signing_bytes
-from ledger.identifiers import make_uscc
-from ledger.signing import b64encode, load_signing_key
+from commands.signed.envelope import signing_bytes
+from ledger.domain.identifiers import make_uscc
+from ledger.integrity.signing import b64encode, load_signing_key
 from tests.integration.test_poison_apply import ledger
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

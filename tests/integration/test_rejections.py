@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from commands.bus import Result
-from commands.envelope import sign_envelope
-from commands.scenario import Dept, Scenario
-from ledger.audit import audit_rows
-from ledger.canonical import format_instant
-from ledger.identifiers import make_licence_identifier, make_uscc
-from ledger.signing import SigningKey, b64encode
+from commands.bus.pipeline import Result
+from commands.demo.scenario import Dept, Scenario
+from commands.signed.envelope import sign_envelope
+from ledger.domain.identifiers import make_licence_identifier, make_uscc
+from ledger.integrity.audit import audit_rows
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import SigningKey, b64encode
 from tests.builders import (
     apply_all,
     build_city,

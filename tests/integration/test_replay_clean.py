@@ -7,14 +7,14 @@ import tracemalloc
 from datetime import timedelta
 
 from commands.bootstrap import Services
-from commands.bus import MessageBus
-from commands.replay import replay_store
+from commands.bus.pipeline import MessageBus
+from commands.replay.run import replay_store
 from consumers.loadgen import LoadGenerator
-from ledger import streams
-from ledger.application import Ledger
-from ledger.canonical import format_instant
-from ledger.signing import SigningKey, load_signing_key
-from projections.transparency import TransparencyLog
+from ledger.domain import streams
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import SigningKey, load_signing_key
+from ledger.store.application import Ledger
+from ledger.transparency.log import TransparencyLog
 from tests.builders import RawEvents
 from tests.conftest import FakeClock
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from commands.demo_next import write_demo_keys
-from commands.scenario import Scenario
-from ledger.canonical import format_instant
-from ledger.signing import SigningKey, load_signing_key, save_signing_key
+from commands.demo.next_steps import write_demo_keys
+from commands.demo.scenario import Scenario
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import SigningKey, load_signing_key, save_signing_key
 from tests.builders import RawEvents
 from tests.e2e.test_files_cli import ledger
 from tests.integration.replay_insider import Insider

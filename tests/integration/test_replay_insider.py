@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from commands.replay import replay_store
-from commands.replay_report import ReplayReport
-from ledger.audit import audit_store
-from ledger.canonical import format_instant
-from ledger.checkpoint_audit import CheckpointAuditor
-from ledger.signing import load_signing_key
-from projections.transparency import TransparencyLog
+from commands.replay.report import ReplayReport
+from commands.replay.run import replay_store
+from ledger.integrity.audit import audit_store
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import load_signing_key
+from ledger.transparency.checkpoint_audit import CheckpointAuditor
+from ledger.transparency.log import TransparencyLog
 from tests.builders import RawEvents, Row, flip
 from tests.conftest import FakeClock
 from tests.integration.read_city import Sent, build

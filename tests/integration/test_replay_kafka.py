@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from commands.replay import replay_store
-from ledger.store import EventStore
+from commands.replay.run import replay_store
+from ledger.store.event_store import EventStore
 from tests.builders import RawEvents
 from tests.integration.conftest import KafkaTopics
 from tests.kafka_broker import cli, start_consumer

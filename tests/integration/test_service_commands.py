@@ -19,9 +19,9 @@ import orjson
 import pytest
 
 from commands.bootstrap import Services
-from ledger.signing import SigningKey
-from ledger.streams import receipt_stream
-from projections.use_queries import get_access_log
+from ledger.domain.streams import receipt_stream
+from ledger.integrity.signing import SigningKey
+from projections.models.use_queries import get_access_log
 from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.service_server import running_service

@@ -17,11 +17,11 @@ import orjson
 import pytest
 
 from commands.bootstrap import Services
-from commands.replay import replay_store
-from commands.scenario import Dept
-from ledger import streams
-from ledger.canonical import sha256_hex
-from projections.use_queries import get_access_log
+from commands.demo.scenario import Dept
+from commands.replay.run import replay_store
+from ledger.domain import streams
+from ledger.integrity.canonical import sha256_hex
+from projections.models.use_queries import get_access_log
 from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.service_server import Served, running_service

@@ -13,7 +13,7 @@ import pytest
 from commands.bootstrap import bootstrap
 from commands.settings import load_settings
 from consumers.config import kafka_options
-from ledger.canonical import sha256_hex
+from ledger.integrity.canonical import sha256_hex
 from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.conftest import KafkaTopics

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from commands.bootstrap import Services
-from commands.replay import replay_store
-from commands.scenario import Dept
-from ledger import streams
+from commands.demo.scenario import Dept
+from commands.replay.run import replay_store
+from ledger.domain import streams
 from tests.conftest import FakeClock
 from tests.integration.service_server import running_service
 from tests.integration.test_service_commands import assert_problem, post

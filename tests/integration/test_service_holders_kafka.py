@@ -14,7 +14,7 @@ import pytest
 from commands.bootstrap import bootstrap
 from commands.settings import load_settings
 from consumers.config import kafka_options
-from ledger import streams
+from ledger.domain import streams
 from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.conftest import KafkaTopics

@@ -15,8 +15,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from commands.scenario import Scenario
-from ledger.canonical import format_instant
+from commands.demo.scenario import Scenario
+from ledger.integrity.canonical import format_instant
 from sharing.config import ServiceSettings
 from tests.conftest import fresh_schema
 from tests.integration.service_server import running_service

@@ -15,10 +15,10 @@ import pytest
 
 from commands.bootstrap import Services
 from ledger.errors import ConfigurationError
-from projections.files import render_pdf
-from projections.files.qr import public_url_from, verification_url
-from projections.files.verify import inspect_file
-from projections.transparency import TransparencyLog
+from ledger.transparency.log import TransparencyLog
+from licence_files import render_pdf
+from licence_files.qr import public_url_from, verification_url
+from licence_files.verify import inspect_file
 from sharing.config import ServiceSettings
 from sharing.routes.files import findings
 from tests.conftest import FakeClock

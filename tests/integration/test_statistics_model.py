@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from projections.use_queries import get_stats
+from projections.models.use_queries import get_stats
 from tests.integration.read_city import (
     READS,
     USES,

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from commands.scenario import Scenario
-from ledger.localtime import beijing_date, beijing_period
-from projections.db import ProjectionDB
+from commands.demo.scenario import Scenario
+from ledger.domain.localtime import beijing_date, beijing_period
+from ledger.store.sql import ProjectionDB
+from projections.engine.runner import check
+from projections.models.use_queries import get_stats
 from projections.registry import all_projections
-from projections.runner import check
-from projections.use_queries import get_stats
 from tests.builders import SEED, scenario_clock
 from tests.conftest import FakeClock
 
@@ -155,7 +155,7 @@ def test_the_rate_is_the_same_whatever_the_page_boundaries(
     city.verify("B")
     figures = []
     for page in (1, 2, 3, 2000):
-        monkeypatch.setattr("projections.runner.PAGE", page)
+        monkeypatch.setattr("projections.engine.runner.PAGE", page)
         services.projections.rebuild()
         figures.append(city.usage())
     assert figures == [{"2026-02": (2, 3, round(2 / 3, 4))}] * 4

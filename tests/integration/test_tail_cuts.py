@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from commands.cli import main
-from projections.transparency import TransparencyLog
+from commands.cli.main import main
+from ledger.transparency.log import TransparencyLog
 from tests.builders import RawEvents, apply_all, build_city
 from tests.conftest import FakeClock
 

@@ -16,13 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.audit import AuditReport, audit_store
-from ledger.canonical import format_instant
-from ledger.checkpoint_audit import CheckpointAuditor, HeldCheckpoint
-from ledger.store import EventStore
-from ledger.transparency import Checkpoint
-from projections.db import ProjectionDB
-from projections.transparency import TransparencyLog, stored_leaves
+from ledger.integrity.audit import AuditReport, audit_store
+from ledger.integrity.canonical import format_instant
+from ledger.store.event_store import EventStore
+from ledger.store.sql import ProjectionDB
+from ledger.transparency.checkpoint import Checkpoint
+from ledger.transparency.checkpoint_audit import CheckpointAuditor, HeldCheckpoint
+from ledger.transparency.log import TransparencyLog, stored_leaves
 from tests.builders import RawEvents, Row, apply_all, build_city, copy_ledger, sqlite_services
 from tests.conftest import FakeClock
 

@@ -14,17 +14,17 @@ from dataclasses import replace
 import pytest
 
 from commands.bootstrap import Services
-from commands.cli import main
-from ledger import streams
-from ledger.application import Ledger
-from ledger.audit import audit_rows
-from ledger.canonical import format_instant
-from ledger.checkpoint_audit import CheckpointAuditor
-from ledger.mapper import encode_record
-from ledger.merkle import MerkleTree, hash_leaf
-from ledger.signing import SigningKey
-from ledger.transparency import Checkpoint, log_origin, sign_checkpoint
-from projections.transparency import TransparencyLog
+from commands.cli.main import main
+from ledger.domain import streams
+from ledger.integrity.audit import audit_rows
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.mapper import encode_record
+from ledger.integrity.signing import SigningKey
+from ledger.store.application import Ledger
+from ledger.transparency.checkpoint import Checkpoint, log_origin, sign_checkpoint
+from ledger.transparency.checkpoint_audit import CheckpointAuditor
+from ledger.transparency.log import TransparencyLog
+from ledger.transparency.merkle import MerkleTree, hash_leaf
 from tests.builders import RawEvents, apply_all, build_city
 from tests.conftest import FakeClock
 

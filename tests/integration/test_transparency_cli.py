@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from commands.cli import main
-from ledger.merkle import verify_consistency, verify_inclusion
-from ledger.transparency import from_json, parse_note, verify_checkpoint
+from commands.cli.main import main
+from ledger.transparency.checkpoint import from_json, parse_note, verify_checkpoint
+from ledger.transparency.merkle import verify_consistency, verify_inclusion
 from tests.builders import apply_all, build_city
 from tests.conftest import FakeClock
 

@@ -11,13 +11,24 @@ import pytest
 
 from commands.bootstrap import Services, bootstrap
 from commands.settings import load_settings
-from ledger import streams
-from ledger.audit import audit_rows
-from ledger.canonical import format_instant
-from ledger.checkpoint_audit import CheckpointAuditor
-from ledger.merkle import MerkleTree, ProofError, hash_leaf, verify_consistency, verify_inclusion
-from ledger.transparency import Checkpoint, CheckpointError, parse_note, verify_checkpoint
-from projections.transparency import LogRangeError, TransparencyLog
+from ledger.domain import streams
+from ledger.integrity.audit import audit_rows
+from ledger.integrity.canonical import format_instant
+from ledger.transparency.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    parse_note,
+    verify_checkpoint,
+)
+from ledger.transparency.checkpoint_audit import CheckpointAuditor
+from ledger.transparency.log import LogRangeError, TransparencyLog
+from ledger.transparency.merkle import (
+    MerkleTree,
+    ProofError,
+    hash_leaf,
+    verify_consistency,
+    verify_inclusion,
+)
 from tests.builders import RawEvents, apply_all, build_city
 from tests.conftest import FakeClock
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ledger.identifiers import make_licence_identifier
-from projections.use_queries import get_access_log
+from ledger.domain.identifiers import make_licence_identifier
+from projections.models.use_queries import get_access_log
 from tests.integration.use_town import (
     MATTER,
     OTHER_MATTER,

@@ -18,17 +18,17 @@ from typing import Any
 import orjson
 import pytest
 
-from commands.authenticate import PreVerified
 from commands.bootstrap import bootstrap
-from commands.bus import Result
-from commands.envelope import sign_envelope, signing_bytes
+from commands.bus.pipeline import Result
 from commands.settings import load_settings
+from commands.signed.authenticate import PreVerified
+from commands.signed.envelope import sign_envelope, signing_bytes
 from consumers.loadgen import LoadGenerator
 from consumers.verify_pool import Decoded, Keys, VerifyPool, decode_chunk
-from ledger.canonical import format_instant
-from ledger.departments import apply_department
-from ledger.signing import SigningKey, b64encode
-from ledger.streams import department_stream
+from ledger.domain.departments import apply_department
+from ledger.domain.streams import department_stream
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.signing import SigningKey, b64encode
 from tests.conftest import FakeClock
 
 CRASH = "CRASH-THE-WORKER"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from commands.bootstrap import Services
-from projections.files.service import CommandRefusedError, Reading, annotate_licence
+from licence_files.service import CommandRefusedError, Reading, annotate_licence
 from tests.conftest import FakeClock
 from tests.integration.test_files_pdf import FileCity, build_file_city
 from tests.integration.who_signs import AGENT, OTHER_AGENT

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from commands.messages import COMMAND_TYPES
-from commands.policy import WHO_MUST_SIGN
-from commands.scenario import AREA, Dept
-from ledger.identifiers import make_uscc
-from ledger.signing import SigningKey, b64encode
+from commands.authorisation.policy import WHO_MUST_SIGN
+from commands.demo.scenario import AREA, Dept
+from commands.messages.core import COMMAND_TYPES
+from ledger.domain.identifiers import make_uscc
+from ledger.integrity.signing import SigningKey, b64encode
 from tests.builders import issue_payload
 from tests.integration.use_town import OTHER_MATTER, Town
 from tests.integration.who_signs import AGENT, delegation, refused_write

@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from commands.bootstrap import Services
-from commands.bus import Result
-from commands.scenario import Dept, Scenario
-from ledger import streams
-from ledger.localtime import beijing_date
-from projections.use_queries import get_access_log
+from commands.bus.pipeline import Result
+from commands.demo.scenario import Dept, Scenario
+from ledger.domain import streams
+from ledger.domain.localtime import beijing_date
+from projections.models.use_queries import get_access_log
 from tests.builders import SEED, Clock, apply_all, scenario_clock
 
 MATTER, OTHER_MATTER = "MATTER-001", "MATTER-002"

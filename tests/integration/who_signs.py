@@ -1,4 +1,4 @@
-"""Helpers of the "Who must sign" tests (docs/commands.md, commands.policy.WHO_MUST_SIGN).
+"""Helpers of the "Who must sign" tests (docs/commands.md, policy.WHO_MUST_SIGN).
 
 Each test has a department that must be refused sign a command; a refused read leaves
 exactly its own record (the refused ``AccessRecorded``, the receipt and the batch seal),
@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from commands.bus import Result
-from commands.scenario import AREA, Dept, org_code
-from ledger.identifiers import make_citizen_id, make_uscc
-from ledger.signing import SigningKey, b64encode
+from commands.bus.pipeline import Result
+from commands.demo.scenario import AREA, Dept, org_code
+from ledger.domain.identifiers import make_citizen_id, make_uscc
+from ledger.integrity.signing import SigningKey, b64encode
 from tests.integration.use_town import (
     OTHER_MATTER,
     Town,

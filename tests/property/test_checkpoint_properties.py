@@ -12,15 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.canonical import format_instant
-from ledger.checkpoint_audit import CheckpointAuditor, CompactRange
-from ledger.departments import GenesisRecorded
-from ledger.mapper import encode_record, to_stored
-from ledger.merkle import MerkleTree, hash_leaf
-from ledger.merkle.reference import mth
-from ledger.sealing import LedgerKeyRegistered
-from ledger.signing import SigningKey, b64encode
-from ledger.transparency import (
+from ledger.domain.departments import GenesisRecorded
+from ledger.integrity.canonical import format_instant
+from ledger.integrity.mapper import encode_record, to_stored
+from ledger.integrity.sealing import LedgerKeyRegistered
+from ledger.integrity.signing import SigningKey, b64encode
+from ledger.transparency.checkpoint import (
     Checkpoint,
     CheckpointError,
     log_origin,
@@ -28,6 +25,9 @@ from ledger.transparency import (
     sign_checkpoint,
     verify_checkpoint,
 )
+from ledger.transparency.checkpoint_audit import CheckpointAuditor, CompactRange
+from ledger.transparency.merkle import MerkleTree, hash_leaf
+from ledger.transparency.merkle.reference import mth
 
 KEY = SigningKey("ed25519", hashlib.sha256(b"property-ledger").digest())
 KEYS = {KEY.key_id: ("ed25519", KEY.public_key)}
@@ -156,7 +156,7 @@ def test_a_changed_checkpoint_is_always_caught(plan: list[int], data: Any) -> No
 
 def test_a_checkpoint_may_lag_behind_its_position_but_not_beyond_the_window(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import ledger.checkpoint_audit as module
+    import ledger.transparency.checkpoint_audit as module
 
     monkeypatch.setattr(module, "WINDOW", 8)
     log = _Log()

@@ -1,4 +1,4 @@
-"""Property tests for ledger.identifiers: round trips and error detection on generated codes."""
+"""Property tests for ledger.domain.identifiers: round trips, error detection on generated codes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ledger.identifiers import (
+from ledger.domain.identifiers import (
     ALNUM36,
     LICENCE_ROOT,
     USCC_ALPHABET,

@@ -8,7 +8,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.identifiers import ALNUM36, make_licence_identifier, make_uscc
+from ledger.domain.identifiers import ALNUM36, make_licence_identifier, make_uscc
 from ledger.stock.rows import serial_for
 from ledger.stock.values import comparison_key, parse_date
 

@@ -21,10 +21,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands.bootstrap import Services
-from commands.scenario import Dept, Scenario
-from ledger.audit import audit_rows
-from ledger.identifiers import make_licence_identifier, make_uscc, parse_licence_identifier
-from ledger.licence import apply_licence
+from commands.demo.scenario import Dept, Scenario
+from ledger.domain.identifiers import make_licence_identifier, make_uscc, parse_licence_identifier
+from ledger.domain.licence import apply_licence
+from ledger.integrity.audit import audit_rows
 from tests.builders import (
     SEED,
     apply_all,

@@ -1,4 +1,4 @@
-"""Properties of ledger.merkle over random trees of up to ~300 leaves.
+"""Properties of ledger.transparency.merkle over random trees of up to ~300 leaves.
 
 Honest proofs verify and agree with the RFC 6962 reference; flipping any bit of any proof
 element, of either root or of the leaf is always rejected.
@@ -9,8 +9,14 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ledger.merkle import MerkleTree, ProofError, hash_leaf, verify_consistency, verify_inclusion
-from ledger.merkle import reference as ref
+from ledger.transparency.merkle import (
+    MerkleTree,
+    ProofError,
+    hash_leaf,
+    verify_consistency,
+    verify_inclusion,
+)
+from ledger.transparency.merkle import reference as ref
 
 MAX_SIZE = 300
 sizes = st.integers(min_value=1, max_value=MAX_SIZE)

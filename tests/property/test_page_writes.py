@@ -1,4 +1,4 @@
-"""A page's folded writes (:class:`projections.base.PageWrites`) leave exactly the rows that
+"""A page's folded writes (:class:`projections.engine.base.PageWrites`) leave exactly the rows that
 the same statements run one by one leave, on SQLite and on PostgreSQL (there also through
 the set-based statements of ``ProjectionDB``, each column sent as one string), whatever rows
 the table held before.
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from projections import db as db_module
-from projections.base import PageWrites
-from projections.db import ProjectionDB
+from ledger.store import sql as db_module
+from ledger.store.sql import ProjectionDB
+from projections.engine.base import PageWrites
 
 COLUMNS = ("k", "j", "a", "b", "c")
 KEY = ("k", "j")

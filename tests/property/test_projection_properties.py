@@ -3,7 +3,7 @@
 Streams come from the scenario generators with random seeds and sizes, plus random extra
 reads, grants, revocations, renewals, annotated copies and passing days, sent in batches
 of random sizes (so the embedded runner catches up at random points) and read in pages of
-random sizes. Two oracles: :func:`projections.runner.check` (each projection against a
+random sizes. Two oracles: :func:`projections.engine.runner.check` (each projection against a
 fresh replay) and the domain itself (``apply_licence`` folded over each licence stream
 read from the store, against the ``licence_state`` rows).
 """
@@ -22,13 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands.bootstrap import Services, bootstrap
-from commands.scenario import Scenario
-from commands.scenario_use import use
+from commands.demo.scenario import Scenario
+from commands.demo.use import use
 from commands.settings import load_settings
-from ledger.licence import Licence, apply_licence
-from ledger.mapper import decode_stored
-from projections.db import ProjectionDB
-from projections.runner import check
+from ledger.domain.licence import Licence, apply_licence
+from ledger.integrity.mapper import decode_stored
+from ledger.store.sql import ProjectionDB
+from projections.engine.runner import check
 from tests.builders import scenario_clock
 from tests.conftest import FakeClock
 
@@ -108,7 +108,7 @@ def extra_commands(s: Scenario, clock: FakeClock, ops: list[tuple[str, int]]
 
 
 def _next(identifier: str) -> str:
-    from ledger.identifiers import make_licence_identifier
+    from ledger.domain.identifiers import make_licence_identifier
 
     p = identifier.split(".")
     return str(make_licence_identifier(p[5], p[6], p[7], int(p[8]) + 1))
@@ -183,7 +183,7 @@ def _thaw(value: Any) -> Any:
 @given(example=streams_of_commands())
 def test_every_projection_equals_a_replay_of_the_events(example: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
-        mp.setattr("projections.runner.PAGE", example["page"])
+        mp.setattr("projections.engine.runner.PAGE", example["page"])
         clock = FakeClock()
         services = bootstrap(load_settings({
             "LEDGER_DATABASE_URL": f"sqlite:///{Path(tmp) / 'ledger.db'}",

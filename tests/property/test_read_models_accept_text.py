@@ -3,7 +3,7 @@
 Generated commands carry nasty-but-allowed text in their free-form fields: CJK, emoji
 (with joiners and skin tones), long strings, quotes, backslashes, SQL and format
 metacharacters, and the separator and NULL marks the set-based writes of
-projections/db.py join columns with. Whatever the ledger accepts, no projection may
+ledger/store/sql.py join columns with. Whatever the ledger accepts, no projection may
 get stuck, the text must come back as it went in, and every read model must equal a
 fresh replay of the events. (NUL is left out: decoding refuses it, and a stored one is
 what tests/integration/test_poison_projections.py is about.)
@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands.bootstrap import Services
-from projections.db import NULL_MARK, SEP, ProjectionDB
-from projections.runner import check
-from projections.use_queries import get_access_log
+from ledger.store.sql import NULL_MARK, SEP, ProjectionDB
+from projections.engine.runner import check
+from projections.models.use_queries import get_access_log
 from tests.conftest import FakeClock
 from tests.integration.use_town import Town, build_town
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.audit import AuditReport, audit_rows, audit_store
-from ledger.store import EventStore
+from ledger.integrity.audit import AuditReport, audit_rows, audit_store
+from ledger.store.event_store import EventStore
 from tests.builders import RawEvents, Row, build_city, copy_ledger, sqlite_services
 from tests.conftest import FakeClock
 

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands import limits
-from commands.envelope import decode_envelope, decode_json_line
-from commands.scenario import Scenario
-from ledger.canonical import parse_date, parse_instant
+from commands.demo.scenario import Scenario
+from commands.messages import limits
+from commands.signed.envelope import decode_envelope, decode_json_line
+from ledger.domain.identifiers import IdentifierError, validate_holder_code
+from ledger.domain.text import KINDS, NUMBER, TextPolicyError, check_text, comparison_key
 from ledger.errors import InvalidCommandError
-from ledger.identifiers import IdentifierError, validate_holder_code
-from ledger.text import KINDS, NUMBER, TextPolicyError, check_text, comparison_key
+from ledger.integrity.canonical import parse_date, parse_instant
 
 _S = Scenario(7, lambda: "2026-11-27T08:00:00.000000Z")
 _ITEMS = list(_S.setup()) + list(_S.issue(2))

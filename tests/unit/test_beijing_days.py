@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from ledger.access import check_grant_live
-from ledger.corrections import answer_deadline, is_overdue
+from ledger.domain.access import check_grant_live
+from ledger.domain.corrections import answer_deadline, is_overdue
+from ledger.domain.grants import FUNCTION, Grant
+from ledger.domain.localtime import beijing_date, beijing_period, to_beijing
 from ledger.errors import AccessRefusedError
-from ledger.grants import FUNCTION, Grant
-from ledger.localtime import beijing_date, beijing_period, to_beijing
 
 
 @pytest.mark.parametrize(("instant", "day"), [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from commands.cli import main
+from commands.cli.main import main
 
 
 @pytest.mark.postgres

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from commands.settings import load_settings
-from ledger.canonical import canonical_bytes, format_instant, parse_date, parse_instant
 from ledger.errors import ConfigurationError
-from ledger.store import persistence_env, redact
+from ledger.integrity.canonical import canonical_bytes, format_instant, parse_date, parse_instant
+from ledger.store.event_store import persistence_env, redact
 
 
 def test_canonical_bytes_sort_keys_and_keep_utf8() -> None:

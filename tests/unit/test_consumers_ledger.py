@@ -11,14 +11,14 @@ import orjson
 import pytest
 
 from commands.bootstrap import Services
-from commands.bus import Result, decode_any
-from commands.envelope import SignedCommand, decode_envelope
+from commands.bus.pipeline import Result, decode_any
+from commands.signed.envelope import SignedCommand, decode_envelope
 from consumers.loadgen import LoadGenerator
 from consumers.producer import InputError, Signer, partition_key, prepare
 from consumers.readiness import missing_dependency
 from consumers.records import Incoming
 from consumers.results import NOT_APPLIED, DryRun
-from ledger.signing import load_signing_key
+from ledger.integrity.signing import load_signing_key
 
 
 @pytest.fixture

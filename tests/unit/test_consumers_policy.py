@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from commands.bus import Result
+from commands.bus.pipeline import Result
 from commands.settings import load_settings
 from consumers.config import kafka_options
 from consumers.dead_letter import (

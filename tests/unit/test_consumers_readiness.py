@@ -15,17 +15,17 @@ import pytest
 from kafka import TopicPartition
 
 from commands.bootstrap import Services
-from commands.bus import Result, decode_any
-from commands.envelope import SignedCommand, decode_envelope
-from commands.scenario import Scenario
-from commands.scenario_use import Use
+from commands.bus.pipeline import Result, decode_any
+from commands.demo.scenario import Scenario
+from commands.demo.use import Use
+from commands.signed.envelope import SignedCommand, decode_envelope
 from consumers.config import KafkaOptions
 from consumers.loadgen import LoadGenerator
 from consumers.parking import Decision, decide
 from consumers.parking_watch import ParkingWatch
 from consumers.readiness import BARRIER, grant_created, missing_dependency
 from consumers.records import Incoming
-from ledger.identifiers import make_licence_identifier
+from ledger.domain.identifiers import make_licence_identifier
 
 TODAY = datetime.now(UTC).date()
 

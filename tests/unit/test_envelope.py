@@ -9,11 +9,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from commands.envelope import decode_envelope, decode_json_line, sign_envelope, signing_bytes
-from commands.scenario import Scenario
-from commands.schema_gen import command_schema
-from ledger.canonical import canonical_bytes
+from commands.cli.schema_gen import command_schema
+from commands.demo.scenario import Scenario
+from commands.signed.envelope import decode_envelope, decode_json_line, sign_envelope, signing_bytes
 from ledger.errors import InvalidCommandError
+from ledger.integrity.canonical import canonical_bytes
 
 SCHEMA_FILE = Path(__file__).parents[2] / "commands" / "schema" / "command.schema.json"
 
@@ -127,7 +127,7 @@ def test_sign_envelope_round_trip(envelopes: list[dict[str, Any]]) -> None:
 
 
 def test_committed_command_docs_are_the_generated_ones() -> None:
-    from commands.docs_gen import render
+    from commands.cli.docs_gen import render
 
     docs = Path(__file__).parents[2] / "docs" / "commands.md"
     assert docs.read_text() == render()

@@ -10,11 +10,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ledger.domain.file_certificates import check_chain, leaf_fingerprint, parse_chain
 from ledger.errors import ConfigurationError, InvalidCommandError
-from ledger.file_certificates import check_chain, leaf_fingerprint, parse_chain
-from projections.files.certificates import load_signer
-from projections.files.dev_ca import DevCA
-from projections.files.settings import load_file_settings
+from licence_files.certificates import load_signer
+from licence_files.dev_ca import DevCA
+from licence_files.settings import load_file_settings
 
 NOW = datetime.now(UTC)
 

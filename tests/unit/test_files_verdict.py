@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from ledger.file_certificates import FileCertificate
-from ledger.files.records import FileIndexed
-from ledger.files.verdict import LedgerFacts, Presented, judge
-from ledger.licence import Licence
+from ledger.domain.file_certificates import FileCertificate
+from ledger.domain.file_records import FileIndexed
+from ledger.domain.file_verdict import LedgerFacts, Presented, judge
+from ledger.domain.licence import Licence
 
 H, H2, CERT, OTHER = "a" * 64, "b" * 64, "c" * 64, "d" * 64
 IDENT = "1.2.156.3005.2.T.I.S.001.X"

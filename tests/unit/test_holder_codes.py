@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.errors import LedgerError
-from ledger.identifiers import (
+from ledger.domain.identifiers import (
     HOLDER_CODE_TYPES,
     USCC_ALPHABET,
     IdentifierError,
@@ -21,6 +20,7 @@ from ledger.identifiers import (
     validate_holder_code,
     validate_uscc,
 )
+from ledger.errors import LedgerError
 from tests.unit.identifier_samples import (
     BAD_ORG,
     CITIZEN_ID_EXAMPLE,

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from ledger.identifiers import (
+from ledger.domain.identifiers import (
     ALNUM36,
     LICENCE_ROOT,
     IdentifierError,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from ledger.identifiers import make_citizen_id, make_uscc
+from ledger.domain.identifiers import make_citizen_id, make_uscc
 from ledger.stock.rows import serial_for
 from ledger.stock.values import (
     ValueProblem,

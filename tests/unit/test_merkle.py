@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ledger.merkle import (
+from ledger.transparency.merkle import (
     EMPTY_ROOT,
     MerkleTree,
     ProofError,
@@ -17,7 +17,7 @@ from ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from ledger.merkle import reference as ref
+from ledger.transparency.merkle import reference as ref
 
 MAX = 70
 LEAVES = [hash_leaf(f"entry {i}".encode()) for i in range(MAX)]

@@ -9,13 +9,13 @@ import io
 import pytest
 from rich.console import Console
 
-from commands.cli_args import department_code, holder_code, licence_identifier
-from commands.output import table
+from commands.cli.args import department_code, holder_code, licence_identifier
+from commands.cli.output import table
 from ledger.errors import ConfigurationError
-from ledger.files.layout import display_width, wrap
-from ledger.pg_probe import check_schema_name, explain
-from ledger.store import persistence_env
-from projections.files.labels import labelled
+from ledger.store.event_store import persistence_env
+from ledger.store.pg_probe import check_schema_name, explain
+from licence_files.labels import labelled
+from licence_files.layout import display_width, wrap
 
 
 @pytest.mark.parametrize("text", [

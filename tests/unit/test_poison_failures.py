@@ -1,4 +1,4 @@
-"""Outage or poison? Real errors from real drivers, classified (commands/failures.py).
+"""Outage or poison? Real errors from real drivers, classified (commands/bus/failures.py).
 
 Getting this wrong one way dead-letters valid commands during an outage; the other way
 stops a partition forever behind one bad record. So every case here is a real error
@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from commands.failures import database_reachable, describe_failure, is_outage
-from ledger.mapper import decode_stored
+from commands.bus.failures import database_reachable, describe_failure, is_outage
+from ledger.integrity.mapper import decode_stored
 from tests.conftest import PG_URL
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from commands.cli_tools import Oversized, _bounded
+from commands.cli.tools import Oversized, _bounded
 
 LIMIT = 10
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.catalogue import CatalogueEntry
-from ledger.identifiers import make_licence_identifier, make_uscc
+from ledger.domain.catalogue import CatalogueEntry
+from ledger.domain.identifiers import make_licence_identifier, make_uscc
 from ledger.stock.quality_checks import LicenceRow, PaperRow, check_licences, check_paper
 
 AUTHORITY = make_uscc("11320581", "AY4CL12T")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from commands.replay_report import Divergence, ReplayReport, first_difference
-from ledger.licence import LicenceSuspended
-from ledger.mapper import Record, encode_record
+from commands.replay.report import Divergence, ReplayReport, first_difference
+from ledger.domain.licence import LicenceSuspended
+from ledger.integrity.mapper import Record, encode_record
 
 STREAM = UUID(int=7)
 AT = "2026-11-27T08:00:00.000000Z"

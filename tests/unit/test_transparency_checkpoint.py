@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ledger.signing import SigningKey
-from ledger.transparency import (
+from ledger.integrity.signing import SigningKey
+from ledger.transparency.checkpoint import (
     Checkpoint,
     CheckpointError,
     from_json,

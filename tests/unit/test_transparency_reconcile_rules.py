@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from ledger.identifiers import make_uscc
-from ledger.reconcile import Period, PeriodError, period_of
-from ledger.reconcile_report import (
+from ledger.domain.identifiers import make_uscc
+from ledger.integrity.signing import SigningKey
+from ledger.reconciliation.reconcile import Period, PeriodError, period_of
+from ledger.reconciliation.report import (
     PaperCountError,
     ReportError,
     build_report,
@@ -18,8 +19,7 @@ from ledger.reconcile_report import (
     sign_report,
     verify_report,
 )
-from ledger.signing import SigningKey
-from ledger.transparency import log_origin, sign_checkpoint
+from ledger.transparency.checkpoint import log_origin, sign_checkpoint
 
 KEY = SigningKey("ed25519", hashlib.sha256(b"reconcile-test").digest())
 KEYS = {KEY.key_id: ("ed25519", KEY.public_key)}

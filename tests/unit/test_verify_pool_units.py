@@ -5,9 +5,9 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from commands.bus import Result, decode_any
-from commands.envelope import SignedCommand
+from commands.bus.pipeline import Result, decode_any
 from commands.settings import load_settings
+from commands.signed.envelope import SignedCommand
 from consumers.config import kafka_options
 from consumers.loadgen import LoadGenerator
 from consumers.verify_pool import VerifyPool

@@ -13,10 +13,10 @@ from typing import Any
 import orjson
 import pytest
 
-from commands import limits
-from commands.envelope import command_id_of, decode_envelope, decode_json_line
-from commands.fields import check_depth
-from commands.scenario import Scenario
+from commands.demo.scenario import Scenario
+from commands.messages import limits
+from commands.messages.fields import check_depth
+from commands.signed.envelope import command_id_of, decode_envelope, decode_json_line
 from ledger.errors import InvalidCommandError
 
 UUID = "3f2b8c1e-0d4a-4e57-9b7f-1a2c3d4e5f60"

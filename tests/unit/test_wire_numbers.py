@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
-from commands.scenario import Scenario
-from ledger.identifiers import make_licence_identifier, make_uscc
+from commands.demo.scenario import Scenario
+from ledger.domain.identifiers import make_licence_identifier, make_uscc
 from tests.builders import apply_all, build_city, issue_payload, sqlite_services, type_code
 from tests.conftest import FakeClock
 

@@ -1,11 +1,10 @@
-"""The one text policy (ledger/text.py): every rule, mostly refusals."""
+"""The one text policy (ledger/domain/text.py): every rule, mostly refusals."""
 
 from __future__ import annotations
 
 import pytest
 
-from ledger.canonical import parse_instant
-from ledger.text import (
+from ledger.domain.text import (
     CODE,
     KINDS,
     NAME,
@@ -18,6 +17,7 @@ from ledger.text import (
     is_ascii_digits,
     quote,
 )
+from ledger.integrity.canonical import parse_instant
 
 # Never allowed in any kind: (character, what the refusal calls it).
 NEVER = [

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ledger.errors import InvalidSignatureError
-from ledger.signing import SigningKey, get_scheme, verify
+from ledger.integrity.signing import SigningKey, get_scheme, verify
 
 CASES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "data" / "rfc8032-ed25519.json").read_text()

@@ -1,4 +1,4 @@
-"""transparency-dev/merkle's published proof vectors, run against ledger.merkle.verify.
+"""transparency-dev/merkle's published proof vectors, run against ledger.transparency.merkle.verify.
 
 The vectors live as data in ``tests/vectors/data/merkle`` (copied unchanged from the team's
 ``shared/vectors/merkle``; provenance in its README), so the repository tests itself without
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ledger.merkle import ProofError, verify_consistency, verify_inclusion
+from ledger.transparency.merkle import ProofError, verify_consistency, verify_inclusion
 
 _VECTORS = Path(__file__).resolve().parent / "data" / "merkle"
 _MISSING = "vector-folder-missing"

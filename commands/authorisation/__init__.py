@@ -1,0 +1,1 @@
+"""Authorisation: who may send which command, as one policy a reviewer reads whole."""

@@ -1,0 +1,1 @@
+"""The command bus: decode ▸ authenticate ▸ authorise ▸ handle ▸ save with position."""

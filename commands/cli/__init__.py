@@ -1,0 +1,1 @@
+"""The command line (`ledger …`): arguments into commands and queries, results into output."""

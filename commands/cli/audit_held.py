@@ -1,0 +1,60 @@
+"""The audit's transparency part: the leaf table and a third party's checkpoint
+(``ledger audit --checkpoint FILE``), read here and judged by
+:class:`~ledger.transparency.checkpoint_audit.CheckpointAuditor`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from commands.cli.output import err
+from ledger.errors import ConfigurationError
+from ledger.store.sql import ProjectionDB
+from ledger.transparency.checkpoint import Checkpoint, CheckpointError, parse_held
+from ledger.transparency.checkpoint_audit import CheckpointAuditor
+from ledger.transparency.log import stored_leaves
+
+
+@contextmanager
+def checkpoint_auditor(url: str, held: Path | None) -> Iterator[CheckpointAuditor]:
+    """A checkpoint auditor that also proves the leaf table equal to the events, and
+    judges the checkpoint in ``held`` if given (a bad file is bad usage: exit 2)."""
+    checkpoint = None if held is None else read_held_checkpoint(held)
+    try:
+        db: ProjectionDB | None = ProjectionDB(url)
+    except ConfigurationError:  # unopenable storage: the event audit reports the damage
+        db = None
+    try:
+        yield CheckpointAuditor(checkpoint, None if db is None else stored_leaves(db))
+    finally:
+        if db is not None:
+            db.close()
+
+
+def read_held_checkpoint(path: Path) -> Checkpoint:
+    """The checkpoint in ``path``; a file that is not one is bad usage (exit 2)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read the checkpoint file {path}: {exc}") from None
+    try:
+        return parse_held(text)
+    except CheckpointError as exc:
+        raise ConfigurationError(f"{path} is not a checkpoint (expected the JSON of `ledger"
+                                 f" checkpoint --json` or its signed note): {exc.message}"
+                                 ) from None
+
+
+def print_held(checkpoints: CheckpointAuditor) -> None:
+    """One line for people on stderr: the held checkpoint extended, or why not."""
+    held = checkpoints.held
+    if held is None:
+        return
+    size = held.checkpoint.size
+    if held.ok:
+        err.print(f"held checkpoint of size {size}: signature verifies and the history of"
+                  f" {held.events} events extends it", markup=False)
+        return
+    for problem in held.problems:
+        err.print(f"held checkpoint of size {size}: NOT extended: {problem}", markup=False)

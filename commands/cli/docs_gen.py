@@ -1,0 +1,71 @@
+"""``docs/commands.md``, generated from the command types so it cannot drift.
+
+Regenerate with ``python -m commands.cli.docs_gen > docs/commands.md``; a test compares.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+
+from commands.authorisation.policy import who_must_sign_markdown
+from commands.cli.docs_bounds import describe_type, render_bounds
+from commands.messages.core import COMMAND_TYPES
+
+WHO = {
+    "RegisterLicenceType": "management", "ReviseLicenceType": "management",
+    "RegisterDepartment": "management (the very first: the management department itself)",
+    "RegisterDepartmentKey": "the department itself or management",
+    "RotateDepartmentKey": "the department itself or management",
+    "RevokeDepartmentKey": "the department itself or management",
+    "SetUsageList": "the department itself or management",
+    "IssueLicence": "an issuing department listed in the catalogue entry",
+    "GrantFunctionalUse": "management", "GrantHolderConsent": "platform (for the holder)",
+    "DelegateUse": "platform (for the holder)",
+    "RevokeGrant": "management (functional grants), platform (holder grants)",
+    "QueryPublicRegister": "platform (the public portal)",
+    "RequestBulkAnalysis": "using department", "DecideBulkAnalysis": "management",
+    "BulkRead": "using department",
+    "ReportCorrection": "platform (for a holder) or a using department",
+    "AnswerCorrection": "the licence's issuer", "ReportPaperCount": "an issuer of the type",
+    "ReportCaseCount": "using department",
+    "RegisterFileCertificate": "the department itself or management",
+    "MakeAnnotatedCopy": "a using department (by function), the department a holder's"
+                         " consent names, or the delegate (itself or through a platform)",
+    "VerifyLicenceFile": "any registered department (the verifier of a presented file)",
+    "RecordQualityFinding": "the issuer the finding is about, or management",
+    "CloseQualityFinding": "the issuer the finding is about, or management",
+    "ListHolderLicences": "platform (for a holder it authenticated)",
+    "GetHolderAccessLog": "platform (for a holder it authenticated)",
+    "DownloadHolderLicence": "platform (for a holder it authenticated, of their own licence)",
+    "GetIssuerAccessLog": "the issuer itself, or management",
+    "GetIssuerStatistics": "the issuer itself, or management",
+}
+READS = ("VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence")
+
+
+def render() -> str:
+    out = ["# Commands", "",
+           "Generated from the command types (`commands/messages/core.py`,"
+           " `commands/messages/use.py`) by `python -m commands.cli.docs_gen`; the JSON Schema is",
+           "`commands/schema/command.schema.json`. Fields marked * are required.", ""]
+    for name, cls in sorted(COMMAND_TYPES.items()):
+        hints = typing.get_type_hints(cls, include_extras=True)
+        fields = []
+        for f in dataclasses.fields(cls):
+            required = (f.default is dataclasses.MISSING
+                        and f.default_factory is dataclasses.MISSING)
+            fields.append(f"`{f.name}`{'*' if required else ''} ({describe_type(hints[f.name])})")
+        doc = cls.__doc__ or ""
+        doc = "" if doc.startswith(name + "(") else " ".join(doc.split())
+        who = WHO.get(name) or ("a using department (by function), the department a"
+                                " holder's consent names, or the delegate (itself or through"
+                                " a platform)" if name in READS else "the licence's issuer")
+        out += [f"## {name}", ""] + ([doc, ""] if doc else []) + [
+            f"Who: {who}.", "", "Payload: " + ", ".join(fields) + ".", ""]
+    out.append(who_must_sign_markdown())  # see "Who must sign" in commands.authorisation.policy
+    return "\n".join(out + render_bounds())
+
+
+if __name__ == "__main__":
+    print(render(), end="")

@@ -1,0 +1,1 @@
+"""Command handlers: load the streams, call the domain, return the events. One per command."""

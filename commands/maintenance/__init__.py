@@ -1,0 +1,1 @@
+"""Maintenance: backup and restore of a ledger, checked before it is trusted."""

@@ -1,0 +1,1 @@
+"""Command messages: the wire payload types, their strict decoding, and their bounds."""

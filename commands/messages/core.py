@@ -1,0 +1,264 @@
+"""Commands: one frozen type per action a department can ask of the ledger.
+
+Names are imperative. Each command's JSON ``payload`` decodes strictly into its type
+(see :mod:`commands.messages.fields`); ``COMMAND_TYPES`` maps the wire ``type`` to the class.
+``partition_key`` names the aggregate a command targets, which keys it on Kafka so that
+one licence's commands stay in order within one partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar
+
+from commands.messages import limits
+from commands.messages.definitions import LicenceTypeDefinition
+from commands.messages.fields import decode_object
+from commands.messages.wire_types import (
+    AreaCode,
+    Code,
+    Codes,
+    Date,
+    Face,
+    FreeText,
+    Hash,
+    Identifier,
+    Items,
+    Name,
+    Number,
+    Shape,
+)
+from ledger.domain.licence import VERSION_FIELDS
+
+Definition = Annotated[Mapping[str, Any], Shape(LicenceTypeDefinition)]
+
+
+@dataclass(frozen=True)
+class Command:
+    type_name: ClassVar[str] = "Command"
+
+    def partition_key(self, actor: str) -> str:
+        """Kafka key: the aggregate this command targets (``actor`` is the signer)."""
+        raise NotImplementedError
+
+
+COMMAND_TYPES: dict[str, type[Command]] = {}
+
+
+def command(cls: type[Command]) -> type[Command]:
+    cls.type_name = cls.__name__
+    COMMAND_TYPES[cls.__name__] = cls
+    return cls
+
+
+def decode_payload(type_name: str, payload: Any) -> Command:
+    cls = COMMAND_TYPES[type_name]
+    return decode_object("payload", cls, payload)
+
+
+# -- catalogue (management department) --------------------------------------------------
+@command
+@dataclass(frozen=True)
+class RegisterLicenceType(Command):
+    type_code: Code
+    definition: Definition
+
+    def partition_key(self, actor: str) -> str:
+        return f"catalogue:{self.type_code}"
+
+
+@command
+@dataclass(frozen=True)
+class ReviseLicenceType(Command):
+    type_code: Code
+    definition: Definition
+
+    def partition_key(self, actor: str) -> str:
+        return f"catalogue:{self.type_code}"
+
+
+# -- departments --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UsageEntry:
+    type_code: Code
+    scenarios: Codes = ()
+
+
+@command
+@dataclass(frozen=True)
+class RegisterDepartment(Command):
+    code: Code
+    name: Name
+    roles: Codes
+    area_code: AreaCode
+    public_key: Hash
+    algorithm: Code = "ed25519"
+
+    def partition_key(self, actor: str) -> str:
+        return f"department:{self.code}"
+
+
+@command
+@dataclass(frozen=True)
+class RegisterDepartmentKey(Command):
+    code: Code
+    public_key: Hash
+    algorithm: Code = "ed25519"
+
+    def partition_key(self, actor: str) -> str:
+        return f"department:{self.code}"
+
+
+@command
+@dataclass(frozen=True)
+class RotateDepartmentKey(Command):
+    """Register a new key and retire the old one in one step."""
+
+    code: Code
+    old_key_id: Code
+    public_key: Hash
+    algorithm: Code = "ed25519"
+
+    def partition_key(self, actor: str) -> str:
+        return f"department:{self.code}"
+
+
+@command
+@dataclass(frozen=True)
+class RevokeDepartmentKey(Command):
+    code: Code
+    key_id: Code
+    reason: FreeText
+
+    def partition_key(self, actor: str) -> str:
+        return f"department:{self.code}"
+
+
+@command
+@dataclass(frozen=True)
+class SetUsageList(Command):
+    code: Code
+    entries: Annotated[tuple[UsageEntry, ...], Items(limits.MAX_USAGE_ENTRIES)]
+
+    def partition_key(self, actor: str) -> str:
+        return f"department:{self.code}"
+
+
+# -- licences -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Holder:
+    name: Name
+    code: Number
+    code_type: Code
+
+
+@command
+@dataclass(frozen=True)
+class IssueLicence(Command):
+    type_code: Code
+    serial: Code
+    licence_number: Number
+    holders: Annotated[tuple[Holder, ...], Items(limits.MAX_HOLDERS)]
+    issue_date: Date
+    valid_from: Date
+    area_code: AreaCode
+    matter_code: Code
+    case_number: Number
+    face: Face = field(default_factory=dict)
+    valid_until: Date | None = None
+    file_hash: Hash | None = None
+    paper_number: Number | None = None
+    transferred_from: Identifier | None = None  # identifier in the region it came from (op 08)
+
+    def partition_key(self, actor: str) -> str:
+        return f"licence:{self.type_code}.{actor}.{self.serial}"
+
+
+@command
+@dataclass(frozen=True)
+class ChangeLicence(Command):
+    """A change (09), a correction of an error (09) or a renewal (02): a new version."""
+
+    identifier: Identifier
+    kind: Code
+    reason: FreeText
+    changes: Annotated[Mapping[str, Any], Shape(IssueLicence, VERSION_FIELDS, "LicenceChanges")]
+
+    def partition_key(self, actor: str) -> str:
+        return licence_key(self.identifier)
+
+
+@dataclass(frozen=True)
+class _StatusCommand(Command):
+    identifier: Identifier
+    reason: FreeText
+
+    def partition_key(self, actor: str) -> str:
+        return licence_key(self.identifier)
+
+
+@command
+@dataclass(frozen=True)
+class SuspendLicence(_StatusCommand):
+    pass
+
+
+@command
+@dataclass(frozen=True)
+class EndSuspension(_StatusCommand):
+    pass
+
+
+@command
+@dataclass(frozen=True)
+class CancelLicence(_StatusCommand):
+    issued_in_error: bool = False
+
+
+@command
+@dataclass(frozen=True)
+class RevokeLicence(_StatusCommand):
+    pass
+
+
+@command
+@dataclass(frozen=True)
+class PenaltyRevokeLicence(_StatusCommand):
+    pass
+
+
+@command
+@dataclass(frozen=True)
+class ExpireLicence(_StatusCommand):
+    as_of: Date = ""
+
+
+@command
+@dataclass(frozen=True)
+class TransferLicenceOut(_StatusCommand):
+    destination: Name = ""
+
+
+@command
+@dataclass(frozen=True)
+class CancelTransferOut(_StatusCommand):
+    pass
+
+
+@command
+@dataclass(frozen=True)
+class SetLicenceStatusOther(_StatusCommand):
+    """Status 99: the reason is the required description."""
+
+
+def licence_key(identifier: str) -> str:
+    """The partition key of a licence lineage: its type and serial, version ignored."""
+    parts = identifier.split(".")
+    if len(parts) == 10:
+        return f"licence:{parts[5]}.{parts[6]}.{parts[7]}"
+    return f"licence:{identifier}"
+
+
+# The use commands live in their own module; importing it registers them.
+from commands.messages import files, holder, quality, use  # noqa: E402,F401

@@ -1,0 +1,100 @@
+"""Is this command really the actor's? Signature, key history and signing time.
+
+The key must be registered to the acting department, verify the signature over the
+envelope's canonical bytes, and have been valid when the command says it was signed.
+A revoked key is refused from the moment of revocation whatever its claimed signing
+time, because whoever stole it can also backdate. A command claiming to be signed more
+than ``MAX_CLOCK_SKEW`` in the future is refused (a clock that far off is a fault).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from commands.messages.core import RegisterDepartment
+from commands.signed.envelope import SignedCommand
+from ledger.domain import streams
+from ledger.domain.departments import Department, apply_department
+from ledger.errors import InvalidSignatureError, KeyNotValidError, UnknownKeyError
+from ledger.integrity.signing import b64decode, key_id_for, verify
+from ledger.store.application import UnitOfWork
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class PreVerified(SignedCommand):
+    """A command whose signature was already verified, ahead of its batch, with the key
+    ``verified_with`` (algorithm, base64 public key): by a worker process of the Kafka
+    consumer (consumers/verify_pool.py), which has no ledger state. :func:`authenticate`
+    still checks the actor, the key's registration, validity window and revocation
+    against the ledger, and skips its own verification only when ``verified_with`` is
+    exactly the key the ledger holds for ``key_id`` then; otherwise it verifies again."""
+
+    verified_with: tuple[str, str] = ("", "")
+
+
+def check_signature(algorithm: str, public_key_b64: str, signed: SignedCommand) -> None:
+    try:
+        public = b64decode(public_key_b64, what="public key")
+    except ValueError as exc:
+        raise InvalidSignatureError(str(exc)) from None
+    try:
+        verify(algorithm, public, signed.signing_bytes, signed.signature)
+    except InvalidSignatureError:
+        raise InvalidSignatureError(
+            f"signature of command {signed.command_id} does not verify with key"
+            f" {signed.key_id}: the command was altered, or signed with another key"
+        ) from None
+
+
+def check_clock(signed: SignedCommand, now: datetime) -> None:
+    if signed.issued_at > now + MAX_CLOCK_SKEW:
+        raise KeyNotValidError(
+            f"issued_at {signed.raw['issued_at']} is more than {MAX_CLOCK_SKEW} ahead of the"
+            " ledger's clock; check the sender's clock",
+            code="issued_in_future",
+        )
+
+
+def authenticate(uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Department:
+    """Return the acting department, or raise why the command is not authentic."""
+    check_clock(signed, now)
+    actor = uow.get(streams.department_stream(signed.actor), apply_department)
+    if actor is None:
+        raise UnknownKeyError(
+            f"actor {signed.actor} is not a registered department", code="unknown_actor"
+        )
+    record = actor.key(signed.key_id)
+    if not (isinstance(signed, PreVerified)
+            and signed.verified_with == (record.algorithm, record.public_key)):
+        check_signature(record.algorithm, record.public_key, signed)
+    record.check_usable(signed.issued_at)
+    return actor
+
+
+def authenticate_genesis(signed: SignedCommand) -> None:
+    """The very first command registers the management department with its own key."""
+    cmd = signed.command
+    assert isinstance(cmd, RegisterDepartment)
+    if signed.actor != cmd.code:
+        raise UnknownKeyError(
+            f"the ledger has no departments yet: the first command must be the management"
+            f" department registering itself (actor {signed.actor} != code {cmd.code})",
+            code="unknown_actor",
+        )
+    expected = key_id_for(cmd.algorithm, _decode_key(cmd.public_key))
+    if signed.key_id != expected:
+        raise UnknownKeyError(
+            f"the genesis command must be signed with the key it registers ({expected}),"
+            f" not {signed.key_id}"
+        )
+    check_signature(cmd.algorithm, cmd.public_key, signed)
+
+
+def _decode_key(text: str) -> bytes:
+    try:
+        return b64decode(text, what="payload.public_key")
+    except ValueError as exc:
+        raise InvalidSignatureError(str(exc), code="invalid_command") from None

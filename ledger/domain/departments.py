@@ -1,0 +1,185 @@
+"""Departments, their roles, their signing keys and their usage lists (用证清单, Art. 18).
+
+Key history lives in the ledger itself: keys are registered, retired on rotation and
+revoked as events. A *retired* key signed honestly until it was rotated out; a *revoked*
+key is presumed compromised, so from the moment of revocation nothing it signs is
+accepted, whatever signing time the command claims (a thief can backdate). Events the
+ledger accepted before the revocation stay valid: they were checked when they arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from ledger.domain.events import DomainEvent, event
+from ledger.errors import (
+    AlreadyExistsError,
+    IllegalTransitionError,
+    KeyNotValidError,
+    NotFoundError,
+    UnknownKeyError,
+)
+from ledger.integrity.canonical import parse_instant
+
+# "platform": the trusted service platform through which real-name-verified holders
+# show their licences and give consent (Art. 5, 16, 23).
+ROLES = ("management", "issuing", "using", "platform")
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    key_id: str
+    algorithm: str
+    public_key: str  # base64
+    registered_at: str
+    retired_at: str | None = None
+    revoked_at: str | None = None
+    revocation_reason: str | None = None
+
+    def check_usable(self, signed_at: datetime) -> None:
+        """Raise unless this key may sign at ``signed_at`` and be accepted now."""
+        if signed_at < parse_instant(self.registered_at):
+            raise KeyNotValidError(
+                f"key {self.key_id} was registered at {self.registered_at},"
+                " after the command claims to have been signed",
+            )
+        if self.revoked_at is not None:
+            raise KeyNotValidError(
+                f"key {self.key_id} was revoked at {self.revoked_at}"
+                f" ({self.revocation_reason}); nothing it signs is accepted any more",
+            )
+        if self.retired_at is not None and signed_at >= parse_instant(self.retired_at):
+            raise KeyNotValidError(
+                f"key {self.key_id} was retired at {self.retired_at} by a key rotation;"
+                " sign with the department's current key",
+            )
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+    roles: tuple[str, ...]
+    area_code: str
+    keys: Mapping[str, KeyRecord] = field(default_factory=dict)
+    usage_list: tuple[Mapping[str, Any], ...] = ()
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def key(self, key_id: str) -> KeyRecord:
+        try:
+            return self.keys[key_id]
+        except KeyError:
+            raise UnknownKeyError(
+                f"key {key_id} is not registered to department {self.code}"
+            ) from None
+
+    def active_keys(self) -> list[KeyRecord]:
+        return [k for k in self.keys.values() if k.revoked_at is None and k.retired_at is None]
+
+
+@event
+@dataclass(frozen=True)
+class DepartmentRegistered(DomainEvent):
+    code: str
+    name: str
+    roles: tuple[str, ...]
+    area_code: str
+
+
+@event
+@dataclass(frozen=True)
+class DepartmentKeyRegistered(DomainEvent):
+    code: str
+    key_id: str
+    algorithm: str
+    public_key: str
+    registered_at: str
+
+
+@event
+@dataclass(frozen=True)
+class DepartmentKeyRetired(DomainEvent):
+    code: str
+    key_id: str
+    retired_at: str
+    replaced_by: str
+
+
+@event
+@dataclass(frozen=True)
+class DepartmentKeyRevoked(DomainEvent):
+    code: str
+    key_id: str
+    revoked_at: str
+    reason: str
+
+
+@event
+@dataclass(frozen=True)
+class UsageListSet(DomainEvent):
+    code: str
+    entries: tuple[Mapping[str, Any], ...]
+
+
+@event
+@dataclass(frozen=True)
+class GenesisRecorded(DomainEvent):
+    """The first management department; afterwards only management registers departments."""
+
+    management_code: str
+
+
+def register_department(
+    current: Department | None, code: str, name: str, roles: tuple[str, ...], area_code: str
+) -> DepartmentRegistered:
+    if current is not None:
+        raise AlreadyExistsError(f"department {code} is already registered as {current.name!r}")
+    return DepartmentRegistered(code, name, roles, area_code)
+
+
+def register_key(
+    dept: Department, key_id: str, algorithm: str, public_key: str, at: str
+) -> DepartmentKeyRegistered:
+    if key_id in dept.keys:
+        raise AlreadyExistsError(f"key {key_id} is already registered to department {dept.code}")
+    return DepartmentKeyRegistered(dept.code, key_id, algorithm, public_key, at)
+
+
+def retire_key(dept: Department, key_id: str, replaced_by: str, at: str) -> DepartmentKeyRetired:
+    record = dept.key(key_id)
+    if record.revoked_at is not None or record.retired_at is not None:
+        raise IllegalTransitionError(f"key {key_id} of {dept.code} is no longer active")
+    return DepartmentKeyRetired(dept.code, key_id, at, replaced_by)
+
+
+def revoke_key(dept: Department, key_id: str, reason: str, at: str) -> DepartmentKeyRevoked:
+    record = dept.key(key_id)
+    if record.revoked_at is not None:
+        raise IllegalTransitionError(f"key {key_id} of {dept.code} is already revoked")
+    return DepartmentKeyRevoked(dept.code, key_id, at, reason)
+
+
+def apply_department(state: Department | None, evt: DomainEvent) -> Department:
+    if isinstance(evt, DepartmentRegistered):
+        return Department(evt.code, evt.name, tuple(evt.roles), evt.area_code)
+    if state is None:
+        raise NotFoundError(f"{type(evt).__name__} before DepartmentRegistered")
+    if isinstance(evt, DepartmentKeyRegistered):
+        record = KeyRecord(evt.key_id, evt.algorithm, evt.public_key, evt.registered_at)
+        return replace(state, keys={**state.keys, evt.key_id: record})
+    if isinstance(evt, DepartmentKeyRetired):
+        record = replace(state.keys[evt.key_id], retired_at=evt.retired_at)
+        return replace(state, keys={**state.keys, evt.key_id: record})
+    if isinstance(evt, DepartmentKeyRevoked):
+        record = replace(
+            state.keys[evt.key_id], revoked_at=evt.revoked_at, revocation_reason=evt.reason
+        )
+        return replace(state, keys={**state.keys, evt.key_id: record})
+    if isinstance(evt, UsageListSet):
+        return replace(state, usage_list=tuple(evt.entries))
+    raise TypeError(f"{type(evt).__name__} does not apply to a department")

@@ -1,0 +1,1 @@
+"""Reconciliation (Art. 31): counts departments report, checked against the ledger."""

@@ -1,0 +1,218 @@
+"""Persistence through eventsourcing: SQLite (embedded default) or PostgreSQL (psycopg 3).
+
+The ledger uses eventsourcing's recorders as they are (tables, notification log, tracking
+records, the table lock that gives PostgreSQL one global order) and its own Mapper, so
+every stored row is the canonical, hash-chained :class:`~ledger.integrity.mapper.Record`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    ProcessRecorder,
+    StoredEvent,
+    Tracking,
+)
+from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from ledger.errors import ConcurrencyError, ConfigurationError
+from ledger.integrity.mapper import LedgerMapper, Record, decode_stored, to_stored
+from ledger.store.pg_probe import check_schema_name, probe
+
+
+def persistence_env(url: str) -> dict[str, str]:
+    """Translate ``sqlite:///path`` or ``postgresql://user:pw@host:port/db?schema=s``."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        if parts.netloc or not path or path == "/":
+            raise ConfigurationError(
+                f"LEDGER_DATABASE_URL {url!r}: expected sqlite:///relative/path.db or"
+                " sqlite:////absolute/path.db"
+            )
+        db = path[1:] if path.startswith("/") else path
+        if db != ":memory:":
+            Path(db).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": db,
+                "SQLITE_LOCK_TIMEOUT": "30"}
+    if parts.scheme in ("postgresql", "postgres"):
+        dbname = parts.path.lstrip("/")
+        if not dbname:
+            raise ConfigurationError(
+                f"LEDGER_DATABASE_URL {url!r}: no database name; expected"
+                " postgresql://user@host:5432/dbname"
+            )
+        query = parse_qs(parts.query)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(dbname),
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_POOL_SIZE": "4",
+        }
+        if "schema" in query:
+            env["POSTGRES_SCHEMA"] = check_schema_name(query["schema"][0])
+        return env
+    raise ConfigurationError(
+        f"LEDGER_DATABASE_URL {url!r}: unsupported scheme {parts.scheme!r};"
+        " use sqlite:///file.db or postgresql://…"
+    )
+
+
+class BinaryInsertRecorder(PostgresProcessRecorder):
+    """eventsourcing's PostgreSQL recorder, sending a batch's rows as binary arrays.
+
+    The parent binds the rows as one array of a composite type in *text* format, and
+    psycopg escapes every ``bytea`` with a regular expression: ~35 µs of CPU a row here,
+    a third of the ledger's cost per command. This sends the same single
+    ``INSERT … SELECT FROM unnest(…) RETURNING notification_id`` with four binary arrays
+    (~1 µs a row). Everything else is the parent's: the table lock that orders
+    notification ids, the NOTIFY, the tracking record and the one transaction.
+    """
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events",
+                 tracking_table_name: str = "notification_tracking") -> None:
+        super().__init__(datastore, events_table_name=events_table_name,
+                         tracking_table_name=tracking_table_name)
+        self.insert_rows_statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%b::{id_type}[], %b::int8[], %b::text[], %b::bytea[])"
+            " RETURNING notification_id"
+        ).format(schema=Identifier(datastore.schema), table=Identifier(events_table_name),
+                 id_type=Identifier(datastore.originator_id_type))
+
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                              **_: Any) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        # unnest yields the rows in array order, so notification ids follow the batch.
+        curs.execute(self.insert_rows_statement, [
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+        ], prepare=True)
+
+
+class LedgerApplication(Application[UUID]):
+    """eventsourcing Application whose recorder also stores tracking records."""
+
+    name = "ledger"
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return LedgerMapper(transcoder=JSONTranscoder())
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+
+class EventStore:
+    """Reads and appends :class:`Record` rows; translates library errors at this edge."""
+
+    def __init__(self, url: str, *, create_table: bool = True) -> None:
+        env = persistence_env(url)
+        env["CREATE_TABLE"] = "y" if create_table else "n"
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+            env["PROCESS_RECORDER_TOPIC"] = f"{__name__}:{BinaryInsertRecorder.__name__}"
+            probe(env, redact(url))  # named in a second or two, not after the pool's 10 s
+        self.url = url
+        try:
+            self.app = LedgerApplication(env=env)
+        except Exception as exc:  # psycopg/sqlite raise many types; all mean "cannot open"
+            raise ConfigurationError(
+                f"cannot open the ledger database {redact(url)}: {exc}"
+            ) from None
+        recorder = self.app.recorder
+        assert isinstance(recorder, ProcessRecorder)
+        self.recorder: ProcessRecorder = recorder
+
+    def read_stream(self, stream: UUID) -> list[Record]:
+        return [decode_stored(s) for s in self.recorder.select_events(stream)]
+
+    def read_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[Record]]:
+        """Many streams in one query (a batch's worth), in version order; absent ones empty.
+
+        eventsourcing reads one stream per query; a batch of commands touches thousands,
+        so this reads them in chunks with the recorder's own table and connection.
+        """
+        found: dict[UUID, list[Record]] = {i: [] for i in ids}
+        for start in range(0, len(ids), 500):
+            for row in self._select_many(list(ids[start:start + 500])):
+                record = decode_stored(row)
+                found[record.stream].append(record)
+        return found
+
+    def _select_many(self, ids: list[UUID]) -> list[StoredEvent]:
+        r: Any = self.recorder
+        columns = "originator_id, originator_version, topic, state"
+        if self.url.startswith("sqlite"):
+            marks = ",".join("?" * len(ids))
+            sql = (f"SELECT {columns} FROM {r.events_table_name} WHERE originator_id IN"
+                   f" ({marks}) ORDER BY originator_id, originator_version")
+            with r.datastore.transaction(commit=False) as c:
+                c.execute(sql, [i.hex for i in ids])
+                return [StoredEvent(UUID(row["originator_id"]), row["originator_version"],
+                                    row["topic"], row["state"]) for row in c.fetchall()]
+        statement = SQL(
+            "SELECT " + columns + " FROM {}.{} WHERE originator_id = ANY(%b)"
+            " ORDER BY originator_id, originator_version"
+        ).format(Identifier(r.datastore.schema), Identifier(r.events_table_name))
+        with r.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [ids])
+            return [StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
+                                bytes(row["state"])) for row in curs.fetchall()]
+
+    def last_of_stream(self, stream: UUID) -> Record | None:
+        rows = self.recorder.select_events(stream, desc=True, limit=1)
+        return decode_stored(rows[0]) if rows else None
+
+    def append(self, records: Sequence[Record], tracking: Tracking | None = None) -> list[int]:
+        """Insert atomically with the optional tracking position; conflicts raise."""
+        kwargs: dict[str, Any] = {"tracking": tracking} if tracking is not None else {}
+        try:
+            ids = self.recorder.insert_events([to_stored(r) for r in records], **kwargs)
+        except IntegrityError as exc:
+            raise ConcurrencyError(
+                f"another writer got there first (stream version or position taken): {exc}"
+            ) from None
+        return list(ids or [])
+
+    def max_notification_id(self) -> int:
+        return int(self.recorder.max_notification_id() or 0)
+
+    def iter_rows(self, start: int = 1, page: int = 5000) -> Iterator[tuple[int, Any]]:
+        """Yield (notification id, raw stored row) in global order, a page at a time."""
+        while True:
+            rows = self.recorder.select_notifications(start, page)
+            if not rows:
+                return
+            for row in rows:
+                yield row.id, row
+            start = rows[-1].id + 1
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def redact(url: str) -> str:
+    """A database URL fit for logs: the password is never shown."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url

@@ -1,0 +1,1 @@
+"""Transparency: the RFC 6962 Merkle tree over stored events, signed checkpoints, proofs."""

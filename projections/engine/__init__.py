@@ -1,0 +1,1 @@
+"""The projection engine: read models' shape, the runner and its pipeline, stuck isolation."""

@@ -1,0 +1,1 @@
+"""The read models and their queries: licence state, public register, wallet, use, statistics."""
