@@ -3,5 +3,5 @@
 Pure: no file or database access. :mod:`ledger.stock.values` turns raw cell values into
 clean text, dates and codes (saying what it changed); :mod:`ledger.stock.rows` checks
 one row against a catalogue entry and the rows seen before it. Reading workbooks and
-issuing the commands happen at the edge (``commands.import_*``).
+issuing the commands happen at the edge (:mod:`commands.stock_import`).
 """
