@@ -33,7 +33,7 @@ from ledger.domain.streams import licence_stream
 from licence_files.store import FileStore
 from projections.models.use_queries import get_access_log, get_stats, get_wallet
 from sharing.downloads import Binding, Downloads
-from sharing.pages.holder import holder_licences, holder_reads
+from sharing.holder_queries import holder_licences, holder_reads
 
 FILE_READS = ("DownloadLicence", "MakeAnnotatedCopy", "DownloadHolderLicence")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sharing.pages import holder, holder_download, issuer, login, manage, static
+from sharing.pages import holder, holder_download, issuer, login, manage, public, static
 from sharing.pages.audit_cache import AuditCache
 from sharing.pages.settings import load_page_settings
 
@@ -19,5 +19,5 @@ def install(app: FastAPI) -> None:
     """Add the pages' routes and their settings to the service."""
     app.state.pages = load_page_settings()
     app.state.audit = AuditCache()
-    for module in (static, login, holder, holder_download, issuer, manage):
+    for module in (public, static, login, holder, holder_download, issuer, manage):
         app.include_router(module.router)

@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from commands.demo.next_steps import write_demo_keys
+from commands.cli.demo_next import write_demo_keys
 from commands.demo.scenario import Scenario
 from ledger.integrity.canonical import format_instant
 
