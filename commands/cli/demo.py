@@ -12,9 +12,9 @@ from typing import Any
 
 from commands.bootstrap import Services, bootstrap
 from commands.bus.pipeline import Result
+from commands.cli.demo_next import try_next, write_demo_keys
 from commands.cli.output import err, fail, progress, result_table
 from commands.cli.tools import audit_with_progress, print_audit
-from commands.cli.demo_next import try_next, write_demo_keys
 from commands.demo.scenario import Scenario
 from commands.demo.use import use
 from commands.settings import DEFAULT_HOME, Settings, load_settings

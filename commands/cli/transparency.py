@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,12 @@ from commands.cli import archive as cli_archive
 from commands.cli.output import err, fail, table
 from commands.settings import load_settings
 from ledger.integrity.audit_damage import PERSISTENCE_ERRORS
-from ledger.integrity.canonical import format_instant
 from ledger.integrity.mapper import decode_stored
 from ledger.reconciliation.reconcile import MEASURES, Replay
 from ledger.reconciliation.report import build_report, compare, parse_paper_csv, sign_report
-from ledger.transparency.checkpoint import Checkpoint, CheckpointError
+from ledger.transparency.checkpoint import CheckpointError
 from ledger.transparency.log import LeafTableError, TransparencyLog
+from ledger.transparency.proofs import Prove, now, proof_at
 
 
 def register(sub: Any) -> None:
@@ -69,11 +68,6 @@ def _natural(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
-
-
-def now() -> str:
-    """The ledger's clock at the edge."""
-    return format_instant(datetime.now(UTC))
 
 
 def _open() -> tuple[Services, TransparencyLog]:
@@ -144,20 +138,10 @@ def _prove(size: int | None, leaves: int | None,
 
 
 def proof(services: Services, size: int | None, leaves: int | None,
-          prove: Callable[[TransparencyLog, int], dict[str, Any]]) -> dict[str, Any]:
-    """The JSON of ``ledger proof … --json`` (shared with the sharing service)."""
-    log = TransparencyLog(services.store, services.read_db)
-    log.catch_up()
-    signed: Checkpoint | None = None
-    if size is None:
-        signed = log.latest()
-        if signed is None or leaves is None or leaves > signed.size:
-            signed, _ = log.publish(services.ledger, now())
-        size = signed.size
-    data = prove(log, size)
-    if signed is not None:
-        data["checkpoint"] = signed.to_json()
-    return data
+          prove: Prove) -> dict[str, Any]:
+    """The JSON of ``ledger proof … --json`` (as the sharing service answers it)."""
+    return proof_at(TransparencyLog(services.store, services.read_db), services.ledger, size,
+                    leaves, prove)
 
 
 def _refuse(exc: LeafTableError | CheckpointError) -> int:

@@ -9,11 +9,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from commands.bootstrap import Services
-from commands.cli.transparency import now, proof
 from ledger.transparency.log import TransparencyLog
+from ledger.transparency.proofs import Prove, now, proof_at
 from sharing.routes.common import on_ledger, problems
 
 router = APIRouter(tags=["transparency"])
+
+
+def proof(services: Services, size: int | None, leaves: int | None,
+          prove: Prove) -> dict[str, Any]:
+    return proof_at(TransparencyLog(services.store, services.read_db), services.ledger, size,
+                    leaves, prove)
 Natural = Annotated[int, Query(ge=0, le=2**62)]
 
 
