@@ -175,9 +175,15 @@ class Replayer:
         sealed: list[str] = []
         for (nid, stored), again in zip(body, replayed, strict=False):
             if stored.raw != again.raw and not self._upcast_equal(stored, again):
+                shown, note = self._brought_up(stored, again), ""
+                if shown is None:
+                    shown = stored
+                elif stored.type_version != again.type_version:
+                    note = (f" (stored at type version {stored.type_version}, upcast to"
+                            f" {again.type_version})")
                 raise _at(nid, stored, "diverged",
                           f"stored {stored.type} is not what its command produces on replay:"
-                          f" {first_difference(stored, again)}")
+                          f" {first_difference(shown, again)}{note}")
             sealed.append(stored.hash)
         if len(replayed) > len(body):
             lost = replayed[len(body)]
@@ -200,18 +206,23 @@ class Replayer:
         stream with their ``prev`` link mapped to the replayed chain's. Each stored hash
         whose replayed twin has other bytes is remembered until its successor links to it.
         """
-        try:
-            data = upcast(stored.type, stored.data, stored.type_version, again.type_version)
-        except TypeError:
-            return False
-        prev = self.links.get(stored.prev, stored.prev) if stored.prev else stored.prev
-        current = replace(stored, data=data, prev=prev, type_version=again.type_version)
-        if canonical_bytes(stored_body(current)) != again.raw:
+        current = self._brought_up(stored, again)
+        if current is None or canonical_bytes(stored_body(current)) != again.raw:
             return False
         if stored.prev:
             self.links.pop(stored.prev, None)
         self.links[stored.hash] = again.hash
         return True
+
+    def _brought_up(self, stored: Record, again: Record) -> Record | None:
+        """``stored`` with its data upcast to ``again``'s type version and its ``prev`` on
+        the replayed chain; None when its data cannot be upcast."""
+        try:
+            data = upcast(stored.type, stored.data, stored.type_version, again.type_version)
+        except TypeError:
+            return None
+        prev = self.links.get(stored.prev, stored.prev) if stored.prev else stored.prev
+        return replace(stored, data=data, prev=prev, type_version=again.type_version)
 
 
 def _decoded(rows: Iterable[tuple[int, Any]]) -> Iterator[Row]:

@@ -164,7 +164,8 @@ def test_a_version_2_event_stores_its_type_version_and_decodes_without_a_step() 
 def test_a_version_1_event_stores_no_type_version_so_todays_bytes_never_change() -> None:
     from ledger.integrity.receipts import CommandRecorded  # a real, version-1 type
 
-    fields = {f.name: f"x{i}" for i, f in enumerate(dataclasses.fields(CommandRecorded))}
+    fields: dict[str, Any] = {f.name: f"x{i}"
+                              for i, f in enumerate(dataclasses.fields(CommandRecorded))}
     record = encode_record(STREAM, 1, CommandRecorded(**fields), AT, None, None)
     assert b"type_version" not in record.raw
     assert set(orjson.loads(record.raw)) == {
