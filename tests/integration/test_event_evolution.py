@@ -96,7 +96,9 @@ def _audit_replay(capsys: pytest.CaptureFixture[str], events: int) -> None:
 
 
 def _project_and_export(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                        records: list[Record]) -> None:
+                        records: list[Record]) -> bytes:
+    """Rebuild and check the read models; export and verify the archive of the first
+    issuer for every month it issued in; returns the packages' events, concatenated."""
     assert _json(capsys, "project", "--rebuild")["stuck"] == []
     check = _json(capsys, "project", "--check")
     assert check["ok"] is True and not any(check["projections"].values()), check
@@ -104,6 +106,7 @@ def _project_and_export(capsys: pytest.CaptureFixture[str], tmp_path: Path,
     department = issued[0].data["issuer_code"]
     periods = sorted({beijing_date(r.at).strftime("%Y-%m") for r in issued
                       if r.data["issuer_code"] == department})
+    exported = b""
     for period in periods:
         out = tmp_path / f"bag-{period}"
         capsys.readouterr()
@@ -113,6 +116,8 @@ def _project_and_export(capsys: pytest.CaptureFixture[str], tmp_path: Path,
         assert summary["licences"] > 0
         report = verify_bag(out)
         assert report.ok, report.problems
+        exported += (out / "data" / "events.jsonl").read_bytes()
+    return exported
 
 
 def test_todays_code_reads_the_fixture_unchanged(
@@ -129,7 +134,8 @@ def test_todays_code_reads_the_fixture_unchanged(
         again = encode_record(r.stream, r.version, r.event(), r.at, r.cause, r.prev)
         assert again.raw == r.raw, (r.type, r.stream, r.version)
     _audit_replay(capsys, FIXTURE_EVENTS)
-    _project_and_export(capsys, tmp_path, records)
+    exported = _project_and_export(capsys, tmp_path, records).splitlines()
+    assert exported and set(exported) <= {r.raw for r in records}  # the stored bytes
     assert _digest(_records(url)[:FIXTURE_EVENTS]) == FIXTURE_SHA256
 
 
@@ -184,7 +190,8 @@ def test_the_fixture_survives_licence_issued_gaining_a_field(
     assert len(new) == 1 and new[0].type_version == 2 and new[0].data["channel"] == "counter"
     assert b'"type_version":2' in new[0].raw
     _audit_replay(capsys, len(records))
-    _project_and_export(capsys, tmp_path, records)
+    exported = _project_and_export(capsys, tmp_path, records)
+    assert new[0].raw in exported.splitlines()  # a version-2 event, exported and verified
     assert _digest(_records(url)[:FIXTURE_EVENTS]) == FIXTURE_SHA256
 
 
