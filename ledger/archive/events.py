@@ -14,12 +14,12 @@ from uuid import UUID
 
 import orjson
 
-from ledger.domain.events import decode_event
 from ledger.domain.licence import apply_licence
+from ledger.domain.upcasting import UpcastError
 from ledger.errors import InvalidSignatureError
 from ledger.integrity.audit import record_body
 from ledger.integrity.canonical import canonical_bytes, parse_instant, sha256_hex, thaw
-from ledger.integrity.mapper import Record
+from ledger.integrity.mapper import Record, stored_type_version
 from ledger.integrity.sealing import endorsement_message, seal_message
 from ledger.integrity.signing import b64decode, verify
 from ledger.reconciliation.reconcile import Period
@@ -37,13 +37,16 @@ def parse_record(line: bytes) -> Record:
     try:
         body = orjson.loads(line)
         record = Record(UUID(body["stream"]), body["version"], body["type"], body["at"],
-                        body["data"], body["cause"], body["prev"], line)
+                        body["data"], body["cause"], body["prev"], line,
+                        type_version=stored_type_version(body))
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"not a stored ledger event ({exc})") from None
     if canonical_bytes(record_body(record)) != line:
         raise ValueError("not in canonical form (altered?)")
     try:
-        decode_event(record.type, record.data)
+        record.event()
+    except UpcastError as exc:
+        raise ValueError(str(exc)) from None
     except (KeyError, TypeError):
         raise ValueError(f"data does not fit a known event type {record.type!r}") from None
     return record

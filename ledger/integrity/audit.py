@@ -24,13 +24,13 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from ledger.domain import all_events  # noqa: F401 - every event type must decode
-from ledger.domain.events import EVENT_TYPES, decode_event
+from ledger.domain.events import EVENT_TYPES
 from ledger.domain.streams import receipt_stream
 from ledger.errors import InvalidSignatureError
 from ledger.integrity.audit_chains import ChainChecker, in_stream_order, rows_by_stream
 from ledger.integrity.audit_damage import guarded, readable_rows
 from ledger.integrity.canonical import canonical_bytes, parse_instant, sha256_hex
-from ledger.integrity.mapper import Record, RecordFormatError, decode_stored
+from ledger.integrity.mapper import Record, RecordFormatError, decode_stored, stored_body
 from ledger.integrity.sealing import endorsement_message, seal_message
 from ledger.integrity.signing import b64decode, verify
 
@@ -172,7 +172,7 @@ class Auditor:
         if record.type not in EVENT_TYPES:
             raise _Failure(f"unknown event type {record.type!r}")
         try:
-            decode_event(record.type, record.data)
+            record.event()  # upcast to the current class version, once the bytes are checked
         except TypeError as exc:
             raise _Failure(f"event data does not fit {record.type}: {exc}") from None
         if record.type == "BatchSealed":
@@ -291,8 +291,7 @@ class Auditor:
 
 
 def record_body(record: Record) -> dict[str, Any]:
-    return {"at": record.at, "cause": record.cause, "data": record.data, "prev": record.prev,
-            "stream": str(record.stream), "type": record.type, "version": record.version}
+    return stored_body(record)
 
 
 def _ledger_key(auditor: Auditor, record: Record) -> None:

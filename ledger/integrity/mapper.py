@@ -9,6 +9,13 @@ first), so altering, removing or reordering any event of a stream breaks the cha
 the stream id and version inside the bytes tie each row to its place. ``cause`` names the
 command (id, actor, key id and the department's signature) that produced the event.
 This is the seam where signing and hashing happen, never the domain.
+
+An event whose class is at ``class_version`` 2 or later also stores ``"type_version"``
+(the version its ``data`` is written in); without that key the data is version 1, so
+every event stored before its type first changed keeps its bytes. Stored bytes are never
+rewritten: :meth:`Record.event` and :attr:`Record.current_data` upcast the data to the
+current class version when it is decoded, after (and apart from) every check of the
+bytes, which always uses ``data`` as stored (docs/integrity.md, "Event evolution").
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 
-from ledger.domain.events import DomainEvent, decode_event
+from ledger.domain.events import EVENT_TYPES, DomainEvent, decode_event
+from ledger.domain.upcasting import upcast
 from ledger.integrity.canonical import canonical_bytes
 
 
@@ -41,6 +49,9 @@ class Record:
     # projection reading a record would otherwise format the UUID again); derived from
     # ``stream`` unless the maker already holds it.
     stream_id: str = field(default="", repr=False, compare=False)
+    # The version of its type that ``data`` is written in (the stored "type_version";
+    # 1 when absent, as for every event stored before its type first changed).
+    type_version: int = 1
 
     def __post_init__(self) -> None:
         if not self.stream_id:
@@ -60,7 +71,34 @@ class Record:
         return self.version
 
     def event(self) -> DomainEvent:
-        return decode_event(self.type, self.data)
+        """The domain event, its data upcast to the current version of its class."""
+        return decode_event(self.type, self.data, self.type_version)
+
+    @property
+    def current_data(self) -> dict[str, Any]:
+        """``data`` upcast to the current version of its type (``data`` itself when it is
+        already current or the type is unknown here): what readers of fields should use."""
+        cls = EVENT_TYPES.get(self.type)
+        if cls is None or cls.class_version == self.type_version:
+            return self.data
+        return upcast(self.type, self.data, self.type_version, cls.class_version)
+
+
+def stored_body(record: Record) -> dict[str, Any]:
+    """The JSON object whose canonical bytes are the stored event."""
+    body = {"at": record.at, "cause": record.cause, "data": record.data, "prev": record.prev,
+            "stream": record.stream_id, "type": record.type, "version": record.version}
+    if record.type_version != 1:
+        body["type_version"] = record.type_version
+    return body
+
+
+def stored_type_version(body: dict[str, Any]) -> int:
+    """The stored "type_version" of a decoded body (1 when absent); ValueError if mangled."""
+    version = body.get("type_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"type_version {version!r} is not a whole number from 1")
+    return version
 
 
 def encode_record(
@@ -82,8 +120,12 @@ def encode_record(
         "type": evt.type_name,
         "version": version,
     }
+    type_version = evt.class_version
+    if type_version != 1:
+        body["type_version"] = type_version
     raw = canonical_bytes(body)
-    return Record(stream, version, evt.type_name, at, data, cause, prev, raw, stream_id)
+    return Record(stream, version, evt.type_name, at, data, cause, prev, raw, stream_id,
+                  type_version)
 
 
 def to_stored(record: Record) -> StoredEvent:
@@ -118,6 +160,7 @@ def decode_stored(stored: StoredEvent) -> Record:
         record = Record(
             stream, int(body["version"]), str(body["type"]), str(body["at"]),
             body["data"], body["cause"], body["prev"], raw, text if canonical else "",
+            stored_type_version(body),
         )
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise RecordFormatError(f"state lacks or mangles a field ({exc!r})") from None
