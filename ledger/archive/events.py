@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, Final
 from uuid import UUID
 
 import orjson
 
+from ledger.domain.departments import NOT_YET_VALID, RETIRED, REVOKED, KeyRecord
 from ledger.domain.events import decode_event
 from ledger.domain.licence import apply_licence
 from ledger.errors import InvalidSignatureError
 from ledger.integrity.audit import record_body
 from ledger.integrity.canonical import canonical_bytes, parse_instant, sha256_hex, thaw
+from ledger.integrity.ledger_keys import LedgerKeyHistory
 from ledger.integrity.mapper import Record
-from ledger.integrity.sealing import endorsement_message, seal_message
+from ledger.integrity.sealing import seal_message
+from ledger.integrity.signed_bytes import signing_bytes
 from ledger.integrity.signing import b64decode, verify
 from ledger.reconciliation.reconcile import Period
 
@@ -47,21 +51,6 @@ def parse_record(line: bytes) -> Record:
     except (KeyError, TypeError):
         raise ValueError(f"data does not fit a known event type {record.type!r}") from None
     return record
-
-
-def ledger_key_history(records: Iterable[Record]) -> list[dict[str, Any]]:
-    """Every ledger key registered, in order, with when it was retired (if it was)."""
-    keys: list[dict[str, Any]] = []
-    for r in records:
-        if r.type == "LedgerKeyRegistered":
-            keys.append({k: r.data[k] for k in ("key_id", "algorithm", "public_key",
-                                                "registered_at", "endorsed_by", "endorsement")}
-                        | {"retired_at": None})
-        elif r.type == "LedgerKeyRetired":
-            for key in keys:
-                if key["key_id"] == r.data["key_id"]:
-                    key["retired_at"] = r.data["retired_at"]
-    return keys
 
 
 def department_key_history(records: Iterable[Record]) -> dict[str, list[dict[str, Any]]]:
@@ -99,13 +88,17 @@ class EventChecks:
     def __init__(self) -> None:
         """Start with no keys known."""
         self.problems: list[str] = []
-        self.ledger_keys: dict[str, tuple[str, bytes]] = {}
-        self._retired: set[str] = set()
-        self._dept_keys: dict[tuple[str, str], dict[str, Any]] = {}
+        self.ledger_history = LedgerKeyHistory()
+        self._dept_keys: dict[tuple[str, str], KeyRecord] = {}
         self._heads: dict[UUID, tuple[int, str]] = {}
         self._unsealed: dict[str, str] = {}  # event hash -> where
         self._causes: dict[str, list[Record]] = {}
         self._pending_keys: dict[str, list[dict[str, Any]]] = {}
+
+    @property
+    def ledger_keys(self) -> dict[str, tuple[str, bytes]]:
+        """The ledger keys met so far: (algorithm, raw public key) by key id."""
+        return self.ledger_history.keys
 
     def run(self, events: list[tuple[Record, str]]) -> list[str]:
         """Check ``(record, role)`` pairs given in log order; returns the problems."""
@@ -147,7 +140,7 @@ class EventChecks:
         data = record.data
         key = self.ledger_keys.get(data["key_id"])
         try:
-            if key is None or data["key_id"] in self._retired:
+            if key is None or self.ledger_history.is_retired(data["key_id"]):
                 raise ValueError
             message = seal_message(data["lane"], record.version, record.prev,
                                    list(data["events"]), data["key_id"], record.at)
@@ -162,18 +155,15 @@ class EventChecks:
     def _keys(self, record: Record, where: str) -> None:
         d = record.data
         if record.type == "LedgerKeyRegistered":
-            endorser = self.ledger_keys.get(d["endorsed_by"] or "")
-            if self.ledger_keys and (endorser is None or not _verifies(
-                    endorser, endorsement_message(d["key_id"], d["public_key"]),
-                    d["endorsement"])):
+            if self.ledger_history.endorsement_fault(d) is not None:
                 self.problems.append(f"{where}: ledger key {d['key_id']} is not endorsed by"
                                      " the ledger key before it")
-            self.ledger_keys[d["key_id"]] = (d["algorithm"], b64decode(d["public_key"],
-                                                                       what="ledger key"))
+            self.ledger_history.register(d)
         elif record.type == "LedgerKeyRetired":
-            self._retired.add(d["key_id"])
+            self.ledger_history.retire(d["key_id"], d["retired_at"])
         elif record.type == "DepartmentKeyRegistered":
-            self._dept_keys[(d["code"], d["key_id"])] = dict(d)
+            self._dept_keys[(d["code"], d["key_id"])] = KeyRecord(
+                d["key_id"], d["algorithm"], d["public_key"], d["registered_at"])
         elif record.type in ("DepartmentKeyRetired", "DepartmentKeyRevoked"):
             # A rotation or revocation is often signed by the very key it ends, at the
             # instant it ends it: judge that command by the keys as they were before it.
@@ -186,26 +176,29 @@ class EventChecks:
         for d in self._pending_keys.pop(command_id, []):
             key = self._dept_keys.get((d["code"], d["key_id"]))
             if key is not None:
-                key.update(d)
+                self._dept_keys[(d["code"], d["key_id"])] = (
+                    replace(key, revoked_at=d["revoked_at"]) if "revoked_at" in d
+                    else replace(key, retired_at=d["retired_at"]))
 
     def _command(self, record: Record, where: str) -> None:
         d = record.data
         command, command_id = d["command"], d["command_id"]
-        unsigned = canonical_bytes({k: v for k, v in command.items() if k != "signature"})
+        unsigned = signing_bytes(command)
         key = self._dept_keys.get((command["actor"], command["key_id"]))
         problem = None
+        fault = None if key is None else key.fault(parse_instant(command["issued_at"]),
+                                                   record.at)
         if key is None:
             problem = f"its key {command['key_id']} is not registered to {command['actor']}"
-        elif key.get("revoked_at") is not None and key["revoked_at"] <= record.at:
-            problem = f"it was recorded after its key was revoked at {key['revoked_at']}"
-        elif parse_instant(key["registered_at"]) > parse_instant(command["issued_at"]):
+        elif fault == NOT_YET_VALID:
             problem = "it was signed before its key was registered"
-        elif key.get("retired_at") is not None and parse_instant(
-                key["retired_at"]) <= parse_instant(command["issued_at"]):
-            problem = f"it was signed after its key was retired at {key['retired_at']}"
+        elif fault == REVOKED:
+            problem = f"it was recorded after its key was revoked at {key.revoked_at}"
+        elif fault == RETIRED:
+            problem = f"it was signed after its key was retired at {key.retired_at}"
         elif sha256_hex(unsigned) != d["digest"]:
             problem = "its digest does not match the stored command"
-        elif not _verifies((key["algorithm"], b64decode(key["public_key"], what="key")),
+        elif not _verifies((key.algorithm, b64decode(key.public_key, what="key")),
                            unsigned, command["signature"]):
             problem = "the department's signature does not verify"
         if problem:
