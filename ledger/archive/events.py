@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any, Final
 from uuid import UUID
 
 import orjson
 
-from ledger.domain.departments import NOT_YET_VALID, RETIRED, REVOKED, KeyRecord
+from ledger.domain.departments import (
+    NOT_YET_VALID,
+    RETIRED,
+    REVOKED,
+    DepartmentKeyRegistered,
+    DepartmentKeyRetired,
+    DepartmentKeyRevoked,
+    KeyRecord,
+    apply_key,
+)
 from ledger.domain.events import decode_event
 from ledger.domain.licence import apply_licence
 from ledger.errors import InvalidSignatureError
@@ -93,7 +101,7 @@ class EventChecks:
         self._heads: dict[UUID, tuple[int, str]] = {}
         self._unsealed: dict[str, str] = {}  # event hash -> where
         self._causes: dict[str, list[Record]] = {}
-        self._pending_keys: dict[str, list[dict[str, Any]]] = {}
+        self._pending_keys: dict[str, list[DepartmentKeyRetired | DepartmentKeyRevoked]] = {}
 
     @property
     def ledger_keys(self) -> dict[str, tuple[str, bytes]]:
@@ -162,23 +170,24 @@ class EventChecks:
         elif record.type == "LedgerKeyRetired":
             self.ledger_history.retire(d["key_id"], d["retired_at"])
         elif record.type == "DepartmentKeyRegistered":
-            self._dept_keys[(d["code"], d["key_id"])] = KeyRecord(
-                d["key_id"], d["algorithm"], d["public_key"], d["registered_at"])
+            evt = record.event()
+            assert isinstance(evt, DepartmentKeyRegistered)
+            self._dept_keys[(evt.code, evt.key_id)] = apply_key(None, evt)
         elif record.type in ("DepartmentKeyRetired", "DepartmentKeyRevoked"):
             # A rotation or revocation is often signed by the very key it ends, at the
             # instant it ends it: judge that command by the keys as they were before it.
             command_id = str((record.cause or {}).get("command_id"))
-            self._pending_keys.setdefault(command_id, []).append(d)
+            ending = record.event()
+            assert isinstance(ending, DepartmentKeyRetired | DepartmentKeyRevoked)
+            self._pending_keys.setdefault(command_id, []).append(ending)
             if record.cause is None:
                 self._end_keys(command_id)
 
     def _end_keys(self, command_id: str) -> None:
-        for d in self._pending_keys.pop(command_id, []):
-            key = self._dept_keys.get((d["code"], d["key_id"]))
+        for ending in self._pending_keys.pop(command_id, []):
+            key = self._dept_keys.get((ending.code, ending.key_id))
             if key is not None:
-                self._dept_keys[(d["code"], d["key_id"])] = (
-                    replace(key, revoked_at=d["revoked_at"]) if "revoked_at" in d
-                    else replace(key, retired_at=d["retired_at"]))
+                self._dept_keys[(ending.code, ending.key_id)] = apply_key(key, ending)
 
     def _command(self, record: Record, where: str) -> None:
         d = record.data

@@ -198,21 +198,29 @@ def revoke_key(dept: Department, key_id: str, reason: str, at: str) -> Departmen
     return DepartmentKeyRevoked(dept.code, key_id, at, reason)
 
 
+KeyEvent = DepartmentKeyRegistered | DepartmentKeyRetired | DepartmentKeyRevoked
+
+
+def apply_key(current: KeyRecord | None, evt: KeyEvent) -> KeyRecord:
+    """A department key after one of its events; KeyError if it ends a key never registered.
+
+    The department's state, the audit and the archive verifier all follow keys by this."""
+    if isinstance(evt, DepartmentKeyRegistered):
+        return KeyRecord(evt.key_id, evt.algorithm, evt.public_key, evt.registered_at)
+    if current is None:
+        raise KeyError(evt.key_id)
+    if isinstance(evt, DepartmentKeyRetired):
+        return replace(current, retired_at=evt.retired_at)
+    return replace(current, revoked_at=evt.revoked_at, revocation_reason=evt.reason)
+
+
 def apply_department(state: Department | None, evt: DomainEvent) -> Department:
     if isinstance(evt, DepartmentRegistered):
         return Department(evt.code, evt.name, tuple(evt.roles), evt.area_code)
     if state is None:
         raise NotFoundError(f"{type(evt).__name__} before DepartmentRegistered")
-    if isinstance(evt, DepartmentKeyRegistered):
-        record = KeyRecord(evt.key_id, evt.algorithm, evt.public_key, evt.registered_at)
-        return replace(state, keys={**state.keys, evt.key_id: record})
-    if isinstance(evt, DepartmentKeyRetired):
-        record = replace(state.keys[evt.key_id], retired_at=evt.retired_at)
-        return replace(state, keys={**state.keys, evt.key_id: record})
-    if isinstance(evt, DepartmentKeyRevoked):
-        record = replace(
-            state.keys[evt.key_id], revoked_at=evt.revoked_at, revocation_reason=evt.reason
-        )
+    if isinstance(evt, DepartmentKeyRegistered | DepartmentKeyRetired | DepartmentKeyRevoked):
+        record = apply_key(state.keys.get(evt.key_id), evt)
         return replace(state, keys={**state.keys, evt.key_id: record})
     if isinstance(evt, UsageListSet):
         return replace(state, usage_list=tuple(evt.entries))

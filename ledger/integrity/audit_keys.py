@@ -8,10 +8,17 @@ signing time a command claims and the instant the ledger recorded it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Final
 
-from ledger.domain.departments import NOT_YET_VALID, REVOKED, KeyRecord
+from ledger.domain.departments import (
+    NOT_YET_VALID,
+    REVOKED,
+    DepartmentKeyRegistered,
+    DepartmentKeyRevoked,
+    KeyEvent,
+    KeyRecord,
+    apply_key,
+)
 from ledger.errors import InvalidSignatureError
 from ledger.integrity.audit_report import AuditFailure
 from ledger.integrity.canonical import parse_instant
@@ -51,23 +58,22 @@ class AuditKeys:
             if not self.ledger.is_registered(d["key_id"]):
                 raise AuditFailure("retires a ledger key that was never registered")
             self.ledger.retire(d["key_id"], d["retired_at"])
-        elif record.type == "DepartmentKeyRegistered":
-            self.departments[(d["code"], d["key_id"])] = (
-                KeyRecord(d["key_id"], d["algorithm"], d["public_key"], d["registered_at"]),
-                b64decode(d["public_key"], what="department public key"))
         else:
-            self._end(record.type, d)
+            self._department_key(record)
 
-    def _end(self, event_type: str, d: dict[str, Any]) -> None:
-        entry = self.departments.get((d["code"], d["key_id"]))
-        revoked = event_type == "DepartmentKeyRevoked"
+    def _department_key(self, record: Record) -> None:
+        evt = record.event()
+        assert isinstance(evt, KeyEvent)
+        where = (evt.code, evt.key_id)
+        if isinstance(evt, DepartmentKeyRegistered):
+            public = b64decode(evt.public_key, what="department public key")
+            self.departments[where] = apply_key(None, evt), public
+            return
+        entry = self.departments.get(where)
         if entry is None:
-            raise AuditFailure(("revokes" if revoked else "retires")
-                               + " a key that was never registered")
-        key, public = entry
-        ended = (replace(key, revoked_at=d["revoked_at"]) if revoked
-                 else replace(key, retired_at=d["retired_at"]))
-        self.departments[(d["code"], d["key_id"])] = ended, public
+            raise AuditFailure(("revokes" if isinstance(evt, DepartmentKeyRevoked) else
+                                "retires") + " a key that was never registered")
+        self.departments[where] = apply_key(entry[0], evt), entry[1]
 
     def verify_command(self, command: dict[str, Any], recorded_at: str) -> None:
         """A department's signed command, recorded at ``recorded_at``: its key and signature."""

@@ -6,7 +6,16 @@ from dataclasses import replace
 
 import pytest
 
-from ledger.domain.departments import NOT_YET_VALID, RETIRED, REVOKED, KeyRecord
+from ledger.domain.departments import (
+    NOT_YET_VALID,
+    RETIRED,
+    REVOKED,
+    DepartmentKeyRegistered,
+    DepartmentKeyRetired,
+    DepartmentKeyRevoked,
+    KeyRecord,
+    apply_key,
+)
 from ledger.errors import KeyNotValidError
 from ledger.integrity.canonical import parse_instant
 
@@ -67,3 +76,15 @@ def test_active_means_neither_retired_nor_revoked() -> None:
     assert KEY.active
     assert not RETIRED_KEY.active
     assert not REVOKED_KEY.active
+
+
+def test_a_key_follows_its_events_and_an_ending_needs_a_registration() -> None:
+    registered = apply_key(None, DepartmentKeyRegistered("D", KEY.key_id, "ed25519", "AAAA",
+                                                         REGISTERED))
+    assert registered == KEY
+    assert apply_key(registered, DepartmentKeyRetired("D", KEY.key_id, ROTATED, "k2")) == (
+        RETIRED_KEY)
+    assert apply_key(registered, DepartmentKeyRevoked("D", KEY.key_id, REVOKED_AT,
+                                                      "stolen laptop")) == REVOKED_KEY
+    with pytest.raises(KeyError):
+        apply_key(None, DepartmentKeyRevoked("D", KEY.key_id, REVOKED_AT, "stolen laptop"))
