@@ -63,19 +63,25 @@ def parse_record(line: bytes) -> Record:
 
 def department_key_history(records: Iterable[Record]) -> dict[str, list[dict[str, Any]]]:
     """Each department's keys, in order, with retirement and revocation times."""
-    out: dict[str, list[dict[str, Any]]] = {}
+    keys: dict[str, dict[str, KeyRecord]] = {}
     for r in records:
-        d = r.data
-        if r.type == "DepartmentKeyRegistered":
-            out.setdefault(d["code"], []).append(
-                {k: d[k] for k in ("key_id", "algorithm", "public_key", "registered_at")}
-                | {"retired_at": None, "revoked_at": None})
-        elif r.type in ("DepartmentKeyRetired", "DepartmentKeyRevoked"):
-            field = "retired_at" if r.type == "DepartmentKeyRetired" else "revoked_at"
-            for key in out.get(d["code"], []):
-                if key["key_id"] == d["key_id"]:
-                    key[field] = d[field]
-    return out
+        if r.type not in _DEPARTMENT_KEY_EVENTS:
+            continue
+        evt = r.event()
+        assert isinstance(evt, DepartmentKeyRegistered | DepartmentKeyRetired
+                          | DepartmentKeyRevoked)
+        if isinstance(evt, DepartmentKeyRegistered):
+            keys.setdefault(evt.code, {})[evt.key_id] = apply_key(None, evt)
+        elif evt.key_id in keys.get(evt.code, {}):  # an ending of a key never registered
+            keys[evt.code][evt.key_id] = apply_key(keys[evt.code][evt.key_id], evt)
+    return {code: [{"key_id": k.key_id, "algorithm": k.algorithm, "public_key": k.public_key,
+                    "registered_at": k.registered_at, "retired_at": k.retired_at,
+                    "revoked_at": k.revoked_at} for k in held.values()]
+            for code, held in keys.items()}
+
+
+_DEPARTMENT_KEY_EVENTS: Final = frozenset({"DepartmentKeyRegistered", "DepartmentKeyRetired",
+                                           "DepartmentKeyRevoked"})
 
 
 def licence_states(records: Iterable[Record], streams: set[UUID],
