@@ -35,13 +35,14 @@ def test_other_or_reordered_leaves_give_another_root() -> None:
     assert swapped.root() != ref.mth(LEAVES[:9])
 
 
-def test_closed_subtrees_are_the_reference_subtree_hashes() -> None:
-    closed: list[tuple[int, int, bytes]] = []
-    compact = CompactRange()
+def test_remembered_subtrees_are_the_reference_subtree_hashes() -> None:
+    memo: dict[tuple[int, int], bytes] = {}
+    compact = CompactRange(memo, memo_min_level=2)
     for leaf in LEAVES[:16]:
-        compact.append(leaf, lambda level, index, node: closed.append((level, index, node)))
-    assert len(closed) == 15  # every inner node of the complete tree of 16 leaves
-    for level, index, node in closed:
+        compact.append(leaf)
+    # the inner nodes of the complete tree of 16 leaves, but for its 8 lowest
+    assert sorted(memo) == [(2, 0), (2, 1), (2, 2), (2, 3), (3, 0), (3, 1), (4, 0)]
+    for (level, index), node in memo.items():
         width = 1 << level
         assert node == ref.mth(LEAVES[index * width:(index + 1) * width])
 

@@ -28,11 +28,11 @@ class MerkleTree:
     def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
         """Create a tree, optionally appending ``leaf_hashes`` in order."""
         self._leaves: list[bytes] = []
-        # The complete subtrees that together cover every leaf: the current root.
-        self._frontier = CompactRange()
         # Hashes of complete, aligned subtrees keyed by (level, index). Leaves are never
         # rewritten, so an entry stays true for ever.
         self._memo: dict[tuple[int, int], bytes] = {}
+        # The complete subtrees that together cover every leaf: the current root.
+        self._frontier = CompactRange(self._memo, _MEMO_MIN_LEVEL)
         self._root: bytes | None = EMPTY_ROOT
         for leaf_hash in leaf_hashes:
             self.append(leaf_hash)
@@ -51,12 +51,8 @@ class MerkleTree:
         if len(leaf_hash) != HASH_SIZE:
             raise ValueError(f"leaf hash has {len(leaf_hash)} bytes, want {HASH_SIZE}")
         self._leaves.append(leaf_hash)
-        self._frontier.append(leaf_hash, self._closed)
+        self._frontier.append(leaf_hash)
         self._root = None
-
-    def _closed(self, level: int, index: int, node: bytes) -> None:
-        if level >= _MEMO_MIN_LEVEL:
-            self._memo[(level, index)] = node
 
     def root(self, size: int | None = None) -> bytes:
         """Return the RFC 6962 root (MTH) of the first ``size`` leaves (default: all)."""
