@@ -29,11 +29,10 @@ from psycopg import sql
 
 from commands.bootstrap import bootstrap, open_store
 from commands.settings import Settings
-from ledger.archive.events import ledger_key_history
 from ledger.errors import ConfigurationError, LedgerError
 from ledger.integrity.audit import audit_store
+from ledger.integrity.ledger_keys import LedgerKeyHistory
 from ledger.integrity.mapper import decode_stored
-from ledger.integrity.signing import b64decode
 from ledger.store.event_store import redact
 from ledger.transparency.checkpoint import CheckpointError, from_json, verify_checkpoint
 from ledger.transparency.checkpoint_audit import CheckpointAuditor
@@ -110,9 +109,7 @@ def verify_restored(settings: Settings, description: dict[str, Any]) -> dict[str
     problems = [f"{e.stream}/{e.position}: {e.reason}" for e in report.errors]
     try:
         checkpoint = from_json(description["checkpoint"])
-        keys = {k["key_id"]: (k["algorithm"], b64decode(k["public_key"], what="ledger key"))
-                for k in ledger_key_history(special)}
-        verify_checkpoint(checkpoint, keys)
+        verify_checkpoint(checkpoint, LedgerKeyHistory.of(special).keys)
         if checkpoint.to_event().to_data() not in [
                 r.data for r in special if r.type == "CheckpointPublished"]:
             problems.append(f"the backup's checkpoint (size {checkpoint.size}) is not in the"

@@ -28,6 +28,7 @@ from ledger.domain import text as policy
 from ledger.domain.text import quote
 from ledger.errors import InvalidCommandError
 from ledger.integrity.canonical import canonical_bytes, parse_instant, sha256_hex
+from ledger.integrity.signed_bytes import signing_bytes as signing_bytes
 from ledger.integrity.signing import SigningKey, b64decode, b64encode
 
 ENVELOPE_FIELDS = ("command_id", "type", "actor", "key_id", "issued_at", "payload", "signature")
@@ -61,10 +62,6 @@ class SignedCommand:
 
     def partition_key(self) -> str:
         return self.command.partition_key(self.actor)
-
-
-def signing_bytes(envelope: dict[str, Any]) -> bytes:
-    return canonical_bytes({k: v for k, v in envelope.items() if k != "signature"})
 
 
 _COMMAND_ID = re.compile(r"[0-9A-Za-z._:-]{1,64}")

@@ -11,12 +11,12 @@ import orjson
 from ledger.archive.events import (
     EventChecks,
     department_key_history,
-    ledger_key_history,
     licence_states,
     parse_record,
 )
 from ledger.errors import LedgerError
 from ledger.integrity.canonical import thaw
+from ledger.integrity.ledger_keys import LedgerKeyHistory
 from ledger.integrity.mapper import Record
 from ledger.integrity.signing import b64decode
 from ledger.reconciliation.reconcile import MEASURES, Period, Replay
@@ -74,7 +74,7 @@ def check_payload(payload: dict[str, bytes], problems: list[str], facts: dict[st
     licence_streams = {r.stream for r, role, _, _ in events if role == "period"}
     depts = [r for r, role, _, _ in events if role == "department"]
     derivations: dict[str, Callable[[], Any]] = {
-        "ledger-keys.json": lambda: ledger_key_history(records),
+        "ledger-keys.json": lambda: LedgerKeyHistory.of(records).to_json(),
         "department-keys.json": lambda: department_key_history(depts),
         "licences.json": lambda: licence_states(records, licence_streams, period),
     }

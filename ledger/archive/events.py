@@ -14,13 +14,25 @@ from uuid import UUID
 
 import orjson
 
+from ledger.domain.departments import (
+    NOT_YET_VALID,
+    RETIRED,
+    REVOKED,
+    DepartmentKeyRegistered,
+    DepartmentKeyRetired,
+    DepartmentKeyRevoked,
+    KeyRecord,
+    apply_key,
+)
 from ledger.domain.licence import apply_licence
 from ledger.domain.upcasting import UpcastError
 from ledger.errors import InvalidSignatureError
 from ledger.integrity.audit import record_body
 from ledger.integrity.canonical import canonical_bytes, parse_instant, sha256_hex, thaw
+from ledger.integrity.ledger_keys import LedgerKeyHistory
 from ledger.integrity.mapper import Record, stored_type_version
-from ledger.integrity.sealing import endorsement_message, seal_message
+from ledger.integrity.sealing import seal_message
+from ledger.integrity.signed_bytes import signing_bytes
 from ledger.integrity.signing import b64decode, verify
 from ledger.reconciliation.reconcile import Period
 
@@ -52,36 +64,27 @@ def parse_record(line: bytes) -> Record:
     return record
 
 
-def ledger_key_history(records: Iterable[Record]) -> list[dict[str, Any]]:
-    """Every ledger key registered, in order, with when it was retired (if it was)."""
-    keys: list[dict[str, Any]] = []
-    for r in records:
-        if r.type == "LedgerKeyRegistered":
-            keys.append({k: r.data[k] for k in ("key_id", "algorithm", "public_key",
-                                                "registered_at", "endorsed_by", "endorsement")}
-                        | {"retired_at": None})
-        elif r.type == "LedgerKeyRetired":
-            for key in keys:
-                if key["key_id"] == r.data["key_id"]:
-                    key["retired_at"] = r.data["retired_at"]
-    return keys
-
-
 def department_key_history(records: Iterable[Record]) -> dict[str, list[dict[str, Any]]]:
     """Each department's keys, in order, with retirement and revocation times."""
-    out: dict[str, list[dict[str, Any]]] = {}
+    keys: dict[str, dict[str, KeyRecord]] = {}
     for r in records:
-        d = r.data
-        if r.type == "DepartmentKeyRegistered":
-            out.setdefault(d["code"], []).append(
-                {k: d[k] for k in ("key_id", "algorithm", "public_key", "registered_at")}
-                | {"retired_at": None, "revoked_at": None})
-        elif r.type in ("DepartmentKeyRetired", "DepartmentKeyRevoked"):
-            field = "retired_at" if r.type == "DepartmentKeyRetired" else "revoked_at"
-            for key in out.get(d["code"], []):
-                if key["key_id"] == d["key_id"]:
-                    key[field] = d[field]
-    return out
+        if r.type not in _DEPARTMENT_KEY_EVENTS:
+            continue
+        evt = r.event()
+        assert isinstance(evt, DepartmentKeyRegistered | DepartmentKeyRetired
+                          | DepartmentKeyRevoked)
+        if isinstance(evt, DepartmentKeyRegistered):
+            keys.setdefault(evt.code, {})[evt.key_id] = apply_key(None, evt)
+        elif evt.key_id in keys.get(evt.code, {}):  # an ending of a key never registered
+            keys[evt.code][evt.key_id] = apply_key(keys[evt.code][evt.key_id], evt)
+    return {code: [{"key_id": k.key_id, "algorithm": k.algorithm, "public_key": k.public_key,
+                    "registered_at": k.registered_at, "retired_at": k.retired_at,
+                    "revoked_at": k.revoked_at} for k in held.values()]
+            for code, held in keys.items()}
+
+
+_DEPARTMENT_KEY_EVENTS: Final = frozenset({"DepartmentKeyRegistered", "DepartmentKeyRetired",
+                                           "DepartmentKeyRevoked"})
 
 
 def licence_states(records: Iterable[Record], streams: set[UUID],
@@ -102,13 +105,17 @@ class EventChecks:
     def __init__(self) -> None:
         """Start with no keys known."""
         self.problems: list[str] = []
-        self.ledger_keys: dict[str, tuple[str, bytes]] = {}
-        self._retired: set[str] = set()
-        self._dept_keys: dict[tuple[str, str], dict[str, Any]] = {}
+        self.ledger_history = LedgerKeyHistory()
+        self._dept_keys: dict[tuple[str, str], KeyRecord] = {}
         self._heads: dict[UUID, tuple[int, str]] = {}
         self._unsealed: dict[str, str] = {}  # event hash -> where
         self._causes: dict[str, list[Record]] = {}
-        self._pending_keys: dict[str, list[dict[str, Any]]] = {}
+        self._pending_keys: dict[str, list[DepartmentKeyRetired | DepartmentKeyRevoked]] = {}
+
+    @property
+    def ledger_keys(self) -> dict[str, tuple[str, bytes]]:
+        """The ledger keys met so far: (algorithm, raw public key) by key id."""
+        return self.ledger_history.keys
 
     def run(self, events: list[tuple[Record, str]]) -> list[str]:
         """Check ``(record, role)`` pairs given in log order; returns the problems."""
@@ -150,7 +157,7 @@ class EventChecks:
         data = record.data
         key = self.ledger_keys.get(data["key_id"])
         try:
-            if key is None or data["key_id"] in self._retired:
+            if key is None or self.ledger_history.is_retired(data["key_id"]):
                 raise ValueError
             message = seal_message(data["lane"], record.version, record.prev,
                                    list(data["events"]), data["key_id"], record.at)
@@ -165,50 +172,51 @@ class EventChecks:
     def _keys(self, record: Record, where: str) -> None:
         d = record.data
         if record.type == "LedgerKeyRegistered":
-            endorser = self.ledger_keys.get(d["endorsed_by"] or "")
-            if self.ledger_keys and (endorser is None or not _verifies(
-                    endorser, endorsement_message(d["key_id"], d["public_key"]),
-                    d["endorsement"])):
+            if self.ledger_history.endorsement_fault(d) is not None:
                 self.problems.append(f"{where}: ledger key {d['key_id']} is not endorsed by"
                                      " the ledger key before it")
-            self.ledger_keys[d["key_id"]] = (d["algorithm"], b64decode(d["public_key"],
-                                                                       what="ledger key"))
+            self.ledger_history.register(d)
         elif record.type == "LedgerKeyRetired":
-            self._retired.add(d["key_id"])
+            self.ledger_history.retire(d["key_id"], d["retired_at"])
         elif record.type == "DepartmentKeyRegistered":
-            self._dept_keys[(d["code"], d["key_id"])] = dict(d)
+            evt = record.event()
+            assert isinstance(evt, DepartmentKeyRegistered)
+            self._dept_keys[(evt.code, evt.key_id)] = apply_key(None, evt)
         elif record.type in ("DepartmentKeyRetired", "DepartmentKeyRevoked"):
             # A rotation or revocation is often signed by the very key it ends, at the
             # instant it ends it: judge that command by the keys as they were before it.
             command_id = str((record.cause or {}).get("command_id"))
-            self._pending_keys.setdefault(command_id, []).append(d)
+            ending = record.event()
+            assert isinstance(ending, DepartmentKeyRetired | DepartmentKeyRevoked)
+            self._pending_keys.setdefault(command_id, []).append(ending)
             if record.cause is None:
                 self._end_keys(command_id)
 
     def _end_keys(self, command_id: str) -> None:
-        for d in self._pending_keys.pop(command_id, []):
-            key = self._dept_keys.get((d["code"], d["key_id"]))
+        for ending in self._pending_keys.pop(command_id, []):
+            key = self._dept_keys.get((ending.code, ending.key_id))
             if key is not None:
-                key.update(d)
+                self._dept_keys[(ending.code, ending.key_id)] = apply_key(key, ending)
 
     def _command(self, record: Record, where: str) -> None:
         d = record.data
         command, command_id = d["command"], d["command_id"]
-        unsigned = canonical_bytes({k: v for k, v in command.items() if k != "signature"})
+        unsigned = signing_bytes(command)
         key = self._dept_keys.get((command["actor"], command["key_id"]))
         problem = None
+        fault = None if key is None else key.fault(parse_instant(command["issued_at"]),
+                                                   record.at)
         if key is None:
             problem = f"its key {command['key_id']} is not registered to {command['actor']}"
-        elif key.get("revoked_at") is not None and key["revoked_at"] <= record.at:
-            problem = f"it was recorded after its key was revoked at {key['revoked_at']}"
-        elif parse_instant(key["registered_at"]) > parse_instant(command["issued_at"]):
+        elif fault == NOT_YET_VALID:
             problem = "it was signed before its key was registered"
-        elif key.get("retired_at") is not None and parse_instant(
-                key["retired_at"]) <= parse_instant(command["issued_at"]):
-            problem = f"it was signed after its key was retired at {key['retired_at']}"
+        elif fault == REVOKED:
+            problem = f"it was recorded after its key was revoked at {key.revoked_at}"
+        elif fault == RETIRED:
+            problem = f"it was signed after its key was retired at {key.retired_at}"
         elif sha256_hex(unsigned) != d["digest"]:
             problem = "its digest does not match the stored command"
-        elif not _verifies((key["algorithm"], b64decode(key["public_key"], what="key")),
+        elif not _verifies((key.algorithm, b64decode(key.public_key, what="key")),
                            unsigned, command["signature"]):
             problem = "the department's signature does not verify"
         if problem:

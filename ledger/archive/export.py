@@ -25,11 +25,12 @@ from typing import Any
 import bagit
 
 from ledger.archive.checks import FORMAT
-from ledger.archive.events import department_key_history, ledger_key_history, licence_states
+from ledger.archive.events import department_key_history, licence_states
 from ledger.archive.package import ArchiveError, seal_message, write_seal
 from ledger.archive.readme import readme
 from ledger.domain import streams
 from ledger.integrity.canonical import canonical_bytes
+from ledger.integrity.ledger_keys import LedgerKeyHistory
 from ledger.integrity.mapper import Record, decode_stored
 from ledger.integrity.signing import b64encode
 from ledger.reconciliation.reconcile import Period, Replay
@@ -93,7 +94,7 @@ def export_bag(store: EventStore, db: ProjectionDB, ledger: Ledger, department: 
         "proofs.jsonl": b"".join(canonical_bytes(p) + b"\n" for p in proofs),
         "checkpoint.txt": checkpoint.note().encode(),
         "checkpoint.json": _json(checkpoint.to_json()),
-        "ledger-keys.json": _json(ledger_key_history(records)),
+        "ledger-keys.json": _json(LedgerKeyHistory.of(records).to_json()),
         "department-keys.json": _json(department_key_history(
             [r for _, r, role in chosen if role == "department"])),
         "licences.json": _json(licence_states(records, select.period_streams, period)),

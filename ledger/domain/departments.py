@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from ledger.domain.events import DomainEvent, event
 from ledger.errors import (
@@ -28,6 +28,14 @@ from ledger.integrity.canonical import parse_instant
 # show their licences and give consent (Art. 5, 16, 23).
 ROLES = ("management", "issuing", "using", "platform")
 
+# Why a key may not sign a command (KeyRecord.fault).
+NOT_YET_VALID: Final = "not_yet_valid"
+"""The command claims to be signed before the key was registered."""
+REVOKED: Final = "revoked"
+"""The key was revoked before the command was accepted."""
+RETIRED: Final = "retired"
+"""The command claims to be signed at or after a rotation retired the key."""
+
 
 @dataclass(frozen=True)
 class KeyRecord:
@@ -39,19 +47,45 @@ class KeyRecord:
     revoked_at: str | None = None
     revocation_reason: str | None = None
 
+    @property
+    def active(self) -> bool:
+        """Neither retired by a rotation nor revoked."""
+        return self.revoked_at is None and self.retired_at is None
+
+    def fault(self, signed_at: datetime, accepted_at: str | None = None) -> str | None:
+        """Why this key may not sign a command signed at ``signed_at``, or None if it may.
+
+        The one rule for the ledger, its audit and the archive verifier: a key signs from
+        its registration until a rotation retires it, judged by the signing time the
+        command claims; a revoked key signs nothing accepted from the moment of
+        revocation, whatever that claim. ``accepted_at`` is when the ledger accepted the
+        command, for judging history; None means now, with this record as the ledger
+        holds it, so every revocation it knows of counts. Returns :data:`NOT_YET_VALID`,
+        :data:`REVOKED` or :data:`RETIRED`; ValueError if a stored instant is not one.
+        """
+        if signed_at < parse_instant(self.registered_at):
+            return NOT_YET_VALID
+        # Both are the ledger's own instants, fixed width (format_instant): they sort as text.
+        if self.revoked_at is not None and (accepted_at is None or self.revoked_at <= accepted_at):
+            return REVOKED
+        if self.retired_at is not None and signed_at >= parse_instant(self.retired_at):
+            return RETIRED
+        return None
+
     def check_usable(self, signed_at: datetime) -> None:
         """Raise unless this key may sign at ``signed_at`` and be accepted now."""
-        if signed_at < parse_instant(self.registered_at):
+        fault = self.fault(signed_at)
+        if fault == NOT_YET_VALID:
             raise KeyNotValidError(
                 f"key {self.key_id} was registered at {self.registered_at},"
                 " after the command claims to have been signed",
             )
-        if self.revoked_at is not None:
+        if fault == REVOKED:
             raise KeyNotValidError(
                 f"key {self.key_id} was revoked at {self.revoked_at}"
                 f" ({self.revocation_reason}); nothing it signs is accepted any more",
             )
-        if self.retired_at is not None and signed_at >= parse_instant(self.retired_at):
+        if fault == RETIRED:
             raise KeyNotValidError(
                 f"key {self.key_id} was retired at {self.retired_at} by a key rotation;"
                 " sign with the department's current key",
@@ -79,7 +113,7 @@ class Department:
             ) from None
 
     def active_keys(self) -> list[KeyRecord]:
-        return [k for k in self.keys.values() if k.revoked_at is None and k.retired_at is None]
+        return [k for k in self.keys.values() if k.active]
 
 
 @event
@@ -152,7 +186,7 @@ def register_key(
 
 def retire_key(dept: Department, key_id: str, replaced_by: str, at: str) -> DepartmentKeyRetired:
     record = dept.key(key_id)
-    if record.revoked_at is not None or record.retired_at is not None:
+    if not record.active:
         raise IllegalTransitionError(f"key {key_id} of {dept.code} is no longer active")
     return DepartmentKeyRetired(dept.code, key_id, at, replaced_by)
 
@@ -164,21 +198,29 @@ def revoke_key(dept: Department, key_id: str, reason: str, at: str) -> Departmen
     return DepartmentKeyRevoked(dept.code, key_id, at, reason)
 
 
+KeyEvent = DepartmentKeyRegistered | DepartmentKeyRetired | DepartmentKeyRevoked
+
+
+def apply_key(current: KeyRecord | None, evt: KeyEvent) -> KeyRecord:
+    """A department key after one of its events; KeyError if it ends a key never registered.
+
+    The department's state, the audit and the archive verifier all follow keys by this."""
+    if isinstance(evt, DepartmentKeyRegistered):
+        return KeyRecord(evt.key_id, evt.algorithm, evt.public_key, evt.registered_at)
+    if current is None:
+        raise KeyError(evt.key_id)
+    if isinstance(evt, DepartmentKeyRetired):
+        return replace(current, retired_at=evt.retired_at)
+    return replace(current, revoked_at=evt.revoked_at, revocation_reason=evt.reason)
+
+
 def apply_department(state: Department | None, evt: DomainEvent) -> Department:
     if isinstance(evt, DepartmentRegistered):
         return Department(evt.code, evt.name, tuple(evt.roles), evt.area_code)
     if state is None:
         raise NotFoundError(f"{type(evt).__name__} before DepartmentRegistered")
-    if isinstance(evt, DepartmentKeyRegistered):
-        record = KeyRecord(evt.key_id, evt.algorithm, evt.public_key, evt.registered_at)
-        return replace(state, keys={**state.keys, evt.key_id: record})
-    if isinstance(evt, DepartmentKeyRetired):
-        record = replace(state.keys[evt.key_id], retired_at=evt.retired_at)
-        return replace(state, keys={**state.keys, evt.key_id: record})
-    if isinstance(evt, DepartmentKeyRevoked):
-        record = replace(
-            state.keys[evt.key_id], revoked_at=evt.revoked_at, revocation_reason=evt.reason
-        )
+    if isinstance(evt, DepartmentKeyRegistered | DepartmentKeyRetired | DepartmentKeyRevoked):
+        record = apply_key(state.keys.get(evt.key_id), evt)
         return replace(state, keys={**state.keys, evt.key_id: record})
     if isinstance(evt, UsageListSet):
         return replace(state, usage_list=tuple(evt.entries))

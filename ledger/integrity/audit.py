@@ -12,13 +12,13 @@ The auditor trusts nothing but the stored rows and the key history they contain:
 
 It streams the rows page by page in two passes: global order for everything above but
 the per-stream links, then ordered by stream for those (:mod:`ledger.integrity.audit_chains`), so
-its memory does not grow with the number of streams.
+its memory does not grow with the number of streams. The keys it judges signatures with
+are :mod:`ledger.integrity.audit_keys`; what it reports, :mod:`ledger.integrity.audit_report`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -29,66 +29,16 @@ from ledger.domain.streams import receipt_stream
 from ledger.errors import InvalidSignatureError
 from ledger.integrity.audit_chains import ChainChecker, in_stream_order, rows_by_stream
 from ledger.integrity.audit_damage import guarded, readable_rows
-from ledger.integrity.canonical import canonical_bytes, parse_instant, sha256_hex
+from ledger.integrity.audit_keys import ENDINGS, KEY_EVENTS, AuditKeys
+from ledger.integrity.audit_report import MAX_ERRORS, AuditError, AuditFailure, AuditReport
+from ledger.integrity.canonical import canonical_bytes, sha256_hex
 from ledger.integrity.mapper import Record, RecordFormatError, decode_stored, stored_body
-from ledger.integrity.sealing import endorsement_message, seal_message
+from ledger.integrity.sealing import seal_message
+from ledger.integrity.signed_bytes import signing_bytes
 from ledger.integrity.signing import b64decode, verify
 
-MAX_ERRORS = 100
-
-
-@dataclass
-class AuditError:
-    stream: str
-    position: int
-    notification_id: int
-    reason: str
-    # A knock-on of another problem (a broken link after an altered event, rows a damaged
-    # seal no longer vouches for): listed after the problems that cause them.
-    consequence: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {"stream": self.stream, "position": self.position,
-                "notification_id": self.notification_id, "reason": self.reason}
-
-
-@dataclass
-class AuditReport:
-    events: int = 0
-    streams: int = 0
-    batches: int = 0
-    commands: int = 0
-    ledger_keys: list[str] = field(default_factory=list)
-    errors: list[AuditError] = field(default_factory=list)
-    truncated: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "ok": self.ok, "events": self.events, "streams": self.streams,
-            "batches": self.batches, "commands": self.commands, "ledger_keys": self.ledger_keys,
-        }
-        if not self.ok:
-            out["errors"] = [e.to_json() for e in self.errors]
-            out["first_error"] = self.errors[0].to_json()
-            out["errors_truncated"] = self.truncated
-        return out
-
-
-class _Failure(Exception):
-    pass
-
-
-@dataclass
-class _DeptKey:
-    algorithm: str
-    public: bytes
-    registered_at: str
-    retired_at: str | None = None
-    revoked_at: str | None = None
+__all__ = ["AuditError", "AuditReport", "Auditor", "Observer", "Progress", "audit_rows",
+           "audit_store", "record_body"]
 
 
 class Auditor:
@@ -96,13 +46,10 @@ class Auditor:
         self.report = AuditReport()
         self.last_nid = 0
         self.batch: list[tuple[str, Record, int]] = []
-        self.ledger_keys: dict[str, tuple[str, bytes]] = {}
-        self.retired_ledger_keys: set[str] = set()
+        self.keys = AuditKeys()
         self.unreadable_receipts = 0
-        self.dept_keys: dict[tuple[str, str], _DeptKey] = {}
         self.causes: dict[str, list[tuple[Record, int]]] = {}
-        self.pending_endings: dict[str, list[tuple[Callable[[Auditor, Record], None],
-                                                   Record]]] = {}
+        self.pending_endings: dict[str, list[Record]] = {}
 
     def fail(self, stream: str, position: int, nid: int, reason: str,
              consequence: bool = False) -> None:
@@ -155,7 +102,7 @@ class Auditor:
         stream, version = str(record.stream), record.version
         try:
             self._check(record, nid)
-        except (_Failure, LookupError, TypeError, ValueError, AttributeError) as exc:
+        except (AuditFailure, LookupError, TypeError, ValueError, AttributeError) as exc:
             self.fail(stream, version, nid, str(exc))
             if record.type == "BatchSealed" and self.batch:
                 self._orphan_batch("its batch's seal is damaged")
@@ -168,26 +115,25 @@ class Auditor:
 
     def _check(self, record: Record, nid: int) -> None:
         if canonical_bytes(record_body(record)) != record.raw:
-            raise _Failure("stored bytes are not in canonical form (altered?)")
+            raise AuditFailure("stored bytes are not in canonical form (altered?)")
         if record.type not in EVENT_TYPES:
-            raise _Failure(f"unknown event type {record.type!r}")
+            raise AuditFailure(f"unknown event type {record.type!r}")
         try:
             record.event()  # upcast to the current class version, once the bytes are checked
         except TypeError as exc:
-            raise _Failure(f"event data does not fit {record.type}: {exc}") from None
+            raise AuditFailure(f"event data does not fit {record.type}: {exc}") from None
         if record.type == "BatchSealed":
             self._seal(record, nid)
             return
         self.batch.append((record.hash, record, nid))
-        handler = _KEY_EVENTS.get(record.type)
-        if handler is not None:
-            if record.cause is not None and record.type in _ENDINGS:
+        if record.type in KEY_EVENTS:
+            if record.cause is not None and record.type in ENDINGS:
                 # A rotation or revocation ends a key at the very moment its command was
                 # signed; apply it only after that command's own signature was checked.
                 self.pending_endings.setdefault(str(record.cause.get("command_id")),
-                                                []).append((handler, record))
+                                                []).append(record)
             else:
-                handler(self, record)
+                self.keys.apply(record)
         if record.cause is not None:
             self.causes.setdefault(str(record.cause.get("command_id")), []).append((record, nid))
         if record.type == "CommandRecorded":
@@ -198,17 +144,18 @@ class Auditor:
         data = record.data
         batch, self.batch = self.batch, []
         hashes = [h for h, _, _ in batch]
-        key = self.ledger_keys.get(data["key_id"])
+        key = self.keys.ledger.keys.get(data["key_id"])
         if key is None:
-            raise _Failure(f"sealed with {data['key_id']}, which is not a registered ledger key")
-        if data["key_id"] in self.retired_ledger_keys:
-            raise _Failure(f"sealed with ledger key {data['key_id']} after it was retired")
+            raise AuditFailure(f"sealed with {data['key_id']}, which is not a registered"
+                               " ledger key")
+        if self.keys.ledger.is_retired(data["key_id"]):
+            raise AuditFailure(f"sealed with ledger key {data['key_id']} after it was retired")
         message = seal_message(data["lane"], record.version, record.prev, list(data["events"]),
                                data["key_id"], record.at)
         try:
             verify(key[0], key[1], message, b64decode(data["signature"], what="seal"))
         except (InvalidSignatureError, ValueError):
-            raise _Failure("ledger seal signature does not verify") from None
+            raise AuditFailure("ledger seal signature does not verify") from None
         sealed = list(data["events"])
         if sealed == hashes:
             return
@@ -221,9 +168,9 @@ class Auditor:
         present = set(hashes)
         missing = [h for h in sealed if h not in present]
         if missing:
-            raise _Failure(f"{len(missing)} event(s) this seal covers are missing or altered")
+            raise AuditFailure(f"{len(missing)} event(s) this seal covers are missing or altered")
         if sorted(sealed) == sorted(hashes):
-            raise _Failure("the batch's rows are not in the order the ledger sealed them")
+            raise AuditFailure("the batch's rows are not in the order the ledger sealed them")
 
     def _receipt(self, record: Record) -> None:
         self.report.commands += 1
@@ -232,45 +179,27 @@ class Auditor:
         command_id = data["command_id"]
         caused = self.causes.pop(command_id, [])
         try:
-            self._verify_command(command, record.at)
-        except _Failure as exc:
-            raise _Failure(f"command {command_id}: {exc}") from None
+            self.keys.verify_command(command, record.at)
+        except AuditFailure as exc:
+            raise AuditFailure(f"command {command_id}: {exc}") from None
         finally:
-            for handler, ending in self.pending_endings.pop(command_id, []):
-                handler(self, ending)
-        digest = sha256_hex(canonical_bytes({k: v for k, v in command.items() if k != "signature"}))
+            for ending in self.pending_endings.pop(command_id, []):
+                self.keys.apply(ending)
+        digest = sha256_hex(signing_bytes(command))
         if digest != data["digest"]:
-            raise _Failure(f"command {command_id}: digest does not match the stored command")
+            raise AuditFailure(f"command {command_id}: digest does not match the stored command")
         expected = {(str(s), int(v)) for s, v in data["events"]}
         seen = {(str(r.stream), r.version) for r, _ in caused if r.type != "CommandRecorded"}
         if expected != seen:
-            raise _Failure(f"command {command_id}: receipt lists events {sorted(expected)[:3]}…"
+            raise AuditFailure(f"command {command_id}: receipt lists events {sorted(expected)[:3]}…"
                            f" but the rows it caused are {sorted(seen)[:3]}…")
         for caused_record, _ in caused:
             cause = caused_record.cause or {}
             if (cause.get("actor"), cause.get("key_id"), cause.get("signature")) != (
                 command["actor"], command["key_id"], command["signature"]
             ):
-                raise _Failure(f"event {caused_record.stream}/{caused_record.version} names"
+                raise AuditFailure(f"event {caused_record.stream}/{caused_record.version} names"
                                f" command {command_id} but not its signer or signature")
-
-    def _verify_command(self, command: dict[str, Any], recorded_at: str) -> None:
-        key = self.dept_keys.get((command["actor"], command["key_id"]))
-        if key is None:
-            raise _Failure(f"key {command['key_id']} was not registered to {command['actor']}")
-        signed_at = parse_instant(command["issued_at"])
-        if key.revoked_at is not None and key.revoked_at <= recorded_at:
-            raise _Failure(f"accepted after its key was revoked at {key.revoked_at}")
-        if key.retired_at is not None and parse_instant(key.retired_at) <= signed_at:
-            raise _Failure(f"signed after its key was retired at {key.retired_at}")
-        if signed_at < parse_instant(key.registered_at):
-            raise _Failure("signed before its key was registered")
-        message = canonical_bytes({k: v for k, v in command.items() if k != "signature"})
-        try:
-            verify(key.algorithm, key.public, message,
-                   b64decode(command["signature"], what="command signature"))
-        except (InvalidSignatureError, ValueError):
-            raise _Failure("department signature does not verify") from None
 
     def finish(self) -> None:
         # Behind unreadable storage, a batch's seal or a command's receipt may simply be
@@ -286,66 +215,12 @@ class Auditor:
                       f"caused by command {command_id}, whose receipt is missing (expected at"
                       f" stream {receipt_stream(command_id)} version 1)",
                       consequence=self.unreadable_receipts > 0 or unread)
-        self.report.ledger_keys = sorted(self.ledger_keys)
+        self.report.ledger_keys = sorted(self.keys.ledger.keys)
         self.report.errors.sort(key=lambda e: (e.consequence, e.notification_id))
 
 
 def record_body(record: Record) -> dict[str, Any]:
     return stored_body(record)
-
-
-def _ledger_key(auditor: Auditor, record: Record) -> None:
-    d = record.data
-    public = b64decode(d["public_key"], what="ledger public key")
-    if auditor.ledger_keys:
-        endorser = auditor.ledger_keys.get(d["endorsed_by"] or "")
-        if endorser is None or d["endorsement"] is None:
-            raise _Failure(f"ledger key {d['key_id']} is not endorsed by an earlier ledger key")
-        try:
-            verify(endorser[0], endorser[1], endorsement_message(d["key_id"], d["public_key"]),
-                   b64decode(d["endorsement"], what="endorsement"))
-        except (InvalidSignatureError, ValueError):
-            raise _Failure(f"endorsement of ledger key {d['key_id']} does not verify") from None
-    auditor.ledger_keys[d["key_id"]] = (d["algorithm"], public)
-
-
-def _ledger_key_retired(auditor: Auditor, record: Record) -> None:
-    if record.data["key_id"] not in auditor.ledger_keys:
-        raise _Failure("retires a ledger key that was never registered")
-    auditor.retired_ledger_keys.add(record.data["key_id"])
-
-
-def _dept_key_registered(auditor: Auditor, record: Record) -> None:
-    d = record.data
-    auditor.dept_keys[(d["code"], d["key_id"])] = _DeptKey(
-        d["algorithm"], b64decode(d["public_key"], what="department public key"),
-        d["registered_at"])
-
-
-def _dept_key_retired(auditor: Auditor, record: Record) -> None:
-    key = auditor.dept_keys.get((record.data["code"], record.data["key_id"]))
-    if key is None:
-        raise _Failure("retires a key that was never registered")
-    key.retired_at = record.data["retired_at"]
-
-
-def _dept_key_revoked(auditor: Auditor, record: Record) -> None:
-    key = auditor.dept_keys.get((record.data["code"], record.data["key_id"]))
-    if key is None:
-        raise _Failure("revokes a key that was never registered")
-    key.revoked_at = record.data["revoked_at"]
-
-
-_KEY_EVENTS: dict[str, Callable[[Auditor, Record], None]] = {
-    "LedgerKeyRegistered": _ledger_key,
-    "LedgerKeyRetired": _ledger_key_retired,
-    "DepartmentKeyRegistered": _dept_key_registered,
-    "DepartmentKeyRetired": _dept_key_retired,
-    "DepartmentKeyRevoked": _dept_key_revoked,
-}
-
-
-_ENDINGS = frozenset({"DepartmentKeyRetired", "DepartmentKeyRevoked"})
 
 
 Progress = Callable[[str, int], None]

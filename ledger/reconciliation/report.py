@@ -20,7 +20,7 @@ from typing import Any, Final
 from ledger.domain.identifiers import IdentifierError, validate_uscc
 from ledger.domain.text import is_ascii_digits
 from ledger.errors import InvalidSignatureError, LedgerError
-from ledger.integrity.canonical import canonical_bytes
+from ledger.integrity.signed_bytes import signing_bytes
 from ledger.integrity.signing import SigningKey, b64decode, b64encode, verify
 from ledger.reconciliation.reconcile import MEASURES, Period, PeriodError, Replay
 from ledger.transparency.checkpoint import Checkpoint, KeyHistory
@@ -152,7 +152,7 @@ def build_report(rows: list[dict[str, Any]], checkpoint: Checkpoint, computed_at
 
 def sign_report(body: dict[str, Any], signer: SigningKey) -> dict[str, Any]:
     """The report with the ledger's signature over the canonical JSON of ``body``."""
-    signature = signer.sign(canonical_bytes(body))
+    signature = signer.sign(signing_bytes(body))
     return {**body, "signature": {"key_id": signer.key_id, "algorithm": signer.algorithm,
                                   "value": b64encode(signature)}}
 
@@ -166,9 +166,8 @@ def verify_report(report: Mapping[str, Any], keys: KeyHistory) -> None:
     if key is None or key[0] != signature.get("algorithm"):
         raise ReportError(f"reconciliation report is signed by {signature.get('key_id')!r},"
                           " which is not a ledger key in the history")
-    body = {k: v for k, v in report.items() if k != "signature"}
     try:
-        verify(key[0], key[1], canonical_bytes(body),
+        verify(key[0], key[1], signing_bytes(report),
                b64decode(str(signature.get("value")), what="report signature"))
     except (InvalidSignatureError, ValueError):
         raise ReportError("reconciliation report: the ledger signature does not verify"

@@ -24,6 +24,7 @@ from eventsourcing.persistence import Tracking
 from ledger.domain import streams
 from ledger.domain.events import DomainEvent
 from ledger.errors import ConcurrencyError, ConfigurationError
+from ledger.integrity.ledger_keys import LedgerKeyHistory
 from ledger.integrity.mapper import Record, encode_record
 from ledger.integrity.sealing import (
     BatchSealed,
@@ -129,18 +130,16 @@ class Ledger:
         The first key is registered on first use. A different key later is refused until
         it is rotated in with the old key's endorsement (see ``rotate_ledger_key``).
         """
-        records = self.store.read_stream(streams.ledger_keys_stream())
-        registered = [r for r in records if r.type == "LedgerKeyRegistered"]
-        retired = {r.data["key_id"] for r in records if r.type == "LedgerKeyRetired"}
-        if self.signer.key_id in retired:
+        history = self._key_history()
+        if history.is_retired(self.signer.key_id):
             raise ConfigurationError(
                 f"the configured ledger key {self.signer.key_id} was retired by a rotation;"
                 " configure the ledger's current key"
             )
-        if any(r.data["key_id"] == self.signer.key_id for r in registered):
+        if history.is_registered(self.signer.key_id):
             return None
-        if registered:
-            active = registered[-1].data["key_id"]
+        active = history.current
+        if active is not None:
             raise ConfigurationError(
                 f"the ledger's signing key is {active}, but the configured key is"
                 f" {self.signer.key_id}; rotate it in with `ledger rotate-ledger-key"
@@ -154,21 +153,23 @@ class Ledger:
         Seals written after this are signed by the new key; an auditor accepts the new key
         only because the old one signed the endorsement.
         """
-        records = self.store.read_stream(streams.ledger_keys_stream())
-        active = [r.data["key_id"] for r in records if r.type == "LedgerKeyRegistered"]
-        retired = {r.data["key_id"] for r in records if r.type == "LedgerKeyRetired"}
-        if not active or active[-1] != previous.key_id or previous.key_id in retired:
+        history = self._key_history()
+        active = history.current
+        if active != previous.key_id or history.is_retired(previous.key_id):
             raise ConfigurationError(
                 f"--previous key {previous.key_id} is not the ledger's active signing key"
-                f" ({active[-1] if active else 'none registered yet'})"
+                f" ({active or 'none registered yet'})"
             )
-        if self.signer.key_id in active:
+        if history.is_registered(self.signer.key_id):
             raise ConfigurationError(f"key {self.signer.key_id} is already registered")
         uow = self.begin(at)
         stream = streams.ledger_keys_stream()
         uow.emit(stream, lambda s, e: e, self.key_registration_event(at, previous), None)
         uow.emit(stream, lambda s, e: e, LedgerKeyRetired(previous.key_id, at), None)
         return uow.commit()
+
+    def _key_history(self) -> LedgerKeyHistory:
+        return LedgerKeyHistory.of(self.store.read_stream(streams.ledger_keys_stream()))
 
     def key_registration_event(
         self, at: str, previous: SigningKey | None

@@ -31,10 +31,10 @@ from typing import Any, Final
 
 import orjson
 
-from ledger.integrity.audit import AuditError, AuditReport
 from ledger.integrity.audit_damage import STORAGE_ERRORS
+from ledger.integrity.audit_report import AuditError, AuditReport
 from ledger.integrity.canonical import parse_instant
-from ledger.integrity.signing import b64decode
+from ledger.integrity.ledger_keys import LedgerKeyHistory
 from ledger.transparency.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -42,44 +42,11 @@ from ledger.transparency.checkpoint import (
     log_origin,
     verify_checkpoint,
 )
-from ledger.transparency.merkle import EMPTY_ROOT, HASH_SIZE, hash_children, hash_leaf
+from ledger.transparency.merkle import EMPTY_ROOT, HASH_SIZE, CompactRange, hash_leaf
 
 WINDOW: Final = 1 << 20
 """Leaves kept after the last checkpoint (32 MB): a checkpoint may lag its own position by
 this many (it lags by the events written while it was being signed: a few, not a million)."""
-
-
-class CompactRange:
-    """The roots of the complete subtrees that cover a prefix of the leaves, largest first."""
-
-    def __init__(self) -> None:
-        """Start with the empty prefix."""
-        self.size = 0
-        self.nodes: list[bytes] = []
-
-    def append(self, leaf_hash: bytes) -> None:
-        """Extend the prefix by one leaf hash."""
-        node, index = leaf_hash, self.size
-        while index & 1:  # each odd index closes a complete subtree
-            node = hash_children(self.nodes.pop(), node)
-            index >>= 1
-        self.nodes.append(node)
-        self.size += 1
-
-    def root(self) -> bytes:
-        """RFC 6962 root of the prefix."""
-        if not self.nodes:
-            return EMPTY_ROOT
-        root = self.nodes[-1]
-        for left in reversed(self.nodes[:-1]):
-            root = hash_children(left, root)
-        return root
-
-    def copy(self) -> CompactRange:
-        """An independent copy."""
-        other = CompactRange()
-        other.size, other.nodes = self.size, list(self.nodes)
-        return other
 
 
 def _not_after(retired: str, time: str) -> bool:
@@ -135,15 +102,13 @@ class CheckpointAuditor:
         self.held = None if held is None else HeldCheckpoint(held)
         if held is not None and held.size == 0:
             self.held = HeldCheckpoint(held, EMPTY_ROOT)
-        self._retired_at: dict[str, str] = {}
         self._last_nid = 0
         self.leaves = 0
         self.checkpoints = 0
         self.errors: list[AuditError] = []
         self._anchor = CompactRange()
         self._pending = bytearray()
-        self._keys: dict[str, tuple[str, bytes]] = {}
-        self._retired: set[str] = set()
+        self._history = LedgerKeyHistory()
         self._origin: str | None = None
         self._previous: Checkpoint | None = None
 
@@ -180,23 +145,22 @@ class CheckpointAuditor:
         body = orjson.loads(_state(row.state))
         data = body["data"]
         if row.topic == "LedgerKeyRegistered":
-            public = b64decode(data["public_key"], what="ledger public key")
-            self._keys.setdefault(data["key_id"], (data["algorithm"], public))
+            self._history.register(data)
         elif row.topic == "LedgerKeyRetired":
-            self._retired.add(data["key_id"])
-            self._retired_at.setdefault(data["key_id"], str(body["at"]))
+            self._history.retire(data["key_id"], str(body["at"]))
         else:
             self._checkpoint(nid, row, from_event(data))
 
     def _checkpoint(self, nid: int, row: Any, checkpoint: Checkpoint) -> None:
         self.checkpoints += 1
         size, where = checkpoint.size, f"checkpoint of size {checkpoint.size}"
-        if checkpoint.key_id in self._retired:
+        if self._history.is_retired(checkpoint.key_id):
             self._fail(nid, row, f"{where} is signed by ledger key {checkpoint.key_id} after"
                        " that key was retired")
-        verify_checkpoint(checkpoint, self._keys)
-        if self._origin is None and self._keys:
-            self._origin = log_origin(next(iter(self._keys)))  # the first ledger key
+        verify_checkpoint(checkpoint, self._history.keys)
+        first = self._history.first
+        if self._origin is None and first is not None:
+            self._origin = log_origin(first)
         if checkpoint.origin != self._origin:
             self._fail(nid, row, f"{where} names the log {checkpoint.origin!r}; this log is"
                        f" {self._origin!r}")
@@ -268,15 +232,16 @@ class CheckpointAuditor:
         """Signature, origin, key retirement, then: does the history extend it?"""
         c, held.events = held.checkpoint, self.leaves
         try:
-            verify_checkpoint(c, self._keys)
+            verify_checkpoint(c, self._history.keys)
         except CheckpointError as exc:
             held.problems.append(f"held {exc.message} (a ledger key missing from the history"
                                  " may have been cut away with it)")
-        retired = self._retired_at.get(c.key_id)
+        retired = self._history.retired.get(c.key_id)
         if retired is not None and _not_after(retired, c.time):
             held.problems.append(f"held checkpoint of size {c.size} is dated {c.time}, after"
                                  f" its key {c.key_id} was retired at {retired}")
-        origin = self._origin or (log_origin(next(iter(self._keys))) if self._keys else None)
+        first = self._history.first
+        origin = self._origin or (log_origin(first) if first is not None else None)
         if c.origin != origin:
             held.problems.append(f"held checkpoint names the log {c.origin!r}; this log is"
                                  f" {origin!r}")

@@ -19,6 +19,7 @@ from uuid import UUID
 from ledger.domain import streams
 from ledger.domain.events import DomainEvent
 from ledger.errors import ConcurrencyError, LedgerError
+from ledger.integrity.ledger_keys import LedgerKeyHistory
 from ledger.integrity.signing import b64encode
 from ledger.store.application import Ledger
 from ledger.store.event_store import EventStore
@@ -301,8 +302,6 @@ class TransparencyLog:
         return any(UUID(str(r.originator_id)) not in _QUIET_STREAMS for r in rows)
 
     def _origin(self, ledger: Ledger) -> str:
-        for record in self.store.read_stream(streams.ledger_keys_stream()):
-            if record.type == "LedgerKeyRegistered":
-                return log_origin(str(record.data["key_id"]))
-        return log_origin(ledger.signer.key_id)  # registered in this very batch
+        first = LedgerKeyHistory.of(self.store.read_stream(streams.ledger_keys_stream())).first
+        return log_origin(first or ledger.signer.key_id)  # or registered in this very batch
 

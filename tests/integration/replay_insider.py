@@ -17,8 +17,7 @@ from ledger.integrity.canonical import canonical_bytes
 from ledger.integrity.sealing import seal_message
 from ledger.integrity.signing import SigningKey, b64encode
 from ledger.transparency.checkpoint import sign_checkpoint
-from ledger.transparency.checkpoint_audit import CompactRange
-from ledger.transparency.merkle import hash_leaf
+from ledger.transparency.merkle import CompactRange, hash_leaf
 from tests.builders import RawEvents, Row
 
 Body = dict[str, Any]

@@ -1,11 +1,13 @@
 """RFC 6962 / RFC 9162 Merkle trees: hashing, an incremental tree, proof verification.
 
 Cut by concept, after transparency-dev/merkle: :mod:`.hashing` (domain-separated SHA-256),
-:mod:`.tree` (building roots and proofs), :mod:`.verify` (checking proofs, which raises
+:mod:`.compact` (the compact range: a prefix's subtree roots), :mod:`.tree` (building roots
+and proofs), :mod:`.verify` (checking proofs, which raises
 :class:`ProofError` or returns nothing). :mod:`.reference` is a slow RFC transcription for
 tests and is deliberately not exported.
 """
 
+from ledger.transparency.merkle.compact import CompactRange
 from ledger.transparency.merkle.hashing import EMPTY_ROOT, HASH_SIZE, hash_children, hash_leaf
 from ledger.transparency.merkle.tree import MerkleTree
 from ledger.transparency.merkle.verify import (
@@ -19,6 +21,7 @@ from ledger.transparency.merkle.verify import (
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "CompactRange",
     "MerkleTree",
     "ProofError",
     "hash_children",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
+from ledger.transparency.merkle.compact import CompactRange
 from ledger.transparency.merkle.hashing import EMPTY_ROOT, HASH_SIZE, hash_children
 
 # Complete subtrees of at least 2**4 leaves are remembered; smaller ones cost at most 15
@@ -27,12 +28,11 @@ class MerkleTree:
     def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
         """Create a tree, optionally appending ``leaf_hashes`` in order."""
         self._leaves: list[bytes] = []
-        # Roots of the complete subtrees that together cover every leaf, largest first
-        # (a compact range): the current root is their right-to-left fold.
-        self._frontier: list[bytes] = []
         # Hashes of complete, aligned subtrees keyed by (level, index). Leaves are never
         # rewritten, so an entry stays true for ever.
         self._memo: dict[tuple[int, int], bytes] = {}
+        # The complete subtrees that together cover every leaf: the current root.
+        self._frontier = CompactRange(self._memo, _MEMO_MIN_LEVEL)
         self._root: bytes | None = EMPTY_ROOT
         for leaf_hash in leaf_hashes:
             self.append(leaf_hash)
@@ -50,17 +50,8 @@ class MerkleTree:
         """Add a leaf hash (32 bytes) at index ``size``."""
         if len(leaf_hash) != HASH_SIZE:
             raise ValueError(f"leaf hash has {len(leaf_hash)} bytes, want {HASH_SIZE}")
-        index = len(self._leaves)
         self._leaves.append(leaf_hash)
-        node, level = leaf_hash, 0
-        # Each odd index closes a complete subtree with the frontier's last root.
-        while index & 1:
-            node = hash_children(self._frontier.pop(), node)
-            level += 1
-            index >>= 1
-            if level >= _MEMO_MIN_LEVEL:
-                self._memo[(level, index)] = node
-        self._frontier.append(node)
+        self._frontier.append(leaf_hash)
         self._root = None
 
     def root(self, size: int | None = None) -> bytes:
@@ -71,11 +62,7 @@ class MerkleTree:
         if size < len(self._leaves):
             return self._range_hash(0, size)
         if self._root is None:
-            frontier = reversed(self._frontier)
-            root = next(frontier)
-            for left in frontier:
-                root = hash_children(left, root)
-            self._root = root
+            self._root = self._frontier.root()
         return self._root
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
