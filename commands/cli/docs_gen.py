@@ -10,7 +10,7 @@ import typing
 
 from commands.authorisation.policy import who_must_sign_markdown
 from commands.cli.docs_bounds import describe_type, render_bounds
-from commands.messages.core import COMMAND_TYPES
+from commands.messages.catalog import COMMAND_TYPES
 
 WHO = {
     "RegisterLicenceType": "management", "ReviseLicenceType": "management",
