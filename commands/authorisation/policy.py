@@ -1,17 +1,34 @@
-"""Who may do what (Art. 7-9, 15, 18): checks that raise :class:`UnauthorisedError`.
+"""Who may do what (Art. 7-9, 15, 18): every authorisation decision of the ledger.
 
 Authentication (is the signature the actor's, with a key valid when it signed) is in
 :mod:`commands.signed.authenticate`; this module only answers whether an authenticated
-department may perform an action on an object.
+department may send a command, and raises :class:`UnauthorisedError` (or, for a read,
+:class:`AccessRefusedError`) when it may not.
+
+Two kinds of decision, both here:
+
+- :data:`BEFORE_HANDLING`: decided from the signer and the command alone. The bus runs
+  them as its own stage (:func:`authorise`), after authentication and before the handler
+  loads anything, so a signer who may not send the command learns nothing about state.
+- the rules below it, which need loaded state (the licence's issuer, the grant's kind,
+  the correction's issuer, the certificate's owner, the catalogue entry's issuers) or
+  decide a read whose refusal is itself recorded (Art. 27). The handler loads the state
+  and calls the rule at the point where it always has, so the order in which a command's
+  faults are reported, and the refusal codes recorded in ``AccessRecorded`` events that
+  ``ledger audit --replay`` compares, stay as they are. :data:`WITH_LOADED_STATE` names
+  which rule each of those commands uses.
 """
 
 from __future__ import annotations
 
-from ledger.domain.access import AGENT_AUTH_METHODS
+from collections.abc import Callable
+from typing import Any
+
+from ledger.domain.access import AGENT_AUTH_METHODS, refuse
 from ledger.domain.catalogue import CatalogueEntry
 from ledger.domain.departments import Department
 from ledger.domain.licence import Licence
-from ledger.errors import UnauthorisedError
+from ledger.errors import AccessRefusedError, UnauthorisedError
 
 
 def require_role(actor: Department, role: str, action: str) -> None:
@@ -36,6 +53,62 @@ def require_department_admin(actor: Department, target_code: str, action: str) -
         )
 
 
+def require_any_role(actor: Department, roles: tuple[str, str], message: str) -> None:
+    if not any(actor.has_role(r) for r in roles):
+        raise UnauthorisedError(message)
+
+
+# -- decided before handling: the signer and the command are enough ----------------------
+Rule = Callable[[Any, Department], None]
+
+
+def _admin(action: str) -> Rule:
+    return lambda cmd, actor: require_department_admin(actor, cmd.code, action)
+
+
+def _role(role: str, action: str) -> Rule:
+    return lambda cmd, actor: require_role(actor, role, action)
+
+
+BEFORE_HANDLING: dict[str, Rule] = {
+    "RegisterLicenceType": _role("management", "registering a licence type"),
+    "ReviseLicenceType": _role("management", "revising a licence type"),
+    "RegisterDepartmentKey": _admin("registering a key"),
+    "RotateDepartmentKey": _admin("rotating a key"),
+    "RevokeDepartmentKey": _admin("revoking a key"),
+    "SetUsageList": _admin("setting the usage list"),
+    "RegisterFileCertificate": _admin("registering a file certificate"),
+    "GrantFunctionalUse": _role("management", "granting use by function"),
+    "GrantHolderConsent": _role("platform", "acting for a holder"),
+    "DelegateUse": _role("platform", "acting for a holder"),
+    # Before looking the grant up: whether it exists is none of this signer's business.
+    "RevokeGrant": lambda cmd, actor: require_any_role(
+        actor, ("management", "platform"), "grants are revoked by the management department"
+        f" (by function) or a platform (for a holder), not {actor.code}"),
+    "RequestBulkAnalysis": _role("using", "requesting bulk analysis"),
+    "DecideBulkAnalysis": _role("management", "deciding on bulk analysis (Art. 15)"),
+    "ReportCorrection": lambda cmd, actor: require_any_role(
+        actor, ("platform", "using"), "corrections are reported by a holder (through the"
+        f" platform) or a using department, not by {actor.code}"),
+    "AnswerCorrection": _role("issuing", "answering a correction"),
+    "ReportPaperCount": _role("issuing", "reporting paper counts"),
+    "ReportCaseCount": _role("using", "reporting case counts"),
+}
+
+
+def authorise(type_name: str, command: Any, actor: Department) -> None:
+    """The bus's authorise stage: the rule decided before handling, if the type has one."""
+    rule = BEFORE_HANDLING.get(type_name)
+    if rule is not None:
+        rule(command, actor)
+
+
+# -- decided with loaded state (or recorded when refused): called by the handlers ---------
+def may_register_department(actor: Department) -> None:
+    """After the payload is checked: only management registers departments (after genesis)."""
+    require_catalogue_owner(actor, "registering a department")
+
+
 def require_issuer_of_type(actor: Department, entry: CatalogueEntry) -> None:
     """A department issues only types whose catalogue entry lists it (Art. 7, 9)."""
     require_role(actor, "issuing", f"issuing {entry.name}")
@@ -57,6 +130,121 @@ def require_licence_issuer(actor: Department, licence: Licence, action: str,
         f"{action} licence {licence.identifier}: it was issued by {licence.issuer_code},"
         f" and {actor.code} may not change another department's licences"
     )
+
+
+def may_revoke_grant(actor: Department, functional: bool) -> None:
+    """Management revokes functional grants; a platform revokes a holder's grants."""
+    if functional:
+        require_catalogue_owner(actor, "revoking a functional grant")
+    else:
+        require_role(actor, "platform", "revoking a holder's grant")
+
+
+def may_answer_correction(actor: Department, correction_code: str, correction_id: str) -> None:
+    """A correction is answered by the issuer it was reported to."""
+    if correction_code != actor.code:
+        raise UnauthorisedError(f"correction {correction_id} is for issuer"
+                                f" {correction_code}; {actor.code} may not answer it")
+
+
+def may_report_paper_count(actor: Department, entry: CatalogueEntry, type_code: str) -> None:
+    """Paper counts of a type come from its issuers."""
+    if actor.code not in entry.issuers:
+        raise UnauthorisedError(f"{actor.code} does not issue {type_code}; only its"
+                                " issuers report its paper counts")
+
+
+def require_issuer_or_management(actor: Department, issuer_code: str, action: str) -> None:
+    """Quality findings: the issuing department they are about, or management."""
+    if actor.has_role("management"):
+        return
+    if actor.has_role("issuing") and actor.code == issuer_code:
+        return
+    raise UnauthorisedError(f"{action} is for issuer {issuer_code} or the management"
+                            f" department, not {actor.code}")
+
+
+def require_certificate_owner(actor: Department, owner_code: str, fingerprint: str) -> None:
+    """A department signs files only with a certificate registered to itself."""
+    if owner_code != actor.code:
+        raise UnauthorisedError(f"certificate {fingerprint[:16]}… is registered to"
+                                f" {owner_code}, not {actor.code}")
+
+
+def require_holder(holder_code: str, holders: tuple[Any, ...], identifier: str) -> None:
+    """A platform acts for a holder only on that holder's licences."""
+    if holder_code not in {h["code"] for h in holders}:
+        raise refuse("wrong_party", f"{holder_code} is not a holder of licence {identifier}")
+
+
+# Reads: refused reads are recorded, so these raise AccessRefusedError for the handler to
+# record before it refuses.
+def may_read_by_function(actor: Department, action: str) -> None:
+    if not actor.has_role("using"):
+        raise refuse("unauthorised", f"{action} by government function needs the"
+                     f" using role; {actor.code} does not have it")
+
+
+def may_act_for_holder(actor: Department, holder_code: str, agent_auth: str | None) -> None:
+    """A platform, attesting how it authenticated the holder's real name."""
+    if not actor.has_role("platform"):
+        raise refuse("unauthorised", f"acting for a holder needs the platform"
+                     f" role; {actor.code} does not have it")
+    if agent_auth not in AGENT_AUTH_METHODS:
+        raise refuse("agent_not_authenticated", f"platform {actor.code} must"
+                     f" attest how it authenticated holder {holder_code}'s real"
+                     f" name: agent_auth is one of {', '.join(AGENT_AUTH_METHODS)},"
+                     f" not {agent_auth!r:.40}")
+
+
+def may_query_issuer(actor: Department, issuer_code: str) -> None:
+    """An issuer's reads and figures are its own, or management's."""
+    if actor.code != issuer_code and not actor.has_role("management"):
+        raise refuse("unauthorised", f"the reads and figures of issuer"
+                     f" {issuer_code} are its own (or the management"
+                     f" department's), not {actor.code}'s")
+    if issuer_code == actor.code and not actor.has_role("issuing"):
+        raise refuse("unauthorised", f"{actor.code} has not the issuing role")
+
+
+def may_query_public_register(actor: Department) -> None:
+    if not actor.has_role("platform"):
+        raise refuse("unauthorised", "public queries are relayed by the public"
+                     f" service platform, not by {actor.code}")
+
+
+def may_bulk_read(actor: Department) -> None:
+    if not actor.has_role("using"):
+        raise AccessRefusedError(f"bulk reads are for using departments, not"
+                                 f" {actor.code}", code="unauthorised")
+
+
+_READ_TYPES = ("VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence",
+               "MakeAnnotatedCopy")
+WITH_LOADED_STATE: dict[str, str] = {
+    "RegisterDepartment": "may_register_department (after the payload is checked)",
+    "IssueLicence": "require_issuer_of_type (the catalogue entry)",
+    **{name: "require_licence_issuer (the licence)" for name in (
+        "ChangeLicence", "SuspendLicence", "EndSuspension", "CancelLicence", "RevokeLicence",
+        "PenaltyRevokeLicence", "ExpireLicence", "TransferLicenceOut", "CancelTransferOut",
+        "SetLicenceStatusOther", "RecordLicenceFile")},
+    "RevokeGrant": "may_revoke_grant (the grant's kind)",
+    "AnswerCorrection": "may_answer_correction (the correction)",
+    "ReportPaperCount": "may_report_paper_count (the catalogue entry)",
+    "RecordQualityFinding": "require_issuer_or_management (after the payload is checked)",
+    "CloseQualityFinding": "require_issuer_or_management (the finding)",
+    "GrantHolderConsent": "require_holder (the licence)",
+    "DelegateUse": "require_holder (the licence)",
+    **{name: "may_read_by_function, access grant checks (recorded)" for name in _READ_TYPES},
+    "QueryPublicRegister": "may_query_public_register (recorded)",
+    "BulkRead": "may_bulk_read, bulk approval (recorded)",
+    "ListHolderLicences": "may_act_for_holder (recorded)",
+    "GetHolderAccessLog": "may_act_for_holder (recorded)",
+    "DownloadHolderLicence": "may_act_for_holder, require_holder (recorded)",
+    "GetIssuerAccessLog": "may_query_issuer (recorded)",
+    "GetIssuerStatistics": "may_query_issuer (recorded)",
+    "VerifyLicenceFile": "any registered department (recorded)",
+}
 
 
 # -- "Who must sign": the table docs/commands.md shows; a test checks every command type is
