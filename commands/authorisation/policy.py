@@ -7,23 +7,24 @@ department may send a command, and raises :class:`UnauthorisedError` (or, for a 
 
 Two kinds of decision, both here:
 
-- :data:`BEFORE_HANDLING`: decided from the signer and the command alone. The bus runs
-  them as its own stage (:func:`authorise`), after authentication and before the handler
-  loads anything, so a signer who may not send the command learns nothing about state.
-- the rules below it, which need loaded state (the licence's issuer, the grant's kind,
-  the correction's issuer, the certificate's owner, the catalogue entry's issuers) or
-  decide a read whose refusal is itself recorded (Art. 27). The handler loads the state
-  and calls the rule at the point where it always has, so the order in which a command's
+- :data:`BEFORE_HANDLING`: the bus runs these as its own stage (:func:`authorise`),
+  after authentication and before the handler. Most need only the signer and the
+  command; a few need state the bus loads for them through :class:`Facts`, read exactly
+  as the handler reads it (the catalogue entry's issuers, the licence's issuer).
+- :data:`IN_HANDLER`: decisions the handler takes by calling the rule named there, at the
+  point where it has always been taken: after the payload is checked, with state only the
+  handler loads (a grant's kind, a correction's issuer, a certificate's owner), or for a
+  read, whose refusal is itself recorded (Art. 27). So the order in which a command's
   faults are reported, and the refusal codes recorded in ``AccessRecorded`` events that
-  ``ledger audit --replay`` compares, stay as they are. :data:`WITH_LOADED_STATE` names
-  which rule each of those commands uses.
+  ``ledger audit --replay`` compares, stay as they are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
+from commands.messages.core import STATUS_ACTIONS
 from ledger.domain.access import AGENT_AUTH_METHODS, refuse
 from ledger.domain.catalogue import CatalogueEntry
 from ledger.domain.departments import Department
@@ -58,16 +59,31 @@ def require_any_role(actor: Department, roles: tuple[str, str], message: str) ->
         raise UnauthorisedError(message)
 
 
-# -- decided before handling: the signer and the command are enough ----------------------
-Rule = Callable[[Any, Department], None]
+# -- decided before handling: the bus's authorise stage --------------------------------------
+class Facts(Protocol):
+    """State a rule may need, loaded by the bus as the handler loads it (same errors)."""
+
+    def entry(self, type_code: str) -> CatalogueEntry:
+        """The catalogue entry, or NotFoundError."""
+
+    def licence(self, identifier: str) -> Licence:
+        """The licence whose current version ``identifier`` is, or why not."""
+
+
+Rule = Callable[[Any, Department, Facts], None]
 
 
 def _admin(action: str) -> Rule:
-    return lambda cmd, actor: require_department_admin(actor, cmd.code, action)
+    return lambda cmd, actor, facts: require_department_admin(actor, cmd.code, action)
 
 
 def _role(role: str, action: str) -> Rule:
-    return lambda cmd, actor: require_role(actor, role, action)
+    return lambda cmd, actor, facts: require_role(actor, role, action)
+
+
+def _issuer(action: str, *, management_too: bool = False) -> Rule:
+    return lambda cmd, actor, facts: require_licence_issuer(
+        actor, facts.licence(cmd.identifier), action, management_too=management_too)
 
 
 BEFORE_HANDLING: dict[str, Rule] = {
@@ -78,16 +94,23 @@ BEFORE_HANDLING: dict[str, Rule] = {
     "RevokeDepartmentKey": _admin("revoking a key"),
     "SetUsageList": _admin("setting the usage list"),
     "RegisterFileCertificate": _admin("registering a file certificate"),
+    "IssueLicence": lambda cmd, actor, facts: require_issuer_of_type(
+        actor, facts.entry(cmd.type_code)),
+    "ChangeLicence": lambda cmd, actor, facts: require_licence_issuer(
+        actor, facts.licence(cmd.identifier), cmd.kind),
+    **{name: _issuer(action.replace("_", " "), management_too=(action == "expire"))
+       for name, action in STATUS_ACTIONS.items()},
+    "RecordLicenceFile": _issuer("recording the file of"),
     "GrantFunctionalUse": _role("management", "granting use by function"),
     "GrantHolderConsent": _role("platform", "acting for a holder"),
     "DelegateUse": _role("platform", "acting for a holder"),
     # Before looking the grant up: whether it exists is none of this signer's business.
-    "RevokeGrant": lambda cmd, actor: require_any_role(
+    "RevokeGrant": lambda cmd, actor, facts: require_any_role(
         actor, ("management", "platform"), "grants are revoked by the management department"
         f" (by function) or a platform (for a holder), not {actor.code}"),
     "RequestBulkAnalysis": _role("using", "requesting bulk analysis"),
     "DecideBulkAnalysis": _role("management", "deciding on bulk analysis (Art. 15)"),
-    "ReportCorrection": lambda cmd, actor: require_any_role(
+    "ReportCorrection": lambda cmd, actor, facts: require_any_role(
         actor, ("platform", "using"), "corrections are reported by a holder (through the"
         f" platform) or a using department, not by {actor.code}"),
     "AnswerCorrection": _role("issuing", "answering a correction"),
@@ -96,14 +119,14 @@ BEFORE_HANDLING: dict[str, Rule] = {
 }
 
 
-def authorise(type_name: str, command: Any, actor: Department) -> None:
+def authorise(type_name: str, command: Any, actor: Department, facts: Facts) -> None:
     """The bus's authorise stage: the rule decided before handling, if the type has one."""
     rule = BEFORE_HANDLING.get(type_name)
     if rule is not None:
-        rule(command, actor)
+        rule(command, actor, facts)
 
 
-# -- decided with loaded state (or recorded when refused): called by the handlers ---------
+# -- decided in the handler (IN_HANDLER), and the rules the stage uses ----------------------
 def may_register_department(actor: Department) -> None:
     """After the payload is checked: only management registers departments (after genesis)."""
     require_catalogue_owner(actor, "registering a department")
@@ -221,18 +244,14 @@ def may_bulk_read(actor: Department) -> None:
 
 _READ_TYPES = ("VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence",
                "MakeAnnotatedCopy")
-WITH_LOADED_STATE: dict[str, str] = {
+IN_HANDLER: dict[str, str] = {
     "RegisterDepartment": "may_register_department (after the payload is checked)",
-    "IssueLicence": "require_issuer_of_type (the catalogue entry)",
-    **{name: "require_licence_issuer (the licence)" for name in (
-        "ChangeLicence", "SuspendLicence", "EndSuspension", "CancelLicence", "RevokeLicence",
-        "PenaltyRevokeLicence", "ExpireLicence", "TransferLicenceOut", "CancelTransferOut",
-        "SetLicenceStatusOther", "RecordLicenceFile")},
     "RevokeGrant": "may_revoke_grant (the grant's kind)",
     "AnswerCorrection": "may_answer_correction (the correction)",
-    "ReportPaperCount": "may_report_paper_count (the catalogue entry)",
+    "ReportPaperCount": "may_report_paper_count (the catalogue entry, after the role)",
     "RecordQualityFinding": "require_issuer_or_management (after the payload is checked)",
     "CloseQualityFinding": "require_issuer_or_management (the finding)",
+    "RecordLicenceFile": "require_certificate_owner (the certificate)",
     "GrantHolderConsent": "require_holder (the licence)",
     "DelegateUse": "require_holder (the licence)",
     **{name: "may_read_by_function, access grant checks (recorded)" for name in _READ_TYPES},
@@ -318,28 +337,3 @@ WHO_MUST_SIGN: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("RecordQualityFinding", "CloseQualityFinding"), "the issuing department the finding is"
      " about (`issuer_code`), or management", "`unauthorised`"),
 )
-
-
-def who_must_sign_markdown() -> str:
-    """The "Who must sign" section of docs/commands.md, from :data:`WHO_MUST_SIGN`."""
-    lines = [
-        "## Who must sign", "",
-        "Every command is first authenticated: the `actor` is a registered department and"
-        " `key_id` one of its keys, valid when the command was signed (`unknown_actor`,"
-        " `unknown_key`, `bad_signature`, `key_not_valid`, `issued_in_future`). Then the"
-        " signing department must be the one below, or the command is refused with the code"
-        " shown. A refused read (verify, view, download, annotate, public query, bulk read)"
-        " is still recorded as an `AccessRecorded` event with outcome `refused` (Art. 27);"
-        " any other refused command writes nothing.", "",
-        "Holders and delegates are people and companies, not departments: they act through"
-        " a platform department that authenticates them (Art. 16-17, 28). A delegation is"
-        " used only by its delegate: a department that names a delegate in `agent_code`"
-        " without being a platform is refused, and a platform's read must name the very"
-        " delegate of the grant and how it authenticated them (`agent_auth`); the access"
-        " record keeps the platform as the organisation and the grant, which names the"
-        " delegate. `agent_code` and `agent_auth` are refused (`invalid_command`) on reads"
-        " by function or consent.", "",
-        "| command | who must sign | refused otherwise with |", "|---|---|---|"]
-    for names, who, codes in WHO_MUST_SIGN:
-        lines.append(f"| {', '.join(names)} | {who} | {codes} |")
-    return "\n".join(lines) + "\n"

@@ -50,6 +50,7 @@ from commands.bus.failures import is_outage, log_unexpected
 from commands.bus.prefetch import streams_of, written_once
 from commands.handlers.context import Context
 from commands.handlers.departments import register_department
+from commands.handlers.licences import LoadedFacts
 from commands.handlers.registry import HANDLERS
 from commands.messages import limits
 from commands.messages.core import RegisterDepartment
@@ -270,7 +271,7 @@ class MessageBus:
             ctx = Context(uow, signed, _placeholder(signed), now)
             register_department(signed.command, ctx, genesis=True)
         else:
-            self.authorise(signed, actor)
+            self.authorise(signed, actor, LoadedFacts(Context(uow, signed, actor, now)))
             ctx = self.handle(uow, signed, actor, now)
         events = tuple(ctx.events)
         self.save(uow, signed, events, None)
@@ -306,9 +307,10 @@ class MessageBus:
         return None
 
     @staticmethod
-    def authorise(signed: SignedCommand, actor: Department) -> None:
-        """Whether this signer may send this command (commands/authorisation/policy.py)."""
-        policy.authorise(signed.type, signed.command, actor)
+    def authorise(signed: SignedCommand, actor: Department, facts: policy.Facts) -> None:
+        """Whether this signer may send this command (commands/authorisation/policy.py);
+        ``facts`` loads what a rule needs (a licence's issuer), as the handler would."""
+        policy.authorise(signed.type, signed.command, actor, facts)
 
     @staticmethod
     def handle(uow: UnitOfWork, signed: SignedCommand, actor: Department,

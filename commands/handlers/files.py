@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from commands.authorisation.policy import require_certificate_owner, require_licence_issuer
+from commands.authorisation.policy import require_certificate_owner
 from commands.handlers.context import Context
 from commands.handlers.licences import _current
 from commands.handlers.use import read_licence
@@ -69,7 +69,6 @@ def _index(ctx: Context, indexed: fr.FileIndexed) -> None:
 
 def record_licence_file(cmd: RecordLicenceFile, ctx: Context) -> None:
     licence, _ = _current(ctx, cmd.identifier)
-    require_licence_issuer(ctx.actor, licence, "recording the file of")
     if licence.status != VALID:
         raise IllegalTransitionError(
             f"licence {licence.identifier} is {STATUS_NAMES[licence.status]}; files are made"

@@ -228,3 +228,12 @@ class CancelTransferOut(_StatusCommand):
 @dataclass(frozen=True)
 class SetLicenceStatusOther(_StatusCommand):
     """Status 99: the reason is the required description."""
+
+
+# The domain's action (ledger.domain.licence.TRANSITIONS) each status command asks for.
+STATUS_ACTIONS = {
+    "SuspendLicence": "suspend", "EndSuspension": "end_suspension", "CancelLicence": "cancel",
+    "RevokeLicence": "revoke", "PenaltyRevokeLicence": "penalty_revoke",
+    "ExpireLicence": "expire", "TransferLicenceOut": "transfer_out",
+    "CancelTransferOut": "cancel_transfer_out", "SetLicenceStatusOther": "set_other",
+}

@@ -37,6 +37,16 @@ def scenario() -> Scenario:
     return Scenario(11, lambda: "2026-11-27T08:00:00.000000Z")
 
 
+class NoState:
+    """Facts for rules that need none: asking is a failure of the test."""
+
+    def entry(self, type_code: str) -> Any:
+        raise AssertionError(f"the rule asked for catalogue entry {type_code}")
+
+    def licence(self, identifier: str) -> Any:
+        raise AssertionError(f"the rule asked for licence {identifier}")
+
+
 def as_department(scenario: Scenario, name: str) -> Department:
     d = next(d for d in scenario.city.departments if d.name == name)
     return Department(d.code, d.name, d.roles, "320581")
@@ -121,9 +131,9 @@ def test_the_authorise_stage_refuses_a_signer_the_policy_does_not_name(
     command = signed(scenario, "常熟市税务局", "SetUsageList",
                      {"code": market.code, "entries": []})
     with pytest.raises(UnauthorisedError, match=f"for department {market.code}"):
-        MessageBus.authorise(command, tax)
-    MessageBus.authorise(command, market)
-    MessageBus.authorise(command, as_department(scenario, "常熟市行政审批局"))
+        MessageBus.authorise(command, tax, NoState())
+    MessageBus.authorise(command, market, NoState())
+    MessageBus.authorise(command, as_department(scenario, "常熟市行政审批局"), NoState())
 
 
 def test_the_authorise_stage_refuses_a_catalogue_change_by_an_issuer(
@@ -132,14 +142,21 @@ def test_the_authorise_stage_refuses_a_catalogue_change_by_an_issuer(
     command = signed(scenario, "常熟市市场监督管理局", "ReviseLicenceType",
                      {"type_code": type_code, "definition": definition})
     with pytest.raises(UnauthorisedError, match="revising a licence type needs the management"):
-        MessageBus.authorise(command, as_department(scenario, "常熟市市场监督管理局"))
+        MessageBus.authorise(command, as_department(scenario, "常熟市市场监督管理局"),
+                            NoState())
 
 
-def test_the_authorise_stage_leaves_state_dependent_decisions_to_the_handler(
-        scenario: Scenario) -> None:
+def test_the_authorise_stage_loads_the_licence_a_write_names(scenario: Scenario) -> None:
     command = signed(scenario, "常熟市税务局", "SuspendLicence",
                      {"identifier": "x", "reason": "r"})
-    MessageBus.authorise(command, as_department(scenario, "常熟市税务局"))
+    with pytest.raises(AssertionError, match="asked for licence x"):
+        MessageBus.authorise(command, as_department(scenario, "常熟市税务局"), NoState())
+
+
+def test_the_authorise_stage_leaves_reads_to_the_handler(scenario: Scenario) -> None:
+    command = signed(scenario, "常熟市政务服务平台", "QueryPublicRegister",
+                     {"identifier": "x", "operator": "o", "purpose": "p"})
+    MessageBus.authorise(command, as_department(scenario, "常熟市税务局"), NoState())
 
 
 # -- genesis: a department rule ------------------------------------------------------------

@@ -3,6 +3,7 @@ every command type has its rule, and every signer the rule does not name is refu
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from commands.authorisation import policy
 from commands.messages.catalog import COMMAND_TYPES
 from commands.messages.core import (
+    STATUS_ACTIONS,
     RegisterDepartmentKey,
     RevokeDepartmentKey,
     RotateDepartmentKey,
@@ -20,7 +22,7 @@ from ledger.domain.access import AGENT_AUTH_METHODS
 from ledger.domain.catalogue import CatalogueEntry
 from ledger.domain.departments import ROLES, Department
 from ledger.domain.licence import VALID, Licence
-from ledger.errors import AccessRefusedError, UnauthorisedError
+from ledger.errors import AccessRefusedError, NotFoundError, UnauthorisedError
 
 ISSUER, OTHER, MANAGER = "11320581MB0000001A", "11320581MB0000002B", "11320581MB0000009X"
 KEY = "A" * 43 + "="
@@ -42,14 +44,39 @@ def licence(issuer: str = ISSUER) -> Licence:
                    (identifier,), "01")
 
 
+class Known:
+    """Facts held in memory: the state a rule may ask the bus to load."""
+
+    def __init__(self, entries: tuple[CatalogueEntry, ...] = (),
+                 licences: tuple[Licence, ...] = ()) -> None:
+        self.entries = {e.type_code: e for e in entries}
+        self.licences = {lic.identifier: lic for lic in licences}
+        self.asked: list[str] = []
+
+    def entry(self, type_code: str) -> CatalogueEntry:
+        self.asked.append(type_code)
+        if type_code not in self.entries:
+            raise NotFoundError(f"licence type {type_code} is not in the catalogue")
+        return self.entries[type_code]
+
+    def licence(self, identifier: str) -> Licence:
+        self.asked.append(identifier)
+        if identifier not in self.licences:
+            raise NotFoundError(f"licence {identifier} is not in the ledger")
+        return self.licences[identifier]
+
+
+NOTHING = Known()
+
+
 # -- coverage: every command is decided somewhere, and named only where it exists ----------
-def test_every_command_type_has_a_rule_before_handling_or_with_loaded_state() -> None:
-    assert set(policy.BEFORE_HANDLING) | set(policy.WITH_LOADED_STATE) == set(COMMAND_TYPES)
+def test_every_command_type_has_a_rule_before_handling_or_in_the_handler() -> None:
+    assert set(policy.BEFORE_HANDLING) | set(policy.IN_HANDLER) == set(COMMAND_TYPES)
 
 
 def test_the_rules_name_no_command_that_does_not_exist() -> None:
     assert set(policy.BEFORE_HANDLING) <= set(COMMAND_TYPES)
-    assert set(policy.WITH_LOADED_STATE) <= set(COMMAND_TYPES)
+    assert set(policy.IN_HANDLER) <= set(COMMAND_TYPES)
 
 
 def test_who_must_sign_names_every_command_type() -> None:
@@ -73,10 +100,10 @@ CASES = [(name, role) for name in BY_ROLE for role in ROLES]
 def test_a_role_rule_admits_exactly_its_roles(name: str, role: str) -> None:
     actor = dept(role)
     if role in BY_ROLE[name]:
-        policy.authorise(name, None, actor)
+        policy.authorise(name, None, actor, NOTHING)
         return
     with pytest.raises(UnauthorisedError) as refused:
-        policy.authorise(name, None, actor)
+        policy.authorise(name, None, actor, NOTHING)
     assert refused.value.code == "unauthorised"
     assert not isinstance(refused.value, AccessRefusedError)
     assert actor.code in refused.value.message
@@ -85,12 +112,12 @@ def test_a_role_rule_admits_exactly_its_roles(name: str, role: str) -> None:
 @pytest.mark.parametrize("name", sorted(BY_ROLE))
 def test_a_department_without_roles_is_refused_every_role_rule(name: str) -> None:
     with pytest.raises(UnauthorisedError):
-        policy.authorise(name, None, dept())
+        policy.authorise(name, None, dept(), NOTHING)
 
 
 def test_a_role_refusal_says_what_is_needed_and_what_the_signer_has() -> None:
     with pytest.raises(UnauthorisedError) as refused:
-        policy.authorise("RegisterLicenceType", None, dept("issuing", "using"))
+        policy.authorise("RegisterLicenceType", None, dept("issuing", "using"), NOTHING)
     assert refused.value.message == (
         f"registering a licence type needs the management role; department {OTHER}"
         " (department 02B) has issuing, using")
@@ -98,12 +125,12 @@ def test_a_role_refusal_says_what_is_needed_and_what_the_signer_has() -> None:
 
 def test_a_department_with_no_roles_is_told_so() -> None:
     with pytest.raises(UnauthorisedError, match="has no roles"):
-        policy.authorise("ReportCaseCount", None, dept())
+        policy.authorise("ReportCaseCount", None, dept(), NOTHING)
 
 
 def test_revoking_a_grant_names_both_who_may() -> None:
     with pytest.raises(UnauthorisedError, match=r"management department .* or a platform"):
-        policy.authorise("RevokeGrant", None, dept("using", "issuing"))
+        policy.authorise("RevokeGrant", None, dept("using", "issuing"), NOTHING)
 
 
 # -- decided before handling: the department itself, or management -----------------------------
@@ -120,12 +147,13 @@ def admin_commands(code: str) -> dict[str, Any]:
 @pytest.mark.parametrize("name", sorted(admin_commands(ISSUER)))
 def test_a_department_administers_itself_whatever_its_roles(name: str) -> None:
     for roles in ((), ("using",), ("platform",)):
-        policy.authorise(name, admin_commands(OTHER)[name], dept(*roles))
+        policy.authorise(name, admin_commands(OTHER)[name], dept(*roles), NOTHING)
 
 
 @pytest.mark.parametrize("name", sorted(admin_commands(ISSUER)))
 def test_management_administers_any_department(name: str) -> None:
-    policy.authorise(name, admin_commands(ISSUER)[name], dept("management", code=MANAGER))
+    policy.authorise(name, admin_commands(ISSUER)[name], dept("management", code=MANAGER),
+                     NOTHING)
 
 
 @pytest.mark.parametrize("name", sorted(admin_commands(ISSUER)))
@@ -133,15 +161,83 @@ def test_management_administers_any_department(name: str) -> None:
                                    ("issuing", "using", "platform")])
 def test_no_other_department_administers_another(name: str, roles: tuple[str, ...]) -> None:
     with pytest.raises(UnauthorisedError) as refused:
-        policy.authorise(name, admin_commands(ISSUER)[name], dept(*roles))
+        policy.authorise(name, admin_commands(ISSUER)[name], dept(*roles), NOTHING)
     assert f"for department {ISSUER}" in refused.value.message
     assert refused.value.message.endswith(f"not {OTHER}")
 
 
-@pytest.mark.parametrize("name", sorted(policy.WITH_LOADED_STATE))
-def test_commands_decided_with_loaded_state_pass_the_stage_untouched(name: str) -> None:
-    if name not in policy.BEFORE_HANDLING:
-        policy.authorise(name, None, dept())  # the handler decides, with the state it loads
+@pytest.mark.parametrize("name", sorted(set(policy.IN_HANDLER) - set(policy.BEFORE_HANDLING)))
+def test_commands_decided_in_the_handler_pass_the_stage_asking_nothing(name: str) -> None:
+    facts = Known()
+    policy.authorise(name, None, dept(), facts)
+    assert facts.asked == []
+
+
+# -- decided before handling, with state the bus loads --------------------------------------
+ENTRY = entry(ISSUER)
+LICENCE = licence()
+STATE = (ENTRY,), (LICENCE,)
+
+
+def issue(type_code: str = ENTRY.type_code) -> Any:
+    return SimpleNamespace(type_code=type_code)
+
+
+def on_licence(identifier: str = LICENCE.identifier, kind: str = "change") -> Any:
+    return SimpleNamespace(identifier=identifier, kind=kind)
+
+
+LICENCE_WRITES = ["ChangeLicence", "RecordLicenceFile", *STATUS_ACTIONS]
+
+
+def test_a_listed_issuer_issues_the_type() -> None:
+    facts = Known(*STATE)
+    policy.authorise("IssueLicence", issue(), dept("issuing", code=ISSUER), facts)
+    assert facts.asked == [ENTRY.type_code]
+
+
+@pytest.mark.parametrize("actor", [dept("issuing"), dept("using", code=ISSUER),
+                                   dept("management", "using", code=MANAGER)])
+def test_nobody_else_issues_the_type(actor: Department) -> None:
+    with pytest.raises(UnauthorisedError):
+        policy.authorise("IssueLicence", issue(), actor, Known(*STATE))
+
+
+def test_issuing_a_type_not_in_the_catalogue_is_not_found_before_any_decision() -> None:
+    with pytest.raises(NotFoundError):
+        policy.authorise("IssueLicence", issue("NOPE"), dept(), Known(*STATE))
+
+
+@pytest.mark.parametrize("name", LICENCE_WRITES)
+def test_the_licences_issuer_writes_it(name: str) -> None:
+    facts = Known(*STATE)
+    policy.authorise(name, on_licence(), dept(code=ISSUER), facts)
+    assert facts.asked == [LICENCE.identifier]
+
+
+@pytest.mark.parametrize("name", LICENCE_WRITES)
+@pytest.mark.parametrize("roles", [(), ("issuing",), ("using", "platform"), ("management",)])
+def test_no_other_department_writes_anothers_licence(name: str, roles: tuple[str, ...]) -> None:
+    actor = dept(*roles, code=MANAGER if "management" in roles else OTHER)
+    if name == "ExpireLicence" and "management" in roles:
+        policy.authorise(name, on_licence(), actor, Known(*STATE))  # expiry is the calendar's
+        return
+    with pytest.raises(UnauthorisedError) as refused:
+        policy.authorise(name, on_licence(), actor, Known(*STATE))
+    assert f"it was issued by {ISSUER}, and {actor.code} may not" in refused.value.message
+
+
+@pytest.mark.parametrize("name", LICENCE_WRITES)
+def test_a_licence_not_in_the_ledger_is_not_found_before_any_decision(name: str) -> None:
+    with pytest.raises(NotFoundError):
+        policy.authorise(name, on_licence("X"), dept(code=ISSUER), Known(*STATE))
+
+
+def test_a_refused_licence_write_names_the_action() -> None:
+    with pytest.raises(UnauthorisedError, match=r"^penalty revoke licence"):
+        policy.authorise("PenaltyRevokeLicence", on_licence(), dept(), Known(*STATE))
+    with pytest.raises(UnauthorisedError, match=r"^renewal licence"):
+        policy.authorise("ChangeLicence", on_licence(kind="renewal"), dept(), Known(*STATE))
 
 
 # -- decided with loaded state ------------------------------------------------------------------
