@@ -41,7 +41,7 @@ STAGES: dict[tuple[str, str], str] = {
     ("commands/authorisation/policy.py", "*"): "authorise",
     ("ledger/store/event_store.py", "append"): "insert",
     ("ledger/store/application.py", "commit"): "encode",
-    ("commands/bus/pipeline.py", "_handle"): "handle",
+    ("commands/bus/pipeline.py", "apply"): "handle",
     ("ledger/store/application.py", "prefetch"): "handle",
     ("consumers/command_consumer.py", "publish"): "answer",
     ("consumers/parking_watch.py", "first_unready"): "parking",

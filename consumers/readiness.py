@@ -32,7 +32,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from commands.messages.core import Command, IssueLicence, RegisterDepartment, SetUsageList
+from commands.messages.base import Command
+from commands.messages.core import IssueLicence, RegisterDepartment, SetUsageList
 from commands.messages.use import (
     DelegateUse,
     GrantFunctionalUse,

@@ -1,17 +1,35 @@
-"""Who may do what (Art. 7-9, 15, 18): checks that raise :class:`UnauthorisedError`.
+"""Who may do what (Art. 7-9, 15, 18): every authorisation decision of the ledger.
 
 Authentication (is the signature the actor's, with a key valid when it signed) is in
 :mod:`commands.signed.authenticate`; this module only answers whether an authenticated
-department may perform an action on an object.
+department may send a command, and raises :class:`UnauthorisedError` (or, for a read,
+:class:`AccessRefusedError`) when it may not.
+
+Two kinds of decision, both here:
+
+- :data:`BEFORE_HANDLING`: the bus runs these as its own stage (:func:`authorise`),
+  after authentication and before the handler. Most need only the signer and the
+  command; a few need state the bus loads for them through :class:`Facts`, read exactly
+  as the handler reads it (the catalogue entry's issuers, the licence's issuer).
+- :data:`IN_HANDLER`: decisions the handler takes by calling the rule named there, at the
+  point where it has always been taken: after the payload is checked, with state only the
+  handler loads (a grant's kind, a correction's issuer, a certificate's owner), or for a
+  read, whose refusal is itself recorded (Art. 27). So the order in which a command's
+  faults are reported, and the refusal codes recorded in ``AccessRecorded`` events that
+  ``ledger audit --replay`` compares, stay as they are.
 """
 
 from __future__ import annotations
 
-from ledger.domain.access import AGENT_AUTH_METHODS
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from commands.messages.core import STATUS_ACTIONS
+from ledger.domain.access import AGENT_AUTH_METHODS, refuse
 from ledger.domain.catalogue import CatalogueEntry
 from ledger.domain.departments import Department
 from ledger.domain.licence import Licence
-from ledger.errors import UnauthorisedError
+from ledger.errors import AccessRefusedError, UnauthorisedError
 
 
 def require_role(actor: Department, role: str, action: str) -> None:
@@ -36,6 +54,84 @@ def require_department_admin(actor: Department, target_code: str, action: str) -
         )
 
 
+def require_any_role(actor: Department, roles: tuple[str, str], message: str) -> None:
+    if not any(actor.has_role(r) for r in roles):
+        raise UnauthorisedError(message)
+
+
+# -- decided before handling: the bus's authorise stage --------------------------------------
+class Facts(Protocol):
+    """State a rule may need, loaded by the bus as the handler loads it (same errors)."""
+
+    def entry(self, type_code: str) -> CatalogueEntry:
+        """The catalogue entry, or NotFoundError."""
+
+    def licence(self, identifier: str) -> Licence:
+        """The licence whose current version ``identifier`` is, or why not."""
+
+
+Rule = Callable[[Any, Department, Facts], None]
+
+
+def _admin(action: str) -> Rule:
+    return lambda cmd, actor, facts: require_department_admin(actor, cmd.code, action)
+
+
+def _role(role: str, action: str) -> Rule:
+    return lambda cmd, actor, facts: require_role(actor, role, action)
+
+
+def _issuer(action: str, *, management_too: bool = False) -> Rule:
+    return lambda cmd, actor, facts: require_licence_issuer(
+        actor, facts.licence(cmd.identifier), action, management_too=management_too)
+
+
+BEFORE_HANDLING: dict[str, Rule] = {
+    "RegisterLicenceType": _role("management", "registering a licence type"),
+    "ReviseLicenceType": _role("management", "revising a licence type"),
+    "RegisterDepartmentKey": _admin("registering a key"),
+    "RotateDepartmentKey": _admin("rotating a key"),
+    "RevokeDepartmentKey": _admin("revoking a key"),
+    "SetUsageList": _admin("setting the usage list"),
+    "RegisterFileCertificate": _admin("registering a file certificate"),
+    "IssueLicence": lambda cmd, actor, facts: require_issuer_of_type(
+        actor, facts.entry(cmd.type_code)),
+    "ChangeLicence": lambda cmd, actor, facts: require_licence_issuer(
+        actor, facts.licence(cmd.identifier), cmd.kind),
+    **{name: _issuer(action.replace("_", " "), management_too=(action == "expire"))
+       for name, action in STATUS_ACTIONS.items()},
+    "RecordLicenceFile": _issuer("recording the file of"),
+    "GrantFunctionalUse": _role("management", "granting use by function"),
+    "GrantHolderConsent": _role("platform", "acting for a holder"),
+    "DelegateUse": _role("platform", "acting for a holder"),
+    # Before looking the grant up: whether it exists is none of this signer's business.
+    "RevokeGrant": lambda cmd, actor, facts: require_any_role(
+        actor, ("management", "platform"), "grants are revoked by the management department"
+        f" (by function) or a platform (for a holder), not {actor.code}"),
+    "RequestBulkAnalysis": _role("using", "requesting bulk analysis"),
+    "DecideBulkAnalysis": _role("management", "deciding on bulk analysis (Art. 15)"),
+    "ReportCorrection": lambda cmd, actor, facts: require_any_role(
+        actor, ("platform", "using"), "corrections are reported by a holder (through the"
+        f" platform) or a using department, not by {actor.code}"),
+    "AnswerCorrection": _role("issuing", "answering a correction"),
+    "ReportPaperCount": _role("issuing", "reporting paper counts"),
+    "ReportCaseCount": _role("using", "reporting case counts"),
+}
+
+
+def authorise(type_name: str, command: Any, actor: Department, facts: Facts) -> None:
+    """The bus's authorise stage: the rule decided before handling, if the type has one."""
+    rule = BEFORE_HANDLING.get(type_name)
+    if rule is not None:
+        rule(command, actor, facts)
+
+
+# -- decided in the handler (IN_HANDLER), and the rules the stage uses ----------------------
+def may_register_department(actor: Department) -> None:
+    """After the payload is checked: only management registers departments (after genesis)."""
+    require_catalogue_owner(actor, "registering a department")
+
+
 def require_issuer_of_type(actor: Department, entry: CatalogueEntry) -> None:
     """A department issues only types whose catalogue entry lists it (Art. 7, 9)."""
     require_role(actor, "issuing", f"issuing {entry.name}")
@@ -57,6 +153,117 @@ def require_licence_issuer(actor: Department, licence: Licence, action: str,
         f"{action} licence {licence.identifier}: it was issued by {licence.issuer_code},"
         f" and {actor.code} may not change another department's licences"
     )
+
+
+def may_revoke_grant(actor: Department, functional: bool) -> None:
+    """Management revokes functional grants; a platform revokes a holder's grants."""
+    if functional:
+        require_catalogue_owner(actor, "revoking a functional grant")
+    else:
+        require_role(actor, "platform", "revoking a holder's grant")
+
+
+def may_answer_correction(actor: Department, correction_code: str, correction_id: str) -> None:
+    """A correction is answered by the issuer it was reported to."""
+    if correction_code != actor.code:
+        raise UnauthorisedError(f"correction {correction_id} is for issuer"
+                                f" {correction_code}; {actor.code} may not answer it")
+
+
+def may_report_paper_count(actor: Department, entry: CatalogueEntry, type_code: str) -> None:
+    """Paper counts of a type come from its issuers."""
+    if actor.code not in entry.issuers:
+        raise UnauthorisedError(f"{actor.code} does not issue {type_code}; only its"
+                                " issuers report its paper counts")
+
+
+def require_issuer_or_management(actor: Department, issuer_code: str, action: str) -> None:
+    """Quality findings: the issuing department they are about, or management."""
+    if actor.has_role("management"):
+        return
+    if actor.has_role("issuing") and actor.code == issuer_code:
+        return
+    raise UnauthorisedError(f"{action} is for issuer {issuer_code} or the management"
+                            f" department, not {actor.code}")
+
+
+def require_certificate_owner(actor: Department, owner_code: str, fingerprint: str) -> None:
+    """A department signs files only with a certificate registered to itself."""
+    if owner_code != actor.code:
+        raise UnauthorisedError(f"certificate {fingerprint[:16]}… is registered to"
+                                f" {owner_code}, not {actor.code}")
+
+
+def require_holder(holder_code: str, holders: tuple[Any, ...], identifier: str) -> None:
+    """A platform acts for a holder only on that holder's licences."""
+    if holder_code not in {h["code"] for h in holders}:
+        raise refuse("wrong_party", f"{holder_code} is not a holder of licence {identifier}")
+
+
+# Reads: refused reads are recorded, so these raise AccessRefusedError for the handler to
+# record before it refuses.
+def may_read_by_function(actor: Department, action: str) -> None:
+    if not actor.has_role("using"):
+        raise refuse("unauthorised", f"{action} by government function needs the"
+                     f" using role; {actor.code} does not have it")
+
+
+def may_act_for_holder(actor: Department, holder_code: str, agent_auth: str | None) -> None:
+    """A platform, attesting how it authenticated the holder's real name."""
+    if not actor.has_role("platform"):
+        raise refuse("unauthorised", f"acting for a holder needs the platform"
+                     f" role; {actor.code} does not have it")
+    if agent_auth not in AGENT_AUTH_METHODS:
+        raise refuse("agent_not_authenticated", f"platform {actor.code} must"
+                     f" attest how it authenticated holder {holder_code}'s real"
+                     f" name: agent_auth is one of {', '.join(AGENT_AUTH_METHODS)},"
+                     f" not {agent_auth!r:.40}")
+
+
+def may_query_issuer(actor: Department, issuer_code: str) -> None:
+    """An issuer's reads and figures are its own, or management's."""
+    if actor.code != issuer_code and not actor.has_role("management"):
+        raise refuse("unauthorised", f"the reads and figures of issuer"
+                     f" {issuer_code} are its own (or the management"
+                     f" department's), not {actor.code}'s")
+    if issuer_code == actor.code and not actor.has_role("issuing"):
+        raise refuse("unauthorised", f"{actor.code} has not the issuing role")
+
+
+def may_query_public_register(actor: Department) -> None:
+    if not actor.has_role("platform"):
+        raise refuse("unauthorised", "public queries are relayed by the public"
+                     f" service platform, not by {actor.code}")
+
+
+def may_bulk_read(actor: Department) -> None:
+    if not actor.has_role("using"):
+        raise AccessRefusedError(f"bulk reads are for using departments, not"
+                                 f" {actor.code}", code="unauthorised")
+
+
+_READ_TYPES = ("VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence",
+               "MakeAnnotatedCopy")
+IN_HANDLER: dict[str, str] = {
+    "RegisterDepartment": "may_register_department (after the payload is checked)",
+    "RevokeGrant": "may_revoke_grant (the grant's kind)",
+    "AnswerCorrection": "may_answer_correction (the correction)",
+    "ReportPaperCount": "may_report_paper_count (the catalogue entry, after the role)",
+    "RecordQualityFinding": "require_issuer_or_management (after the payload is checked)",
+    "CloseQualityFinding": "require_issuer_or_management (the finding)",
+    "RecordLicenceFile": "require_certificate_owner (the certificate)",
+    "GrantHolderConsent": "require_holder (the licence)",
+    "DelegateUse": "require_holder (the licence)",
+    **{name: "may_read_by_function, access grant checks (recorded)" for name in _READ_TYPES},
+    "QueryPublicRegister": "may_query_public_register (recorded)",
+    "BulkRead": "may_bulk_read, bulk approval (recorded)",
+    "ListHolderLicences": "may_act_for_holder (recorded)",
+    "GetHolderAccessLog": "may_act_for_holder (recorded)",
+    "DownloadHolderLicence": "may_act_for_holder, require_holder (recorded)",
+    "GetIssuerAccessLog": "may_query_issuer (recorded)",
+    "GetIssuerStatistics": "may_query_issuer (recorded)",
+    "VerifyLicenceFile": "any registered department (recorded)",
+}
 
 
 # -- "Who must sign": the table docs/commands.md shows; a test checks every command type is
@@ -130,28 +337,3 @@ WHO_MUST_SIGN: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("RecordQualityFinding", "CloseQualityFinding"), "the issuing department the finding is"
      " about (`issuer_code`), or management", "`unauthorised`"),
 )
-
-
-def who_must_sign_markdown() -> str:
-    """The "Who must sign" section of docs/commands.md, from :data:`WHO_MUST_SIGN`."""
-    lines = [
-        "## Who must sign", "",
-        "Every command is first authenticated: the `actor` is a registered department and"
-        " `key_id` one of its keys, valid when the command was signed (`unknown_actor`,"
-        " `unknown_key`, `bad_signature`, `key_not_valid`, `issued_in_future`). Then the"
-        " signing department must be the one below, or the command is refused with the code"
-        " shown. A refused read (verify, view, download, annotate, public query, bulk read)"
-        " is still recorded as an `AccessRecorded` event with outcome `refused` (Art. 27);"
-        " any other refused command writes nothing.", "",
-        "Holders and delegates are people and companies, not departments: they act through"
-        " a platform department that authenticates them (Art. 16-17, 28). A delegation is"
-        " used only by its delegate: a department that names a delegate in `agent_code`"
-        " without being a platform is refused, and a platform's read must name the very"
-        " delegate of the grant and how it authenticated them (`agent_auth`); the access"
-        " record keeps the platform as the organisation and the grant, which names the"
-        " delegate. `agent_code` and `agent_auth` are refused (`invalid_command`) on reads"
-        " by function or consent.", "",
-        "| command | who must sign | refused otherwise with |", "|---|---|---|"]
-    for names, who, codes in WHO_MUST_SIGN:
-        lines.append(f"| {', '.join(names)} | {who} | {codes} |")
-    return "\n".join(lines) + "\n"

@@ -1,4 +1,17 @@
-"""The in-process message bus: decode ▸ deduplicate ▸ authenticate ▸ authorise ▸ handle.
+"""The in-process message bus, as its pipeline of stages:
+
+    decode ▸ deduplicate ▸ authenticate ▸ authorise ▸ handle ▸ save with position
+
+Each stage is a method of :class:`MessageBus` named so: ``decode`` (a line or record to
+a signed command, or the answer why not: :func:`decode_any`), ``deduplicate`` (a repeated
+command id returns the original answer), ``authenticate`` (the signer's key; or genesis,
+the first department registering itself, a department rule in
+:mod:`ledger.domain.departments`), ``authorise`` (:mod:`commands.authorisation.policy`:
+who may send which command), ``handle`` (the command's handler: load, call the domain,
+emit), ``save`` (the command's receipt) and ``save_with_position`` (the batch's commit
+with its tracking position and seal). Only the ledger's own writes, signed by its key and
+not by a department, bypass it: key rotation and checkpoints (``Ledger.rotate_key``,
+ledger/transparency/log.py), copied verbatim by the replay (commands/replay/run.py).
 
 Commands are handled in batches; a batch is one database transaction ending with the
 ledger's seal. A command that fails is rolled back to its savepoint and answered with
@@ -34,22 +47,24 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import Tracking
 
+from commands.authorisation import policy
 from commands.bus.failures import is_outage, log_unexpected
 from commands.bus.prefetch import streams_of, written_once
 from commands.handlers.context import Context
 from commands.handlers.departments import register_department
+from commands.handlers.licences import LoadedFacts
 from commands.handlers.registry import HANDLERS
 from commands.messages import limits
 from commands.messages.core import RegisterDepartment
 from commands.signed.authenticate import authenticate, authenticate_genesis
 from commands.signed.envelope import SignedCommand, command_id_of, decode_envelope, decode_json_line
 from ledger.domain import streams
+from ledger.domain.departments import Department, check_genesis_command
 from ledger.errors import (
     AccessRefusedError,
     ConcurrencyError,
     DuplicateCommandError,
     LedgerError,
-    UnknownKeyError,
 )
 from ledger.integrity.canonical import format_instant
 from ledger.integrity.receipts import CommandRecorded, apply_receipt
@@ -162,7 +177,7 @@ class MessageBus:
         ``tracking`` (a Kafka position, say) is recorded in the same transaction, so a
         redelivered batch collides and changes nothing. ``lane`` names the seal chain.
         """
-        decoded = [i if isinstance(i, SignedCommand | Result) else decode_any(i) for i in items]
+        decoded = [self.decode(i) for i in items]
         for attempt in range(1, MAX_RETRIES + 1):
             now = self.clock()
             uow = self.ledger.begin(format_instant(now), lane)
@@ -170,10 +185,10 @@ class MessageBus:
                 i for d in decoded if isinstance(d, SignedCommand) for i in streams_of(d)])
             self._register_ledger_key(uow)
             results = [
-                d if isinstance(d, Result) else self._handle(uow, d, now) for d in decoded
+                d if isinstance(d, Result) else self.apply(uow, d, now) for d in decoded
             ]
             try:
-                ids = uow.commit(tracking)
+                ids = self.save_with_position(uow, tracking)
             except ConcurrencyError as exc:
                 if attempt == MAX_RETRIES:
                     raise
@@ -204,13 +219,18 @@ class MessageBus:
             except Exception as exc:
                 if is_outage(exc):
                     raise
-                decoded = item if isinstance(item, SignedCommand | Result) else decode_any(item)
+                decoded = self.decode(item)
                 log_unexpected(log, f"internal error applying command {decoded.command_id}"
                                " alone; it was not applied", exc)
                 results.append(internal_error(
                     decoded.command_id,
                     decoded.type if isinstance(decoded, SignedCommand) else None))
         return results
+
+    @staticmethod
+    def decode(item: Any) -> SignedCommand | Result:
+        """A raw line or record to a signed command, or the answer why it is none."""
+        return item if isinstance(item, SignedCommand | Result) else decode_any(item)
 
     def _register_ledger_key(self, uow: UnitOfWork) -> None:
         if self._ledger_key_checked:
@@ -220,17 +240,19 @@ class MessageBus:
             stream, evt = registration
             uow.emit(stream, lambda s, e: e, evt, None)
 
-    def _handle(self, uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Result:
+    def apply(self, uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Result:
+        """One decoded command through the stages, undone to its savepoint if one refuses
+        it (a refused read stays recorded, with its receipt)."""
         savepoint = uow.savepoint()
         try:
-            return self._apply(uow, signed, now)
+            return self._stages(uow, signed, now)
         except AccessRefusedError as exc:
             if not exc.recorded:
                 uow.rollback(savepoint)
                 return rejected(signed.command_id, exc, signed.type)
             # The refused read stays recorded; the receipt makes a repeat return this answer.
-            events = self._events_since(uow, savepoint)
-            self._receipt(uow, signed, events, exc)
+            events = tuple(uow.emitted_since(savepoint))
+            self.save(uow, signed, events, exc)
             return Result(signed.command_id, False, exc.code, exc.message, events=events,
                           command_type=signed.type)
         except LedgerError as exc:
@@ -241,45 +263,74 @@ class MessageBus:
             log_unexpected(log, f"internal error handling command {signed.command_id}", exc)
             return internal_error(signed.command_id, signed.type)
 
-    def _apply(self, uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Result:
-        receipt_stream, *others = written_once(signed)
-        uow.write_once(receipt_stream, *others)
-        receipt = uow.get(receipt_stream, apply_receipt)
-        if receipt is not None:
-            if receipt.digest != signed.digest:
-                raise DuplicateCommandError(
-                    f"command id {signed.command_id} was already used for a different"
-                    f" {receipt.command_type} command by {receipt.actor}; use a new id"
-                )
-            return Result(signed.command_id, receipt.outcome == "accepted", receipt.code,
-                          receipt.message, events=receipt.events, duplicate=True,
-                          command_type=signed.type)
-        genesis_done = uow.get(streams.registry_stream(), lambda s, e: e) is not None
-        if not genesis_done:
-            if not isinstance(signed.command, RegisterDepartment):
-                raise UnknownKeyError(
-                    "the ledger has no departments yet: the first command must register the"
-                    " management department", code="unknown_actor",
-                )
-            authenticate_genesis(signed)
+    def _stages(self, uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Result:
+        answered = self.deduplicate(uow, signed)
+        if answered is not None:
+            return answered
+        actor = self.authenticate(uow, signed, now)
+        if actor is None:  # genesis: the command registers the very signer it authenticates
+            assert isinstance(signed.command, RegisterDepartment)
             ctx = Context(uow, signed, _placeholder(signed), now)
             register_department(signed.command, ctx, genesis=True)
         else:
-            actor = authenticate(uow, signed, now)
-            ctx = Context(uow, signed, actor, now)
-            HANDLERS[signed.type](signed.command, ctx)
+            self.authorise(signed, actor, LoadedFacts(Context(uow, signed, actor, now)))
+            ctx = self.handle(uow, signed, actor, now)
         events = tuple(ctx.events)
-        self._receipt(uow, signed, events, None)
+        self.save(uow, signed, events, None)
         return Result(signed.command_id, True, events=events, command_type=signed.type,
                       data=ctx.answer)
 
     @staticmethod
-    def _events_since(uow: UnitOfWork, savepoint: int) -> tuple[tuple[str, int], ...]:
-        return tuple(uow.emitted_since(savepoint))
+    def deduplicate(uow: UnitOfWork, signed: SignedCommand) -> Result | None:
+        """A command id seen before: its original answer, or a refusal if it now names a
+        different command. ``None`` for a new command id (now claimed in this batch)."""
+        receipt_stream, *others = written_once(signed)
+        uow.write_once(receipt_stream, *others)
+        receipt = uow.get(receipt_stream, apply_receipt)
+        if receipt is None:
+            return None
+        if receipt.digest != signed.digest:
+            raise DuplicateCommandError(
+                f"command id {signed.command_id} was already used for a different"
+                f" {receipt.command_type} command by {receipt.actor}; use a new id"
+            )
+        return Result(signed.command_id, receipt.outcome == "accepted", receipt.code,
+                      receipt.message, events=receipt.events, duplicate=True,
+                      command_type=signed.type)
 
     @staticmethod
-    def _receipt(uow: UnitOfWork, signed: SignedCommand, events: tuple[tuple[str, int], ...],
-                 refusal: LedgerError | None) -> None:
+    def authenticate(uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Department | None:
+        """The signing department; ``None`` for genesis (the ledger has no department yet,
+        and the command is the management department registering itself with its key)."""
+        if uow.get(streams.registry_stream(), lambda s, e: e) is not None:
+            return authenticate(uow, signed, now)
+        check_genesis_command(isinstance(signed.command, RegisterDepartment))
+        authenticate_genesis(signed)
+        return None
+
+    @staticmethod
+    def authorise(signed: SignedCommand, actor: Department, facts: policy.Facts) -> None:
+        """Whether this signer may send this command (commands/authorisation/policy.py);
+        ``facts`` loads what a rule needs (a licence's issuer), as the handler would."""
+        policy.authorise(signed.type, signed.command, actor, facts)
+
+    @staticmethod
+    def handle(uow: UnitOfWork, signed: SignedCommand, actor: Department,
+               now: datetime) -> Context:
+        """The command's handler: load its streams, call the domain, emit the events."""
+        ctx = Context(uow, signed, actor, now)
+        HANDLERS[signed.type](signed.command, ctx)
+        return ctx
+
+    @staticmethod
+    def save_with_position(uow: UnitOfWork, tracking: Tracking | None) -> list[int]:
+        """Commit the batch: its events, receipts, tracking position and seal, or nothing."""
+        return uow.commit(tracking)
+
+    @staticmethod
+    def save(uow: UnitOfWork, signed: SignedCommand, events: tuple[tuple[str, int], ...],
+             refusal: LedgerError | None) -> None:
+        """The command's receipt: what it wrote, or why it was refused (a recorded read)."""
         uow.emit(
             streams.receipt_stream(signed.command_id), apply_receipt,
             CommandRecorded(
@@ -291,8 +342,6 @@ class MessageBus:
         )
 
 
-def _placeholder(signed: SignedCommand) -> Any:
+def _placeholder(signed: SignedCommand) -> Department:
     """Genesis has no registered actor yet; the handler checks the command itself."""
-    from ledger.domain.departments import Department
-
     return Department(signed.actor, "(genesis)", ("management",), "000000")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from commands.handlers.licences import number_key
 from commands.handlers.use import ACTION_OF
 from commands.messages.core import IssueLicence
 from commands.signed.envelope import SignedCommand
 from ledger.domain import streams
+from ledger.domain.indexes import number_key
 
 # Reads are recorded in a stream of their own, keyed by the command id (ledger.domain.access).
 RECORDS_ACCESS = frozenset({*ACTION_OF, "VerifyLicenceFile"})

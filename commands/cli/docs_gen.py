@@ -8,9 +8,9 @@ from __future__ import annotations
 import dataclasses
 import typing
 
-from commands.authorisation.policy import who_must_sign_markdown
+from commands.authorisation.policy import WHO_MUST_SIGN
 from commands.cli.docs_bounds import describe_type, render_bounds
-from commands.messages.core import COMMAND_TYPES
+from commands.messages.catalog import COMMAND_TYPES
 
 WHO = {
     "RegisterLicenceType": "management", "ReviseLicenceType": "management",
@@ -42,6 +42,31 @@ WHO = {
     "GetIssuerStatistics": "the issuer itself, or management",
 }
 READS = ("VerifyLicence", "ViewLicence", "DownloadLicence", "AnnotateLicence")
+
+
+def who_must_sign_markdown() -> str:
+    """The "Who must sign" section, from the policy's :data:`WHO_MUST_SIGN` table."""
+    lines = [
+        "## Who must sign", "",
+        "Every command is first authenticated: the `actor` is a registered department and"
+        " `key_id` one of its keys, valid when the command was signed (`unknown_actor`,"
+        " `unknown_key`, `bad_signature`, `key_not_valid`, `issued_in_future`). Then the"
+        " signing department must be the one below, or the command is refused with the code"
+        " shown. A refused read (verify, view, download, annotate, public query, bulk read)"
+        " is still recorded as an `AccessRecorded` event with outcome `refused` (Art. 27);"
+        " any other refused command writes nothing.", "",
+        "Holders and delegates are people and companies, not departments: they act through"
+        " a platform department that authenticates them (Art. 16-17, 28). A delegation is"
+        " used only by its delegate: a department that names a delegate in `agent_code`"
+        " without being a platform is refused, and a platform's read must name the very"
+        " delegate of the grant and how it authenticated them (`agent_auth`); the access"
+        " record keeps the platform as the organisation and the grant, which names the"
+        " delegate. `agent_code` and `agent_auth` are refused (`invalid_command`) on reads"
+        " by function or consent.", "",
+        "| command | who must sign | refused otherwise with |", "|---|---|---|"]
+    for names, who, codes in WHO_MUST_SIGN:
+        lines.append(f"| {', '.join(names)} | {who} | {codes} |")
+    return "\n".join(lines) + "\n"
 
 
 def render() -> str:

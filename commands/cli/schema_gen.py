@@ -13,7 +13,7 @@ import typing
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from commands.messages import limits
-from commands.messages.core import COMMAND_TYPES
+from commands.messages.catalog import COMMAND_TYPES
 from commands.messages.wire_types import Items, Range, Shape, Text
 from ledger.domain import text as policy
 

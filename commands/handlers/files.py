@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from commands.authorisation.policy import require_department_admin, require_licence_issuer
+from commands.authorisation.policy import require_certificate_owner
 from commands.handlers.context import Context
 from commands.handlers.licences import _current
 from commands.handlers.use import read_licence
@@ -25,13 +25,12 @@ from ledger.domain.departments import apply_department
 from ledger.domain.file_verdict import VALID_VERDICT, LedgerFacts, Presented, judge
 from ledger.domain.licence import STATUS_NAMES, VALID, Licence, apply_licence
 from ledger.domain.localtime import beijing_date
-from ledger.errors import IllegalTransitionError, NotFoundError, UnauthorisedError
+from ledger.errors import IllegalTransitionError, NotFoundError
 
 MAX_PROBLEMS, MAX_TEXT = 20, 1000
 
 
 def register_file_certificate(cmd: RegisterFileCertificate, ctx: Context) -> None:
-    require_department_admin(ctx.actor, cmd.code, "registering a file certificate")
     if ctx.get(streams.department_stream(cmd.code), apply_department) is None:
         raise NotFoundError(f"department {cmd.code} is not registered")
     chain = fc.parse_chain(cmd.certificate)
@@ -49,9 +48,7 @@ def _certificate(ctx: Context, fingerprint: str) -> fc.FileCertificate:
     if cert is None:
         raise NotFoundError(f"certificate {fingerprint[:16]}… is not registered; register it"
                             " with RegisterFileCertificate first")
-    if cert.code != ctx.actor.code:
-        raise UnauthorisedError(f"certificate {fingerprint[:16]}… is registered to"
-                                f" {cert.code}, not {ctx.actor.code}")
+    require_certificate_owner(ctx.actor, cert.code, fingerprint)
     if not cert.valid_at(ctx.now):
         raise IllegalTransitionError(f"certificate {fingerprint[:16]}… is valid"
                                      f" {cert.not_before} to {cert.not_after}, not now")
@@ -72,7 +69,6 @@ def _index(ctx: Context, indexed: fr.FileIndexed) -> None:
 
 def record_licence_file(cmd: RecordLicenceFile, ctx: Context) -> None:
     licence, _ = _current(ctx, cmd.identifier)
-    require_licence_issuer(ctx.actor, licence, "recording the file of")
     if licence.status != VALID:
         raise IllegalTransitionError(
             f"licence {licence.identifier} is {STATUS_NAMES[licence.status]}; files are made"

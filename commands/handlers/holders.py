@@ -9,6 +9,7 @@ allowed (``query`` and its subject); the service adds the data from the read mod
 
 from __future__ import annotations
 
+from commands.authorisation import policy
 from commands.handlers.context import Context
 from commands.handlers.use import _find
 from commands.messages.holder import (
@@ -20,8 +21,8 @@ from commands.messages.holder import (
     _HolderQuery,
     _IssuerQuery,
 )
-from ledger.domain import access, streams
-from ledger.domain.access import AGENT_AUTH_METHODS, AccessRecorded
+from ledger.domain import streams
+from ledger.domain.access import AccessRecorded
 from ledger.domain.catalogue import CatalogueEntry
 from ledger.domain.licence import STATUS_NAMES, Licence
 from ledger.domain.localtime import beijing_date
@@ -38,14 +39,7 @@ DEFAULT_LIMIT = 1000  # the most reads one GetIssuerAccessLog answers
 
 
 def _for_holder(cmd: _HolderQuery, ctx: Context) -> None:
-    if not ctx.actor.has_role("platform"):
-        raise access.refuse("unauthorised", f"acting for a holder needs the platform"
-                            f" role; {ctx.actor.code} does not have it")
-    if cmd.agent_auth not in AGENT_AUTH_METHODS:
-        raise access.refuse("agent_not_authenticated", f"platform {ctx.actor.code} must"
-                            f" attest how it authenticated holder {cmd.holder_code}'s real"
-                            f" name: agent_auth is one of {', '.join(AGENT_AUTH_METHODS)},"
-                            f" not {cmd.agent_auth!r:.40}")
+    policy.may_act_for_holder(ctx.actor, cmd.holder_code, cmd.agent_auth)
 
 
 def holder_query(cmd: _HolderQuery, ctx: Context) -> None:
@@ -65,9 +59,7 @@ def download_holder_licence(cmd: DownloadHolderLicence, ctx: Context) -> None:
     try:
         _for_holder(cmd, ctx)
         found = _find(ctx, cmd.identifier)
-        if cmd.holder_code not in {h["code"] for h in found[0].holders}:
-            raise access.refuse("wrong_party", f"{cmd.holder_code} is not a holder of licence"
-                                f" {cmd.identifier}")
+        policy.require_holder(cmd.holder_code, found[0].holders, cmd.identifier)
     except AccessRefusedError as exc:
         _record(ctx, cmd, HOLDER_DOWNLOAD, HOLDER_MATTER, cmd.holder_code, exc, found)
         raise exc.as_recorded() from None
@@ -85,12 +77,7 @@ def download_holder_licence(cmd: DownloadHolderLicence, ctx: Context) -> None:
 def issuer_query(cmd: _IssuerQuery, ctx: Context) -> None:
     query = QUERY_OF[cmd.type_name]
     try:
-        if ctx.actor.code != cmd.issuer_code and not ctx.actor.has_role("management"):
-            raise access.refuse("unauthorised", f"the reads and figures of issuer"
-                                f" {cmd.issuer_code} are its own (or the management"
-                                f" department's), not {ctx.actor.code}'s")
-        if cmd.issuer_code == ctx.actor.code and not ctx.actor.has_role("issuing"):
-            raise access.refuse("unauthorised", f"{ctx.actor.code} has not the issuing role")
+        policy.may_query_issuer(ctx.actor, cmd.issuer_code)
     except AccessRefusedError as exc:
         _record(ctx, cmd, query, ISSUER_MATTER, cmd.issuer_code, exc)
         raise exc.as_recorded() from None

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
+from commands.authorisation.policy import require_issuer_or_management
 from commands.handlers.context import Context
 from commands.messages.fields import fail
 from commands.messages.quality import CloseQualityFinding, RecordQualityFinding
 from ledger.domain import quality
 from ledger.domain.identifiers import IdentifierError, validate_uscc
 from ledger.domain.quality import apply_finding, finding_stream
-from ledger.errors import UnauthorisedError
 
 MAX_TEXT = 2000
-
-
-def _require_issuer_or_management(ctx: Context, issuer_code: str, action: str) -> None:
-    if ctx.actor.has_role("management"):
-        return
-    if ctx.actor.has_role("issuing") and ctx.actor.code == issuer_code:
-        return
-    raise UnauthorisedError(f"{action} is for issuer {issuer_code} or the management"
-                            f" department, not {ctx.actor.code}")
 
 
 def record_quality_finding(cmd: RecordQualityFinding, ctx: Context) -> None:
@@ -36,7 +27,7 @@ def record_quality_finding(cmd: RecordQualityFinding, ctx: Context) -> None:
     if cmd.finding_id != quality.finding_id(cmd.issuer_code, cmd.check, cmd.subject):
         fail("payload.finding_id", "must be the UUID 5 of 'issuer_code|check|subject' in the"
              f" namespace {quality.NAMESPACE} (docs/commands.md, RecordQualityFinding)")
-    _require_issuer_or_management(ctx, cmd.issuer_code, "recording a quality finding")
+    require_issuer_or_management(ctx.actor, cmd.issuer_code, "recording a quality finding")
     stream = finding_stream(cmd.finding_id)
     evt = quality.QualityFindingRecorded(cmd.finding_id, cmd.issuer_code, cmd.check,
                                          cmd.subject, cmd.message, ctx.actor.code)
@@ -52,6 +43,7 @@ def close_quality_finding(cmd: CloseQualityFinding, ctx: Context) -> None:
     stream = finding_stream(cmd.finding_id)
     current = ctx.get(stream, apply_finding)
     if current is not None:
-        _require_issuer_or_management(ctx, current.issuer_code, "closing a quality finding")
+        require_issuer_or_management(ctx.actor, current.issuer_code,
+                                     "closing a quality finding")
     evt = quality.QualityFindingClosed(cmd.finding_id, cmd.resolution, note, ctx.actor.code)
     ctx.emit(stream, apply_finding, quality.close(current, evt))

@@ -13,6 +13,7 @@ from commands.handlers import quality as qh
 from commands.handlers import reports as rh
 from commands.handlers import use as uh
 from commands.handlers.context import Context
+from commands.messages.core import STATUS_ACTIONS
 
 Handler = Callable[[Any, Context], None]
 
@@ -26,7 +27,7 @@ HANDLERS: dict[str, Handler] = {
     "SetUsageList": dh.set_usage_list,
     "IssueLicence": lh.issue_licence,
     "ChangeLicence": lh.change_licence,
-    **{name: lh.change_status for name in lh.STATUS_ACTIONS},
+    **{name: lh.change_status for name in STATUS_ACTIONS},
     "GrantFunctionalUse": uh.grant_functional_use,
     "GrantHolderConsent": uh.grant_holder_consent,
     "DelegateUse": uh.delegate_use,

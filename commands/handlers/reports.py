@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from commands.authorisation.policy import require_catalogue_owner, require_role
+from commands.authorisation import policy
 from commands.handlers.context import Context
 from commands.handlers.licences import _entry, _parse
 from commands.handlers.use import _record
@@ -22,7 +22,7 @@ from ledger.domain import bulk, corrections, streams
 from ledger.domain.corrections import apply_correction
 from ledger.domain.licence import Licence, apply_licence
 from ledger.domain.localtime import beijing_date
-from ledger.errors import AccessRefusedError, NotFoundError, UnauthorisedError
+from ledger.errors import AccessRefusedError, NotFoundError
 from ledger.integrity.canonical import parse_date
 
 _PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
@@ -35,7 +35,6 @@ def _period(value: str) -> str:
 
 
 def request_bulk_analysis(cmd: RequestBulkAnalysis, ctx: Context) -> None:
-    require_role(ctx.actor, "using", "requesting bulk analysis")
     for t in cmd.type_codes:
         _entry(ctx, t)
     stream = streams.bulk_request_stream(cmd.request_id)
@@ -46,7 +45,6 @@ def request_bulk_analysis(cmd: RequestBulkAnalysis, ctx: Context) -> None:
 
 
 def decide_bulk_analysis(cmd: DecideBulkAnalysis, ctx: Context) -> None:
-    require_catalogue_owner(ctx.actor, "deciding on bulk analysis (Art. 15)")
     if cmd.valid_until is not None:
         try:
             parse_date(cmd.valid_until)
@@ -61,9 +59,7 @@ def decide_bulk_analysis(cmd: DecideBulkAnalysis, ctx: Context) -> None:
 def bulk_read(cmd: BulkRead, ctx: Context) -> None:
     request = ctx.get(streams.bulk_request_stream(cmd.request_id), bulk.apply_bulk)
     try:
-        if not ctx.actor.has_role("using"):
-            raise AccessRefusedError(f"bulk reads are for using departments, not"
-                                     f" {ctx.actor.code}", code="unauthorised")
+        policy.may_bulk_read(ctx.actor)
         bulk.check_bulk_read(request, cmd.request_id, ctx.actor.code, cmd.type_code,
                              beijing_date(ctx.now))
     except AccessRefusedError as exc:
@@ -84,9 +80,6 @@ class _BulkView:
 
 
 def report_correction(cmd: ReportCorrection, ctx: Context) -> None:
-    if not (ctx.actor.has_role("platform") or ctx.actor.has_role("using")):
-        raise UnauthorisedError("corrections are reported by a holder (through the platform)"
-                                f" or a using department, not by {ctx.actor.code}")
     if cmd.kind not in corrections.KINDS:
         fail("payload.kind", f"expected one of {', '.join(corrections.KINDS)}")
     entry = _entry(ctx, cmd.type_code)
@@ -113,14 +106,12 @@ def report_correction(cmd: ReportCorrection, ctx: Context) -> None:
 
 
 def answer_correction(cmd: AnswerCorrection, ctx: Context) -> None:
-    require_role(ctx.actor, "issuing", "answering a correction")
     if cmd.outcome not in corrections.OUTCOMES:
         fail("payload.outcome", f"expected one of {', '.join(corrections.OUTCOMES)}")
     cstream = streams.correction_stream(cmd.correction_id)
     current = ctx.get(cstream, apply_correction)
-    if current is not None and current.issuer_code != ctx.actor.code:
-        raise UnauthorisedError(f"correction {cmd.correction_id} is for issuer"
-                                f" {current.issuer_code}; {ctx.actor.code} may not answer it")
+    if current is not None:
+        policy.may_answer_correction(ctx.actor, current.issuer_code, cmd.correction_id)
     if cmd.outcome == "fixed" and current is not None:
         _check_fix(ctx, current, cmd.new_identifier)
     evt = corrections.CorrectionAnswered(cmd.correction_id, cmd.outcome, cmd.new_identifier,
@@ -154,11 +145,8 @@ def _check_fix(ctx: Context, current: corrections.Correction, new_identifier: st
 
 
 def report_paper_count(cmd: ReportPaperCount, ctx: Context) -> None:
-    require_role(ctx.actor, "issuing", "reporting paper counts")
     entry = _entry(ctx, cmd.type_code)
-    if ctx.actor.code not in entry.issuers:
-        raise UnauthorisedError(f"{ctx.actor.code} does not issue {cmd.type_code}; only its"
-                                " issuers report its paper counts")
+    policy.may_report_paper_count(ctx.actor, entry, cmd.type_code)
     counts = (cmd.issued, cmd.changed, cmd.withdrawn, cmd.in_force)
     if min(counts) < 0:
         fail("payload", "counts cannot be negative")
@@ -169,7 +157,6 @@ def report_paper_count(cmd: ReportPaperCount, ctx: Context) -> None:
 
 
 def report_case_count(cmd: ReportCaseCount, ctx: Context) -> None:
-    require_role(ctx.actor, "using", "reporting case counts")
     _entry(ctx, cmd.type_code)
     if cmd.cases < 0:
         fail("payload.cases", "cannot be negative")

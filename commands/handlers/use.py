@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from commands.authorisation.policy import require_catalogue_owner, require_role
+from commands.authorisation import policy
 from commands.handlers.context import Context
 from commands.handlers.licences import _entry, _parse
 from commands.messages.fields import fail
@@ -28,7 +28,6 @@ from ledger.errors import (
     AccessRefusedError,
     IllegalTransitionError,
     NotFoundError,
-    UnauthorisedError,
 )
 from ledger.integrity.canonical import parse_date
 
@@ -61,7 +60,6 @@ def _new_grant(ctx: Context, grant_id: str) -> Any:
 
 
 def grant_functional_use(cmd: GrantFunctionalUse, ctx: Context) -> None:
-    require_catalogue_owner(ctx.actor, "granting use by function")
     _using_department(ctx, cmd.department, "payload.department")
     known: set[str] = set()
     for i, t in enumerate(cmd.type_codes):
@@ -89,15 +87,12 @@ def _using_department(ctx: Context, code: str, where: str) -> None:
 
 
 def _holder_licence(ctx: Context, identifier: str, holder_code: str) -> tuple[str, Licence]:
-    require_role(ctx.actor, "platform", "acting for a holder")
     ident = _parse(identifier, "payload.identifier")
     stream = streams.licence_stream(ident.type_code, ident.issuer_code, ident.serial)
     licence: Licence | None = ctx.get(stream, apply_licence)
     if licence is None or str(ident) not in licence.identifiers:
         raise NotFoundError(f"licence {identifier} is not in the ledger")
-    if holder_code not in {h["code"] for h in licence.holders}:
-        raise AccessRefusedError(f"{holder_code} is not a holder of licence {identifier}",
-                                 code="wrong_party")
+    policy.require_holder(holder_code, licence.holders, identifier)
     return str(stream), licence
 
 
@@ -122,18 +117,11 @@ def delegate_use(cmd: DelegateUse, ctx: Context) -> None:
 
 
 def revoke_grant(cmd: RevokeGrant, ctx: Context) -> None:
-    if not (ctx.actor.has_role("management") or ctx.actor.has_role("platform")):
-        # Before looking the grant up: whether it exists is none of this signer's business.
-        raise UnauthorisedError(f"grants are revoked by the management department (by"
-                                f" function) or a platform (for a holder), not {ctx.actor.code}")
     stream = streams.grant_stream(cmd.grant_id)
     grant: Grant | None = ctx.get(stream, apply_grant)
     if grant is None:
         raise NotFoundError(f"grant {cmd.grant_id} does not exist")
-    if grant.kind == grants.FUNCTION:
-        require_catalogue_owner(ctx.actor, "revoking a functional grant")
-    else:
-        require_role(ctx.actor, "platform", "revoking a holder's grant")
+    policy.may_revoke_grant(ctx.actor, functional=grant.kind == grants.FUNCTION)
     ctx.emit(stream, apply_grant, grants.revoke(grant, cmd.grant_id, cmd.reason))
 
 
@@ -184,9 +172,7 @@ def _authorise(cmd: _Read, ctx: Context, action: str, licence: Licence, stream: 
         fail("payload.agent_code/agent_auth", f"only a delegation names an agent; this read"
              f" is by {cmd.mode!r:.40}")
     if cmd.mode == grants.FUNCTION:
-        if not ctx.actor.has_role("using"):
-            raise access.refuse("unauthorised", f"{action} by government function needs the"
-                                f" using role; {ctx.actor.code} does not have it")
+        policy.may_read_by_function(ctx.actor, action)
         fields = access.check_function_use(ctx.actor, grant, cmd.grant_id, licence,
                                            cmd.matter_code, today)
         if grant.daily_cap is not None:
@@ -243,9 +229,7 @@ def _record(ctx: Context, cmd: Any, action: str,
 def query_public_register(cmd: QueryPublicRegister, ctx: Context) -> None:
     found = None
     try:
-        if not ctx.actor.has_role("platform"):
-            raise access.refuse("unauthorised", "public queries are relayed by the public"
-                                f" service platform, not by {ctx.actor.code}")
+        policy.may_query_public_register(ctx.actor)
         found = _find(ctx, cmd.identifier)
         view = access.public_view(found[2], found[0])
     except AccessRefusedError as exc:

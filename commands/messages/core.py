@@ -1,7 +1,8 @@
 """Commands: one frozen type per action a department can ask of the ledger.
 
-Names are imperative. Each command's JSON ``payload`` decodes strictly into its type
-(see :mod:`commands.messages.fields`); ``COMMAND_TYPES`` maps the wire ``type`` to the class.
+Names are imperative. This module holds the catalogue, department and licence commands;
+the others are in files, holder, quality and use, and :mod:`commands.messages.catalog`
+registers them all (``COMMAND_TYPES``) and decodes payloads.
 ``partition_key`` names the aggregate a command targets, which keys it on Kafka so that
 one licence's commands stay in order within one partition.
 """
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from commands.messages import limits
+from commands.messages.base import Command, command, licence_key
 from commands.messages.definitions import LicenceTypeDefinition
-from commands.messages.fields import decode_object
 from commands.messages.wire_types import (
     AreaCode,
     Code,
@@ -32,29 +33,6 @@ from commands.messages.wire_types import (
 from ledger.domain.licence import VERSION_FIELDS
 
 Definition = Annotated[Mapping[str, Any], Shape(LicenceTypeDefinition)]
-
-
-@dataclass(frozen=True)
-class Command:
-    type_name: ClassVar[str] = "Command"
-
-    def partition_key(self, actor: str) -> str:
-        """Kafka key: the aggregate this command targets (``actor`` is the signer)."""
-        raise NotImplementedError
-
-
-COMMAND_TYPES: dict[str, type[Command]] = {}
-
-
-def command(cls: type[Command]) -> type[Command]:
-    cls.type_name = cls.__name__
-    COMMAND_TYPES[cls.__name__] = cls
-    return cls
-
-
-def decode_payload(type_name: str, payload: Any) -> Command:
-    cls = COMMAND_TYPES[type_name]
-    return decode_object("payload", cls, payload)
 
 
 # -- catalogue (management department) --------------------------------------------------
@@ -252,13 +230,10 @@ class SetLicenceStatusOther(_StatusCommand):
     """Status 99: the reason is the required description."""
 
 
-def licence_key(identifier: str) -> str:
-    """The partition key of a licence lineage: its type and serial, version ignored."""
-    parts = identifier.split(".")
-    if len(parts) == 10:
-        return f"licence:{parts[5]}.{parts[6]}.{parts[7]}"
-    return f"licence:{identifier}"
-
-
-# The use commands live in their own module; importing it registers them.
-from commands.messages import files, holder, quality, use  # noqa: E402,F401
+# The domain's action (ledger.domain.licence.TRANSITIONS) each status command asks for.
+STATUS_ACTIONS = {
+    "SuspendLicence": "suspend", "EndSuspension": "end_suspension", "CancelLicence": "cancel",
+    "RevokeLicence": "revoke", "PenaltyRevokeLicence": "penalty_revoke",
+    "ExpireLicence": "expire", "TransferLicenceOut": "transfer_out",
+    "CancelTransferOut": "cancel_transfer_out", "SetLicenceStatusOther": "set_other",
+}

@@ -1,6 +1,6 @@
 """Commands for licence files (Art. 3, 20): certificates, originals, copies, verification.
 
-Imported at the bottom of :mod:`commands.messages.core`, which registers them.
+Imported by :mod:`commands.messages.catalog`, which registers them.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from commands.messages.core import Command, command, licence_key
+from commands.messages.base import Command, command, licence_key
 from commands.messages.wire_types import (
     Code,
     Date,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from commands.messages.core import Command, command, licence_key
+from commands.messages.base import Command, command, licence_key
 from commands.messages.wire_types import Code, Count, FreeText, Identifier, Name, Number, Period
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commands.messages.core import Command, command
+from commands.messages.base import Command, command
 from commands.messages.wire_types import Code, FreeText
 
 

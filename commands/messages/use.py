@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commands.messages.core import Command, command, licence_key
+from commands.messages.base import Command, command, licence_key
 from commands.messages.wire_types import (
     Code,
     Codes,

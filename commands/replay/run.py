@@ -78,7 +78,7 @@ class ReplayBus(MessageBus):
     """The ledger's own bus, driven one recorded command at a time."""
 
     def replay(self, uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Result:
-        return self._handle(uow, signed, now)
+        return self.apply(uow, signed, now)
 
 
 class Replayer:

@@ -21,7 +21,8 @@ from typing import Annotated, Any
 import orjson
 
 from commands.messages import limits
-from commands.messages.core import COMMAND_TYPES, Command, decode_payload
+from commands.messages.base import Command
+from commands.messages.catalog import COMMAND_TYPES, decode_payload
 from commands.messages.fields import check_depth, decoder, describe, field_names
 from commands.messages.wire_types import Code, Text
 from ledger.domain import text as policy

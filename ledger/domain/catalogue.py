@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ledger.domain.events import DomainEvent, event
+from ledger.domain.identifiers import IdentifierError, validate_holder_code
+from ledger.domain.text import is_ascii_digits
 from ledger.errors import AlreadyExistsError, InvalidCommandError, NotFoundError
 from ledger.integrity.canonical import freeze, parse_date
 
@@ -19,6 +21,7 @@ CATEGORIES = ("证件", "执照", "牌照", "证明", "批文", "鉴定报告", 
 HOLDER_CATEGORIES = ("natural_person", "legal_entity", "any")
 DISCLOSURES = ("public", "restricted", "personal_or_secret")
 FIELD_TYPES = ("string", "date", "integer", "code")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 MAX_FACE_TEXT = 500
 
 # Holder code types by category (GB/T 36903 appendix).
@@ -166,3 +169,31 @@ def check_holder_category(entry: CatalogueEntry, code_types: list[str]) -> None:
                 f"holders[{i}].code_type: {code_type} is not a {entry.holder_category}"
                 f" code type, which licence type {entry.type_code} requires"
             )
+
+
+def check_licence_fields(entry: CatalogueEntry, fields: Mapping[str, Any]) -> None:
+    """A licence version's fields (as a command gives them, so errors name ``payload.…``)
+    against its type: holders, their codes and category, the face, area code, file hash
+    and the required texts."""
+    holders = fields["holders"]
+    if not holders:
+        raise InvalidCommandError("payload.holders: a licence needs at least one holder")
+    for i, h in enumerate(holders):
+        try:
+            validate_holder_code(h["code_type"], h["code"])
+        except IdentifierError as exc:
+            raise InvalidCommandError(f"payload.holders[{i}]: {exc}") from None
+    check_holder_category(entry, [h["code_type"] for h in holders])
+    validate_face(entry, fields["face"], "payload.face")
+    area = fields["area_code"]
+    if not is_ascii_digits(area, 6):
+        raise InvalidCommandError(
+            f"payload.area_code: expected a 6-digit GB/T 2260 area code, got {area!r}")
+    file_hash = fields.get("file_hash")
+    if file_hash is not None and not _SHA256.fullmatch(file_hash):
+        raise InvalidCommandError(
+            "payload.file_hash: expected 64 lower-case hex digits (SHA-256)")
+    for name in ("licence_number", "matter_code", "case_number"):
+        value = fields[name]
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidCommandError(f"payload.{name}: required text is missing or empty")

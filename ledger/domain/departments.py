@@ -18,6 +18,7 @@ from ledger.domain.events import DomainEvent, event
 from ledger.errors import (
     AlreadyExistsError,
     IllegalTransitionError,
+    InvalidCommandError,
     KeyNotValidError,
     NotFoundError,
     UnknownKeyError,
@@ -225,3 +226,22 @@ def apply_department(state: Department | None, evt: DomainEvent) -> Department:
     if isinstance(evt, UsageListSet):
         return replace(state, usage_list=tuple(evt.entries))
     raise TypeError(f"{type(evt).__name__} does not apply to a department")
+
+
+# -- genesis: the first command of a ledger ------------------------------------------------
+def check_genesis_command(is_department_registration: bool) -> None:
+    """Before genesis, the only command a ledger accepts registers a department."""
+    if not is_department_registration:
+        raise UnknownKeyError(
+            "the ledger has no departments yet: the first command must register the"
+            " management department", code="unknown_actor",
+        )
+
+
+def genesis(code: str, roles: tuple[str, ...]) -> GenesisRecorded:
+    """The first department registered must be the management one; it records genesis
+    (afterwards only management registers departments)."""
+    if "management" not in roles:
+        raise InvalidCommandError(
+            "payload.roles: the first department registered must be the management one")
+    return GenesisRecorded(code)

@@ -12,7 +12,7 @@ import pytest
 
 from commands.authorisation.policy import WHO_MUST_SIGN
 from commands.demo.scenario import AREA, Dept
-from commands.messages.core import COMMAND_TYPES
+from commands.messages.catalog import COMMAND_TYPES
 from ledger.domain.identifiers import make_uscc
 from ledger.integrity.signing import SigningKey, b64encode
 from tests.builders import issue_payload
