@@ -1,4 +1,4 @@
-"""MerkleTree against the RFC 6962 reference for every size 0..70, and tampered proofs."""
+"""Proof verification refuses every tampered proof (ledger/transparency/merkle/verify.py)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,23 @@ from ledger.transparency.merkle import (
     EMPTY_ROOT,
     MerkleTree,
     ProofError,
-    hash_children,
     hash_leaf,
-    root_from_inclusion_proof,
     verify_consistency,
     verify_inclusion,
 )
-from ledger.transparency.merkle import reference as ref
 
 MAX = 70
+
+
 LEAVES = [hash_leaf(f"entry {i}".encode()) for i in range(MAX)]
+
+
 TREE = MerkleTree(LEAVES)
+
+
 SIZES = range(MAX + 1)
+
+
 OTHER = hashlib.sha256(b"some other hash").digest()
 
 
@@ -36,42 +41,6 @@ def _rejects(check: Callable[[], None]) -> bool:
     except ProofError:
         return True
     return False
-
-
-def test_hashing_is_rfc6962() -> None:
-    assert EMPTY_ROOT.hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-    assert hash_leaf(b"") == hashlib.sha256(b"\x00").digest()
-    assert hash_children(b"L", b"R") == hashlib.sha256(b"\x01LR").digest()
-    # RFC 6962 test data: the root of the one-leaf tree over the empty entry.
-    assert hash_leaf(b"").hex().startswith("6e340b9cffb37a98")
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_roots_match_reference(size: int) -> None:
-    incremental = MerkleTree(LEAVES[:size])
-    expected = ref.mth(LEAVES[:size])
-    assert incremental.size == size
-    assert incremental.root() == expected
-    assert TREE.root(size) == expected
-
-
-@pytest.mark.parametrize("size", SIZES[1:])
-def test_inclusion_proofs_match_reference_and_verify(size: int) -> None:
-    root = TREE.root(size)
-    for index in range(size):
-        proof = TREE.inclusion_proof(index, size)
-        assert proof == ref.path(index, LEAVES[:size])
-        verify_inclusion(LEAVES[index], index, size, proof, root)
-        assert root_from_inclusion_proof(LEAVES[index], index, size, proof) == root
-
-
-@pytest.mark.parametrize("size2", SIZES[1:])
-def test_consistency_proofs_match_reference_and_verify(size2: int) -> None:
-    root2 = TREE.root(size2)
-    for size1 in range(1, size2 + 1):
-        proof = TREE.consistency_proof(size1, size2)
-        assert proof == ref.proof(size1, LEAVES[:size2])
-        verify_consistency(size1, size2, proof, TREE.root(size1), root2)
 
 
 def _inclusion_tampers(index: int, size: int) -> list[tuple[str, Callable[[], None]]]:
@@ -111,13 +80,6 @@ def _replace(proof: list[bytes], n: int) -> list[bytes]:
     return [_flip(h, 3) if i == n else h for i, h in enumerate(proof)]
 
 
-@pytest.mark.parametrize("size", SIZES[1:])
-def test_tampered_inclusion_proofs_are_rejected(size: int) -> None:
-    for index in range(size):
-        accepted = [name for name, check in _inclusion_tampers(index, size) if not _rejects(check)]
-        assert not accepted, f"index {index}, size {size}: accepted {accepted}"
-
-
 def _consistency_tampers(size1: int, size2: int) -> list[tuple[str, Callable[[], None]]]:
     proof = TREE.consistency_proof(size1, size2)
     root1, root2 = TREE.root(size1), TREE.root(size2)
@@ -155,6 +117,13 @@ def _consistency_tampers(size1: int, size2: int) -> list[tuple[str, Callable[[],
     return probes
 
 
+@pytest.mark.parametrize("size", SIZES[1:])
+def test_tampered_inclusion_proofs_are_rejected(size: int) -> None:
+    for index in range(size):
+        accepted = [name for name, check in _inclusion_tampers(index, size) if not _rejects(check)]
+        assert not accepted, f"index {index}, size {size}: accepted {accepted}"
+
+
 @pytest.mark.parametrize("size2", SIZES[1:])
 def test_tampered_consistency_proofs_are_rejected(size2: int) -> None:
     for size1 in range(1, size2 + 1):
@@ -171,33 +140,3 @@ def test_equal_sizes_need_equal_roots_and_an_empty_proof() -> None:
             verify_consistency(5, 5, proof, root, root2)
     with pytest.raises(ProofError):
         verify_consistency(0, 0, [], EMPTY_ROOT, EMPTY_ROOT)
-
-
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda: TREE.root(MAX + 1),
-        lambda: TREE.root(-1),
-        lambda: TREE.inclusion_proof(0, 0),
-        lambda: TREE.inclusion_proof(5, 5),
-        lambda: TREE.inclusion_proof(-1, 5),
-        lambda: TREE.consistency_proof(0, 5),
-        lambda: TREE.consistency_proof(6, 5),
-        lambda: TREE.consistency_proof(1, MAX + 1),
-        lambda: MerkleTree().append(b"too short"),
-    ],
-)
-def test_builder_refuses_impossible_arguments(call: Callable[[], object]) -> None:
-    with pytest.raises(ValueError):
-        call()
-
-
-def test_empty_tree_and_defaults() -> None:
-    tree = MerkleTree()
-    assert tree.size == 0
-    assert tree.root() == EMPTY_ROOT
-    tree.append(LEAVES[0])
-    assert tree.root() == LEAVES[0]
-    assert tree.inclusion_proof(0) == []
-    assert TREE.consistency_proof(MAX) == []
-    assert TREE.inclusion_proof(3) == TREE.inclusion_proof(3, MAX)

@@ -1,5 +1,5 @@
-"""Unit tests for GB/T 36904 licence identifiers and their ISO 7064 MOD 37,36 check:
-published vectors first, then mostly negative cases."""
+"""Licence identifiers (GB/T 36904): built, parsed, versioned and refused
+(ledger/domain/identifiers.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import itertools
 
 import pytest
 
-from ledger.domain.identifiers import (
+from ledger.domain.check_digits import (
     ALNUM36,
+    mod37_36_check,
+)
+from ledger.domain.identifiers import (
     LICENCE_ROOT,
     IdentifierError,
     LicenceIdentifier,
@@ -16,10 +19,9 @@ from ledger.domain.identifiers import (
     classify,
     make_licence_identifier,
     make_uscc,
-    mod37_36_check,
     parse_licence_identifier,
 )
-from tests.unit.identifier_samples import (
+from tests.unit.ledger.domain.identifier_samples import (
     AUTHORITY,
     BAD_ORG,
     ISSUER,
@@ -31,80 +33,11 @@ from tests.unit.identifier_samples import (
 )
 
 
-def reference_mod37_36(body: str) -> str:
-    """ISO 7064's definition read literally: the check is the char that makes the whole
-    string, run through the recurrence, end on 1. Deliberately slow and different."""
-    for candidate in ALNUM36:
-        p = 36
-        for ch in body + candidate:
-            s = (p % 37 + ALNUM36.index(ch)) % 36
-            s = s or 36
-            p = (2 * s) % 37
-        if s == 1:
-            return candidate
-    raise AssertionError("no check character")
-
-
 def dotted(ident: LicenceIdentifier, body: str, check: str) -> str:
     """Re-cut a (possibly tampered) body into the dotted form of ``ident``'s parts."""
     cuts = [0, 21, 39, 39 + len(ident.serial), len(body)]
     parts = [body[a:b] for a, b in itertools.pairwise(cuts)]
     return ".".join([LICENCE_ROOT, *parts, check])
-
-
-# --- MOD 37,36 -----------------------------------------------------------------------------
-
-
-def test_mod37_36_iso_example() -> None:
-    assert mod37_36_check("A12425GABC1234002") == "M"  # ISO 7064 example, as in python-stdnum
-
-
-@pytest.mark.parametrize("body", ["", "0", "Z", "A12425GABC1234002", SAMPLE.body, "9" * 74])
-def test_mod37_36_agrees_with_reference(body: str) -> None:
-    assert mod37_36_check(body) == reference_mod37_36(body)
-
-
-def test_mod37_36_known_blind_spot() -> None:
-    # The hybrid system misses a swap of two neighbouring values (v, v+1 mod 36) when the
-    # state before them is 18 - v mod 36; here the start state 36 meets 'I' (18).
-    # GB/T 17710 promises all single substitutions, not all transpositions.
-    assert mod37_36_check("IJ123") == mod37_36_check("JI123")
-
-
-def test_blind_spot_reaches_licence_serials() -> None:
-    # Serials ...89... and ...98... share a check character: only the issuer's serial
-    # register, not the check, can catch this swap.
-    a = make_licence_identifier(TYPE_CODE, ISSUER, "JY890000001")
-    b = make_licence_identifier(TYPE_CODE, ISSUER, "JY980000001")
-    assert a.check == b.check == "D"
-    assert parse_licence_identifier(str(b)) == b
-
-
-def test_mod37_36_rejects_bad_charset() -> None:
-    assert code_of(lambda: mod37_36_check("AB-1")) == "bad_charset"
-    assert code_of(lambda: mod37_36_check("ab")) == "bad_case"
-
-
-# --- Licence identifier --------------------------------------------------------------------
-
-
-def test_round_trip() -> None:
-    assert SAMPLE_TEXT.startswith(LICENCE_ROOT + "." + TYPE_CODE + "." + ISSUER + ".")
-    assert parse_licence_identifier(SAMPLE_TEXT) == SAMPLE
-    assert str(parse_licence_identifier(SAMPLE_TEXT)) == SAMPLE_TEXT
-    assert SAMPLE.check == mod37_36_check(TYPE_CODE + ISSUER + "JY13501000012345" + "001")
-    assert classify(SAMPLE_TEXT) == "licence_identifier"
-    check_value(SAMPLE_TEXT)
-
-
-def test_versions() -> None:
-    nxt = SAMPLE.next_version()
-    assert nxt.version == 2 and str(nxt).split(".")[-2] == "002"
-    assert (nxt.type_code, nxt.issuer_code, nxt.serial) == (TYPE_CODE, ISSUER, SAMPLE.serial)
-    assert nxt.check != SAMPLE.check
-    assert SAMPLE.with_version(999).with_version(1) == SAMPLE
-    assert code_of(SAMPLE.with_version(999).next_version) == "bad_version"
-    assert code_of(lambda: SAMPLE.with_version(0)) == "bad_version"
 
 
 def _with_part(text: str, part: int, new: str) -> str:
@@ -145,6 +78,35 @@ BAD_LICENCE_IDS = [
 ]
 
 
+EXHAUSTIVE = [
+    SAMPLE,
+    make_licence_identifier(TYPE_CODE, KNOWN_USCCS[2], "ZZ00000001", 2),
+    make_licence_identifier(
+        make_uscc("11110000", "0000D214") + "123", KNOWN_USCCS[5], "2024A" + "0" * 25 + "XY", 999
+    ),
+    make_licence_identifier(TYPE_CODE, KNOWN_USCCS[0], "7", 1),
+]
+
+
+def test_round_trip() -> None:
+    assert SAMPLE_TEXT.startswith(LICENCE_ROOT + "." + TYPE_CODE + "." + ISSUER + ".")
+    assert parse_licence_identifier(SAMPLE_TEXT) == SAMPLE
+    assert str(parse_licence_identifier(SAMPLE_TEXT)) == SAMPLE_TEXT
+    assert SAMPLE.check == mod37_36_check(TYPE_CODE + ISSUER + "JY13501000012345" + "001")
+    assert classify(SAMPLE_TEXT) == "licence_identifier"
+    check_value(SAMPLE_TEXT)
+
+
+def test_versions() -> None:
+    nxt = SAMPLE.next_version()
+    assert nxt.version == 2 and str(nxt).split(".")[-2] == "002"
+    assert (nxt.type_code, nxt.issuer_code, nxt.serial) == (TYPE_CODE, ISSUER, SAMPLE.serial)
+    assert nxt.check != SAMPLE.check
+    assert SAMPLE.with_version(999).with_version(1) == SAMPLE
+    assert code_of(SAMPLE.with_version(999).next_version) == "bad_version"
+    assert code_of(lambda: SAMPLE.with_version(0)) == "bad_version"
+
+
 @pytest.mark.parametrize(("text", "code"), BAD_LICENCE_IDS)
 def test_bad_licence_identifier(text: str, code: str) -> None:
     assert code_of(lambda: parse_licence_identifier(text)) == code
@@ -172,16 +134,6 @@ def test_make_licence_identifier_refuses_bad_parts() -> None:
     assert code_of(lambda: make_licence_identifier(TYPE_CODE, ISSUER, "A-1")) == "bad_charset"
     bad_seq = AUTHORITY + "0A1"
     assert code_of(lambda: make_licence_identifier(bad_seq, ISSUER, "X")) == "bad_charset"
-
-
-EXHAUSTIVE = [
-    SAMPLE,
-    make_licence_identifier(TYPE_CODE, KNOWN_USCCS[2], "ZZ00000001", 2),
-    make_licence_identifier(
-        make_uscc("11110000", "0000D214") + "123", KNOWN_USCCS[5], "2024A" + "0" * 25 + "XY", 999
-    ),
-    make_licence_identifier(TYPE_CODE, KNOWN_USCCS[0], "7", 1),
-]
 
 
 @pytest.mark.parametrize("ident", EXHAUSTIVE, ids=str)

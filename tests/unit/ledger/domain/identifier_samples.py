@@ -6,11 +6,13 @@ from collections.abc import Callable
 
 import pytest
 
+from ledger.domain.check_digits import (
+    uscc_check_char,
+)
 from ledger.domain.identifiers import (
     IdentifierError,
     make_licence_identifier,
     make_uscc,
-    uscc_check_char,
 )
 
 # Published USCCs; each passes both the GB 32100 and the GB 11714 check, which a random

@@ -15,7 +15,8 @@ from commands.signed.envelope import decode_envelope, decode_json_line, sign_env
 from ledger.errors import InvalidCommandError
 from ledger.integrity.canonical import canonical_bytes
 
-SCHEMA_FILE = Path(__file__).parents[2] / "commands" / "schema" / "command.schema.json"
+REPO = Path(__file__).resolve().parents[4]  # tests/unit/commands/signed/ → the repository
+SCHEMA_FILE = REPO / "commands" / "schema" / "command.schema.json"
 
 
 @pytest.fixture(scope="module")
@@ -129,5 +130,5 @@ def test_sign_envelope_round_trip(envelopes: list[dict[str, Any]]) -> None:
 def test_committed_command_docs_are_the_generated_ones() -> None:
     from commands.cli.docs_gen import render
 
-    docs = Path(__file__).parents[2] / "docs" / "commands.md"
+    docs = REPO / "docs" / "commands.md"
     assert docs.read_text() == render()
