@@ -2,7 +2,8 @@
 
 Every validator returns the value unchanged or raises :class:`IdentifierError`. Nothing is
 silently normalised (no upcasing, no stripping): a licence identifier is signed and hashed
-as text, and a "repaired" value would no longer be the one that was issued.
+as text, and a "repaired" value would no longer be the one that was issued. The check
+characters themselves are computed in :mod:`ledger.domain.check_digits`.
 """
 
 from __future__ import annotations
