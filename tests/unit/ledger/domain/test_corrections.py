@@ -1,5 +1,5 @@
-"""Correction deadlines: weekdays after the report; overdue after the last day
-(ledger/domain/corrections.py)."""
+"""Corrections: reported once, answered once by their issuer; deadlines in weekdays after
+the report; overdue after the last day (ledger/domain/corrections.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ from datetime import date
 
 import pytest
 
-from ledger.domain.corrections import answer_deadline, is_overdue
+from ledger.domain.corrections import (
+    CorrectionAnswered,
+    CorrectionReported,
+    answer,
+    answer_deadline,
+    apply_correction,
+    is_overdue,
+    report,
+)
+from ledger.domain.grants import GrantRevoked
+from ledger.errors import AlreadyExistsError, IllegalTransitionError, NotFoundError
 
 
 # -- the corrections deadline ------------------------------------------------------------------
@@ -37,3 +47,44 @@ def test_overdue_is_after_the_deadline_day_open_or_answered() -> None:
     assert is_overdue(deadline, date(2026, 3, 13), None)
     assert not is_overdue(deadline, date(2026, 3, 30), date(2026, 3, 12))  # answered in time
     assert is_overdue(deadline, date(2026, 3, 13), date(2026, 3, 13))  # answered late
+
+
+REPORTED = CorrectionReported("c1", "wrong_data", "1.2.156.3005.2.T.I.S.003.X", "L1", "T", "I",
+                              "P", "the address is wrong", "2026-03-02")
+ANSWERED = CorrectionAnswered("c1", "corrected", "1.2.156.3005.2.T.I.S.004.Y", "fixed",
+                              "2026-03-04")
+
+
+def test_a_report_remembers_the_issuer_and_the_version_reported() -> None:
+    state = apply_correction(None, report(None, REPORTED))
+    assert (state.issuer_code, state.licence_stream, state.reported_version) == ("I", "L1", 3)
+    assert not state.answered
+    general = CorrectionReported("c2", "missing", None, None, "T", "I", "P", "not issued",
+                                 "2026-03-02")
+    assert apply_correction(None, general).reported_version is None
+
+
+def test_a_correction_is_reported_once() -> None:
+    with pytest.raises(AlreadyExistsError, match="c1 was already reported"):
+        report(apply_correction(None, REPORTED), REPORTED)
+
+
+def test_only_its_issuer_answers_a_reported_correction_once() -> None:
+    state = apply_correction(None, REPORTED)
+    assert answer(state, "c1", "I", ANSWERED) is ANSWERED
+    with pytest.raises(NotFoundError, match="never reported"):
+        answer(None, "c1", "I", ANSWERED)
+    with pytest.raises(IllegalTransitionError) as info:
+        answer(state, "c1", "J", ANSWERED)
+    assert info.value.code == "unauthorised" and "is for issuer I, not J" in info.value.message
+    done = apply_correction(state, ANSWERED)
+    assert done.answered
+    with pytest.raises(IllegalTransitionError, match="already answered"):
+        answer(done, "c1", "I", ANSWERED)
+
+
+def test_only_correction_events_apply() -> None:
+    with pytest.raises(TypeError, match="CorrectionAnswered does not apply"):
+        apply_correction(None, ANSWERED)
+    with pytest.raises(TypeError, match="GrantRevoked does not apply"):
+        apply_correction(apply_correction(None, REPORTED), GrantRevoked("g", "x"))
