@@ -1,16 +1,25 @@
-"""File-signing certificate chains: parsed and checked (ledger/domain/file_certificates.py)."""
+"""File-signing certificate chains: parsed, checked and registered once
+(ledger/domain/file_certificates.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ledger.domain.file_certificates import check_chain, leaf_fingerprint, parse_chain
-from ledger.errors import InvalidCommandError
+from ledger.domain.file_certificates import (
+    MAX_CHAIN,
+    apply_file_certificate,
+    check_chain,
+    leaf_fingerprint,
+    parse_chain,
+    register,
+)
+from ledger.domain.grants import GrantRevoked
+from ledger.errors import AlreadyExistsError, InvalidCommandError
 from licence_files.dev_ca import DevCA
 
 NOW = datetime.now(UTC)
@@ -59,3 +68,59 @@ def test_a_non_p256_key_is_refused() -> None:
             .not_valid_after(template.not_valid_after_utc).sign(ca.key, hashes.SHA256()))
     with pytest.raises(InvalidCommandError, match="ECDSA P-256"):
         check_chain([cert, ca.cert], NOW)
+
+
+def test_a_certificate_is_accepted_only_within_its_validity() -> None:
+    certs = chain(DevCA.create())
+    leaf = certs[0]
+    check_chain(certs, leaf.not_valid_before_utc)
+    check_chain(certs, leaf.not_valid_after_utc)
+    for moment in (leaf.not_valid_before_utc - timedelta(seconds=1),
+                   leaf.not_valid_after_utc + timedelta(seconds=1)):
+        with pytest.raises(InvalidCommandError, match="not now"):
+            check_chain(certs, moment)
+
+
+def test_a_leaf_that_may_not_sign_is_refused() -> None:
+    ca = DevCA.create()
+    _, template = ca.issue("x", "y")
+    no_usage = (x509.CertificateBuilder().subject_name(template.subject)
+                .issuer_name(ca.cert.subject).public_key(template.public_key())
+                .serial_number(2).not_valid_before(template.not_valid_before_utc)
+                .not_valid_after(template.not_valid_after_utc).sign(ca.key, hashes.SHA256()))
+    with pytest.raises(InvalidCommandError, match="has no key usage"):
+        check_chain([no_usage, ca.cert], NOW)
+    encipher_only = (x509.CertificateBuilder().subject_name(template.subject)
+                     .issuer_name(ca.cert.subject).public_key(template.public_key())
+                     .serial_number(3).not_valid_before(template.not_valid_before_utc)
+                     .not_valid_after(template.not_valid_after_utc)
+                     .add_extension(x509.KeyUsage(False, False, True, False, False, False, False,
+                                                  False, False), critical=True)
+                     .sign(ca.key, hashes.SHA256()))
+    with pytest.raises(InvalidCommandError, match="neither digitalSignature nor"):
+        check_chain([encipher_only, ca.cert], NOW)
+
+
+def test_a_chain_longer_than_the_limit_is_refused() -> None:
+    ca = DevCA.create()
+    _, cert = ca.issue("x", "y")
+    pem = ca.chain_pem(cert)
+    with pytest.raises(InvalidCommandError, match=f"expected 1 to {MAX_CHAIN} certificates"):
+        parse_chain(pem * MAX_CHAIN)
+
+
+def test_a_certificate_is_registered_once_with_what_identifies_it() -> None:
+    ca = DevCA.create()
+    certs = chain(ca)
+    evt = register(None, "D", certs, "2026-11-27T08:00:00.000000Z")
+    assert evt.fingerprint == leaf_fingerprint(certs) and evt.code == "D"
+    assert "常熟市市场监督管理局" in evt.subject and evt.root_fingerprint != evt.fingerprint
+    assert parse_chain(evt.certificate_pem) == certs
+    state = apply_file_certificate(None, evt)
+    assert state.valid_at(NOW) and not state.valid_at(NOW + timedelta(days=3650))
+    with pytest.raises(AlreadyExistsError, match="already registered to department D"):
+        register(state, "E", certs, "2026-11-28T08:00:00.000000Z")
+    with pytest.raises(TypeError, match="does not apply to a file certificate"):
+        apply_file_certificate(state, evt)
+    with pytest.raises(TypeError, match="GrantRevoked does not apply"):
+        apply_file_certificate(None, GrantRevoked("g", "x"))
