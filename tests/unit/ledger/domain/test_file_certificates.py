@@ -117,7 +117,9 @@ def test_a_certificate_is_registered_once_with_what_identifies_it() -> None:
     assert "常熟市市场监督管理局" in evt.subject and evt.root_fingerprint != evt.fingerprint
     assert parse_chain(evt.certificate_pem) == certs
     state = apply_file_certificate(None, evt)
-    assert state.valid_at(NOW) and not state.valid_at(NOW + timedelta(days=3650))
+    end = certs[0].not_valid_after_utc.replace(microsecond=0)
+    assert state.valid_at(NOW) and state.valid_at(end)
+    assert not state.valid_at(end + timedelta(seconds=1))
     with pytest.raises(AlreadyExistsError, match="already registered to department D"):
         register(state, "E", certs, "2026-11-28T08:00:00.000000Z")
     with pytest.raises(TypeError, match="does not apply to a file certificate"):
