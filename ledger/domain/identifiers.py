@@ -2,7 +2,8 @@
 
 Every validator returns the value unchanged or raises :class:`IdentifierError`. Nothing is
 silently normalised (no upcasing, no stripping): a licence identifier is signed and hashed
-as text, and a "repaired" value would no longer be the one that was issued.
+as text, and a "repaired" value would no longer be the one that was issued. The check
+characters themselves are computed in :mod:`ledger.domain.check_digits`.
 """
 
 from __future__ import annotations
@@ -15,17 +16,23 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from ledger.domain.check_digits import (
+    ALNUM36,
+    DIGITS,
+    USCC_ALPHABET,
+    check_char,
+    citizen_id_check_char,
+    mod37_36_check,
+    need_str,
+    org_code_check_char,
+    part,
+    screen,
+    uscc_check_char,
+)
+from ledger.domain.check_digits import IdentifierError as IdentifierError  # raised here too
 from ledger.domain.text import latin_twins
-from ledger.errors import LedgerError
 
 LICENCE_ROOT = "1.2.156.3005.2"
-ALNUM36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # ISO/IEC 7064 MOD 37,36 alphabet
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, Z, S, V
-_DIGITS = "0123456789"
-_ALNUM36_VALUE = {ch: i for i, ch in enumerate(ALNUM36)}
-_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_CID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # Only the shape of a birth date, to tell a citizen ID from an all-digit USCC; the calendar
 # check is validate_citizen_id's, so 20230230 is reported as a bad date, not a bad USCC.
 _CID_SHAPE = re.compile(r"[0-9]{6}(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}")
@@ -53,107 +60,12 @@ HOLDER_CODE_TYPES: dict[str, str] = {
 IdentifierKind = Literal["licence_identifier", "uscc", "citizen_id"]
 
 
-class IdentifierError(LedgerError, ValueError):
-    """A value is not a well-formed identifier.
-
-    ``code`` is one of: bad_type, bad_case, bad_charset, bad_length, bad_root, bad_part,
-    bad_version, bad_date, bad_check_char, bad_org_check, bad_code_type. ``message`` says
-    what is wrong, where and what is expected; ``position`` is the 1-based character
-    position within the named part, when a single character is to blame.
-    """
-
-    code = "bad_identifier"
-
-    def __init__(self, message: str, *, code: str, position: int | None = None) -> None:
-        super().__init__(message, code=code)
-        self.position = position
-
-
-def _need_str(value: object, what: str) -> str:
-    if not isinstance(value, str):
-        msg = f"{what} must be a string, not {type(value).__name__}"
-        raise IdentifierError(msg, code="bad_type")
-    return value
-
-
-def _screen(text: object, what: str, allowed: str, expected: str) -> str:
-    """Reject non-strings and any character outside ``allowed``, saying which and where."""
-    text = _need_str(text, what)
-    if not text.strip(allowed):  # every character allowed: the common case, in C
-        return text
-    for pos, ch in enumerate(text, 1):
-        if ch in allowed:
-            continue
-        at, code = f"{what}: {ch!r} at position {pos}", "bad_charset"
-        # Full-width characters look right on screen but are other code points: say so,
-        # since the person reading the message cannot see the difference.
-        if unicodedata.east_asian_width(ch) in ("F", "W"):
-            msg = f"{at} is full-width; use half-width ASCII"
-        elif "a" <= ch <= "z":
-            msg, code = f"{at} is lower case; must be upper case", "bad_case"
-        else:
-            hint = " (I, O, Z, S and V are never used)" if ch in "IOZSV" else ""
-            msg = f"{at} is not allowed; expected {expected}{hint}"
-        raise IdentifierError(msg, code=code, position=pos)
-    return text
-
-
-def _part(text: object, what: str, allowed: str, expected: str, length: int) -> str:
-    text = _screen(text, what, allowed, expected)
-    if len(text) != length:
-        msg = f"{what} must be {length} chars long, got {len(text)}"
-        raise IdentifierError(msg, code="bad_length")
-    return text
-
-
-def _check_char(what: str, pos: int, found: str, expected: str) -> None:
-    if found != expected:
-        msg = f"{what}: check character at position {pos} is {found!r}, expected {expected!r}"
-        raise IdentifierError(msg, code="bad_check_char", position=pos)
-
-
-# --- ISO/IEC 7064 MOD 37,36 hybrid (GB/T 17710) ---------------------------------------------
-
-
-def mod37_36_check(body: str) -> str:
-    """Return the ISO/IEC 7064 MOD 37,36 hybrid check character of ``body`` (0-9A-Z).
-
-    It catches every single substitution but, unlike the pure MOD 37-2, not every adjacent
-    swap: values v, v+1 (mod 36) swap unseen when the state before them is 18 - v (mod 36).
-    """
-    _screen(body, "check body", ALNUM36, "0-9 or A-Z")
-    p = 36
-    for ch in body:
-        t = (p + _ALNUM36_VALUE[ch]) % 36 or 36
-        p = (2 * t) % 37
-    return ALNUM36[(37 - p) % 36]
-
-
-# --- USCC (GB 32100-2015) with its organisation code (GB 11714) ----------------------------
-
-
-def org_code_check_char(first8: str) -> str:
-    """Return the GB 11714 organisation-code check character of its 8 body characters."""
-    _part(first8, "organisation code body", USCC_ALPHABET, "a USCC character", 8)
-    # GB 11714 values letters by their place in the Latin alphabet (A=10..Z=35), not by
-    # their index in the USCC alphabet; int(ch, 36) gives exactly that.
-    c = 11 - sum(int(ch, 36) * w for ch, w in zip(first8, _ORG_WEIGHTS, strict=True)) % 11
-    return {10: "X", 11: "0"}.get(c, str(c))
-
-
-def uscc_check_char(first17: str) -> str:
-    """Return the GB 32100 check character of the first 17 characters of a USCC."""
-    _part(first17, "USCC body", USCC_ALPHABET, "a USCC character", 17)
-    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return USCC_ALPHABET[(31 - total % 31) % 31]
-
-
 @functools.lru_cache(maxsize=4096)  # a handful of departments sign millions of commands
 def _check_uscc(text: object, what: str) -> str:
-    text = _part(text, what, USCC_ALPHABET, "a USCC character (0-9, A-Y)", 18)
+    text = part(text, what, USCC_ALPHABET, "a USCC character (0-9, A-Y)", 18)
     # The USCC check covers all 17 characters, so it goes first; the organisation check
     # then names damage confined to positions 9-17.
-    _check_char(what, 18, text[17], uscc_check_char(text[:17]))
+    check_char(what, 18, text[17], uscc_check_char(text[:17]))
     org = org_code_check_char(text[8:16])
     if text[16] != org:
         msg = f"{what}: organisation-code check at position 17 is {text[16]!r}, expected {org!r}"
@@ -172,25 +84,16 @@ def make_uscc(prefix: str, org8: str) -> str:
     Both check characters are computed. The organisation check is a digit or ``X``, both
     in the USCC alphabet, so any prefix and body from that alphabet give a valid code.
     """
-    _part(prefix, "USCC prefix", USCC_ALPHABET, "a USCC character", 8)
+    part(prefix, "USCC prefix", USCC_ALPHABET, "a USCC character", 8)
     first17 = prefix + org8 + org_code_check_char(org8)
     return validate_uscc(first17 + uscc_check_char(first17))
-
-
-# --- Citizen ID (GB 11643-1999) --------------------------------------------------------------
-
-
-def citizen_id_check_char(first17: str) -> str:
-    """Return the GB 11643 check character of the first 17 digits of a citizen ID."""
-    _part(first17, "citizen ID body", _DIGITS, "a digit", 17)
-    return "10X98765432"[sum(int(c) * w for c, w in zip(first17, _CID_WEIGHTS, strict=True)) % 11]
 
 
 def validate_citizen_id(text: str) -> str:
     """Return ``text`` if it is a valid citizen ID (real birth date, 1900 on), else raise."""
     what = "citizen ID"
-    text = _part(text, what, _DIGITS + "X", "a digit, or X as the check character", 18)
-    _screen(text[:17], what, _DIGITS, "a digit (only position 18 may be X)")
+    text = part(text, what, DIGITS + "X", "a digit, or X as the check character", 18)
+    screen(text[:17], what, DIGITS, "a digit (only position 18 may be X)")
     birth = text[6:14]
     try:
         real = datetime.date(int(birth[:4]), int(birth[4:6]), int(birth[6:])).year >= 1900
@@ -199,15 +102,15 @@ def validate_citizen_id(text: str) -> str:
     if not real:
         msg = f"{what}: birth date {birth} (positions 7-14) is not a real date from 1900 on"
         raise IdentifierError(msg, code="bad_date", position=7)
-    _check_char(what, 18, text[17], citizen_id_check_char(text[:17]))
+    check_char(what, 18, text[17], citizen_id_check_char(text[:17]))
     return text
 
 
 def make_citizen_id(area6: str, birth_yyyymmdd: str, seq3: str) -> str:
     """Build a valid citizen ID from area code, birth date (YYYYMMDD) and sequence."""
-    _part(area6, "citizen ID area code", _DIGITS, "a digit", 6)
-    _part(birth_yyyymmdd, "citizen ID birth date", _DIGITS, "a digit", 8)
-    _part(seq3, "citizen ID sequence", _DIGITS, "a digit", 3)
+    part(area6, "citizen ID area code", DIGITS, "a digit", 6)
+    part(birth_yyyymmdd, "citizen ID birth date", DIGITS, "a digit", 8)
+    part(seq3, "citizen ID sequence", DIGITS, "a digit", 3)
     first17 = area6 + birth_yyyymmdd + seq3
     return validate_citizen_id(first17 + citizen_id_check_char(first17))
 
@@ -225,11 +128,11 @@ class LicenceIdentifier:
     version: int
 
     def __post_init__(self) -> None:
-        type_code = _part(self.type_code, "type code", USCC_ALPHABET, "a USCC character", 21)
+        type_code = part(self.type_code, "type code", USCC_ALPHABET, "a USCC character", 21)
         _check_uscc(type_code[:18], "type code (defining authority's USCC, positions 1-18)")
-        _part(type_code[18:], "type code sequence (positions 19-21)", _DIGITS, "a digit", 3)
+        part(type_code[18:], "type code sequence (positions 19-21)", DIGITS, "a digit", 3)
         _check_uscc(self.issuer_code, "issuer code")
-        serial = _screen(self.serial, "serial", ALNUM36, "0-9 or A-Z")
+        serial = screen(self.serial, "serial", ALNUM36, "0-9 or A-Z")
         if not 1 <= len(serial) <= 32:
             msg = f"serial must be 1-32 chars, got {len(serial)}"
             raise IdentifierError(msg, code="bad_length")
@@ -273,7 +176,7 @@ def make_licence_identifier(
 def parse_licence_identifier(text: str) -> LicenceIdentifier:
     """Parse the full dotted form; the IdentifierError raised names the bad part."""
     what = "licence identifier"
-    _screen(text, what, ALNUM36 + ".", "0-9, A-Z or '.'")
+    screen(text, what, ALNUM36 + ".", "0-9, A-Z or '.'")
     rest = text[len(LICENCE_ROOT) :]
     if not text.startswith(LICENCE_ROOT) or rest[:1] not in ("", "."):
         msg = f"{what} must start with {LICENCE_ROOT + '.'!r}, got {text[:16]!r}"
@@ -284,11 +187,11 @@ def parse_licence_identifier(text: str) -> LicenceIdentifier:
         msg += f", got {len(parts)}"
         raise IdentifierError(msg, code="bad_part")
     type_code, issuer_code, serial, version_text, check = parts
-    _part(version_text, "version", _DIGITS, "a digit", 3)
+    part(version_text, "version", DIGITS, "a digit", 3)
     if version_text == "000":
         raise IdentifierError("version must be 001-999, got '000'", code="bad_version")
     ident = LicenceIdentifier(type_code, issuer_code, serial, int(version_text))
-    _part(check, "check", ALNUM36, "0-9 or A-Z", 1)
+    part(check, "check", ALNUM36, "0-9 or A-Z", 1)
     if check != ident.check:
         msg = (
             f"{what}: check character is {check!r} but the body gives {ident.check!r}; "
@@ -303,7 +206,7 @@ def parse_licence_identifier(text: str) -> LicenceIdentifier:
 
 def classify(value: str) -> IdentifierKind:
     """Say which kind of identifier ``value`` looks like, by shape only (not validity)."""
-    _need_str(value, "value")
+    need_str(value, "value")
     if "." in value or value.startswith(LICENCE_ROOT):
         return "licence_identifier"
     shape = unicodedata.normalize("NFKC", value)  # so full-width input is routed, then named
@@ -337,7 +240,7 @@ def validate_holder_code(code_type: str, code: str) -> str:
         return validate_uscc(code)
     if code_type == "111":
         return validate_citizen_id(code)
-    code = _need_str(code, "holder code")
+    code = need_str(code, "holder code")
     if not 1 <= len(code) <= 64:
         msg = f"holder code must be 1-64 chars, got {len(code)}"
         raise IdentifierError(msg, code="bad_length")

@@ -12,12 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ledger.domain.identifiers import (
-    IdentifierError,
-    citizen_id_check_char,
-    validate_citizen_id,
-    validate_holder_code,
-)
+from ledger.domain.check_digits import citizen_id_check_char
+from ledger.domain.identifiers import IdentifierError, validate_citizen_id, validate_holder_code
 
 # Excel's day 0 is 1899-12-30 (it believes 1900 was a leap year; serials from 61 on agree).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)

@@ -141,3 +141,13 @@ def town(services: Services, clock: Clock) -> Town:
 def sent(services: Services, clock: Clock) -> Sent:
     """The city of the read-model tests, built (tests.integration.read_city)."""
     return build(services, clock)
+
+
+@pytest.fixture
+def svc(sqlite_url: str, tmp_path: Path) -> Iterator[Services]:
+    """A ledger in a temporary SQLite file, with its own key and the real clock, composed as
+    the CLI does (the consumer tests moved here from tests/unit)."""
+    services = bootstrap(load_settings({"LEDGER_DATABASE_URL": sqlite_url,
+                                        "LEDGER_KEY_FILE": str(tmp_path / "ledger.pem")}))
+    yield services
+    services.close()

@@ -11,10 +11,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ledger.domain.identifiers import (
+from ledger.domain.check_digits import (
     ALNUM36,
-    LICENCE_ROOT,
     USCC_ALPHABET,
+    mod37_36_check,
+)
+from ledger.domain.identifiers import (
+    LICENCE_ROOT,
     IdentifierError,
     LicenceIdentifier,
     check_value,
@@ -22,7 +25,6 @@ from ledger.domain.identifiers import (
     make_citizen_id,
     make_licence_identifier,
     make_uscc,
-    mod37_36_check,
     parse_licence_identifier,
     validate_citizen_id,
     validate_holder_code,

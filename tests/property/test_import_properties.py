@@ -8,7 +8,8 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.domain.identifiers import ALNUM36, make_licence_identifier, make_uscc
+from ledger.domain.check_digits import ALNUM36
+from ledger.domain.identifiers import make_licence_identifier, make_uscc
 from ledger.stock.rows import serial_for
 from ledger.stock.values import comparison_key, parse_date
 

@@ -1,10 +1,10 @@
 """transparency-dev/merkle's published proof vectors, run against ledger.transparency.merkle.verify.
 
 The vectors live as data in ``tests/vectors/data/merkle`` (copied unchanged from the team's
-``shared/vectors/merkle``; provenance in its README), so the repository tests itself without
-anything beside it. Each JSON file is one case and one test id: ``wantErr: false`` must
-verify, ``wantErr: true`` must raise ProofError. A missing folder fails the run: skipping
-would hide lost coverage.
+``shared/vectors/merkle``; provenance in ``tests/vectors/PROVENANCE.md``), so the repository
+tests itself without anything beside it. Each JSON file is one case and one test id:
+``wantErr: false`` must verify, ``wantErr: true`` must raise ProofError. A missing folder
+fails the run: skipping would hide lost coverage.
 """
 
 from __future__ import annotations
