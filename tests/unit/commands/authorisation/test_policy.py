@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-import commands.messages.files
-import commands.messages.holder
-import commands.messages.quality
-import commands.messages.use  # noqa: F401  (each registers its command types)
 from commands.authorisation.policy import (
     WHO_MUST_SIGN,
     require_catalogue_owner,
@@ -16,9 +12,9 @@ from commands.authorisation.policy import (
     require_issuer_of_type,
     require_licence_issuer,
     require_role,
-    who_must_sign_markdown,
 )
-from commands.messages.core import COMMAND_TYPES
+from commands.cli.docs_gen import who_must_sign_markdown
+from commands.messages.catalog import COMMAND_TYPES
 from ledger.domain.catalogue import CatalogueEntry
 from ledger.domain.departments import Department
 from ledger.domain.licence import Licence

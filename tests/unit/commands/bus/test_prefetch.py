@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from commands.bus.prefetch import streams_of, written_once
-from commands.handlers.licences import number_key
-from commands.messages.core import COMMAND_TYPES
+from commands.messages.catalog import COMMAND_TYPES
 from commands.signed.envelope import SignedCommand, decode_envelope, sign_envelope
 from ledger.domain import streams
+from ledger.domain.indexes import number_key
 from ledger.integrity.signing import SigningKey
 from tests.unit.commands.messages.payloads import payload_for
 

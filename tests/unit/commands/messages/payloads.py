@@ -11,7 +11,8 @@ from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 import pytest
 
-from commands.messages.core import COMMAND_TYPES, Command, decode_payload
+from commands.messages.base import Command
+from commands.messages.catalog import COMMAND_TYPES, decode_payload
 from commands.messages.wire_types import Items, Range, Shape, Text
 from ledger.domain import text as policy
 from ledger.errors import InvalidCommandError

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from commands.messages import core
-from commands.messages.core import COMMAND_TYPES, decode_payload, licence_key
+from commands.messages.base import licence_key
+from commands.messages.catalog import COMMAND_TYPES, decode_payload
 from commands.messages.files import RecordLicenceFile
 from ledger.errors import InvalidCommandError
 from tests.unit.commands.messages.payloads import check_command_type, commands_of, payload_for

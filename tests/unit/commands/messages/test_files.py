@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from commands.messages import files
-from commands.messages.core import decode_payload
+from commands.messages.catalog import decode_payload
 from ledger.errors import InvalidCommandError
 from tests.unit.commands.messages.payloads import check_command_type, commands_of, payload_for
 
