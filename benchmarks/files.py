@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from commands.cli.output import table
+from commands.settings import load_settings
 from ledger.domain.licence import Licence
 from licence_files.certificates import load_signer
 from licence_files.dev_ca import DevCA
 from licence_files.face import build_face
 from licence_files.fonts import load_font
 from licence_files.service import make_original
-from licence_files.settings import load_file_settings
 from licence_files.verify import inspect_file
 
 IDENT = "1.2.156.3005.2.11320581AY4CL12T22001.11320581H3BJ1XG69C.00700000000.001.Z"
@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
-    fs = load_file_settings({"LEDGER_KEYS_DIR": str(folder)})
+    fs = load_settings({"LEDGER_KEYS_DIR": str(folder)}).files
     ca = DevCA.create()
     key, cert = ca.issue("常熟市市场监督管理局 文件签名", "常熟市市场监督管理局")
     ca.write_signer(folder, "ISSUER", key, cert)

@@ -39,8 +39,9 @@ from psycopg import sql
 
 from benchmarks.suite_cpu import CpuWatch, between
 from benchmarks.suite_env import DEFAULT_PG, ledger_env, peak_rss_mb, pg_schema, ratio
+from commands.setting_sections import DEFAULT_VERIFY_WORKERS
 from commands.settings import load_settings
-from consumers.config import DEFAULT_VERIFY_WORKERS, kafka_options
+from consumers.config import kafka_options
 from consumers.producer import Prepared, Signer, post, prepare
 from ledger.integrity.signing import SigningKey, save_signing_key
 
@@ -163,7 +164,7 @@ def run_once(broker: Any, base: str, commands: list[Prepared], key: Path, batch:
         if workers is not None:
             env["LEDGER_VERIFY_WORKERS"] = str(workers)
         started = time.perf_counter()
-        post(commands, kafka_options(load_settings(env), env), 15.0)
+        post(commands, kafka_options(load_settings(env)), 15.0)
         post_s = time.perf_counter() - started
         schema = url.split("?schema=")[1]
         out = consume(env, lambda: applied(base, schema, topic), len(commands), consumers,

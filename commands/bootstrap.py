@@ -35,6 +35,13 @@ class Services:
         self.read_db.close()
         self.store.close()
 
+    def dry_run_bus(self) -> MessageBus:
+        """A bus over the same database whose appends write nothing, with this ledger's
+        key, lane and clock: it answers commands as they would be answered now, and can
+        never apply one (consumers.results.DryRun)."""
+        ledger = Ledger(self.store.read_only(), self.ledger.signer, self.ledger.lane)
+        return MessageBus(ledger, clock=self.bus.clock)
+
 
 def ledger_signing_key(settings: Settings) -> SigningKey:
     """Load the ledger's key, creating it (mode 0600) on first use."""

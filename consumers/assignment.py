@@ -57,7 +57,7 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
         self.owner.parking.forget(list(assigned))
         for tp in assigned:
             try:
-                position = stored_position(self.owner.recorder, tp.topic, tp.partition)
+                position = stored_position(self.owner.store, tp.topic, tp.partition)
             except DATABASE_ERRORS as exc:
                 log.warning("%s: cannot read its position from the database (%s); paused"
                             " until the database answers", tp, exc)
@@ -87,7 +87,7 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
     def _position_unpositioned(self) -> None:
         for tp in list(self.unpositioned):
             try:
-                position = stored_position(self.owner.recorder, tp.topic, tp.partition)
+                position = stored_position(self.owner.store, tp.topic, tp.partition)
             except DATABASE_ERRORS as exc:
                 self.owner.wait_for_database(DatabaseUnavailable(describe(exc)))
                 return

@@ -81,7 +81,7 @@ class CommandConsumer:
                  connect_timeout: float | None = None) -> None:
         self.services, self.options, self.watch = services, options, watch
         self.stopping = False
-        self.recorder = services.store.recorder
+        self.store = services.store
         self.dry = DryRun(services)
         self.consumer = kafka_io.connect(lambda: kafka_io.make_consumer(options), options,
                                          "the consumer", connect_timeout, self._stopped)
@@ -287,7 +287,7 @@ class CommandConsumer:
 
     def after_conflict(self, tp: TopicPartition, head: list[Incoming]) -> list[Answer]:
         """Someone else applied (part of) this batch: a zombie owner of the partition."""
-        position = stored_position(self.recorder, tp.topic, tp.partition)
+        position = stored_position(self.store, tp.topic, tp.partition)
         applied = [r for r in head if r.offset < position]
         log.warning("%s: offsets %d-%d collide with the ledger's position %d (another consumer"
                     " applied them); answering those from the ledger and resuming at %d",

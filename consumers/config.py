@@ -1,33 +1,15 @@
-"""Kafka client options, read once at the edge (environment, then command-line flags).
-
-| variable                        | default | meaning                                        |
-|---------------------------------|---------|------------------------------------------------|
-| LEDGER_KAFKA_SESSION_TIMEOUT_MS | 10000   | consumer group session timeout                 |
-| LEDGER_KAFKA_HEARTBEAT_MS       | 3000    | consumer group heartbeat interval              |
-| LEDGER_KAFKA_POLL_MS            | 500     | longest wait for records in one poll           |
-| LEDGER_PARK_MAX_SECONDS         | 60      | longest a command waits for what it depends on |
-| LEDGER_PARK_CHECK_MS            | 500     | how often a parked partition is looked at      |
-| LEDGER_VERIFY_WORKERS           | 1       | processes decoding and verifying signatures    |
-|                                 |         | ahead of the writer (0: in the writer itself)  |
-
-Everything else (bootstrap servers, group, topics, batch size, the record size limit
-LEDGER_MAX_RECORD_BYTES, LEDGER_BATCH_BYTES and LEDGER_POISON_ATTEMPTS) is in
-:class:`commands.settings.Settings`.
+"""What a consumer or producer process knows about Kafka: the ledger's Kafka settings
+(bootstrap servers, group, topics, batch limits) and the clients' section
+(``settings.kafka``), both read once by :func:`commands.settings.load_settings`, then
+the command-line flags given (:meth:`KafkaOptions.with_overrides`).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from commands.settings import Settings, env_count
+from commands.settings import Settings
 from ledger.errors import ConfigurationError
-
-# One worker: on 2 cores it took the writer from ~400 to ~240-290 µs of CPU a command and,
-# in the final design, raised the end-to-end rate by 3-40 % on a machine shared with other
-# work (docs/benchmarks.md, "Both cores"); 0 keeps everything in the writer's process.
-DEFAULT_VERIFY_WORKERS = 1
 
 
 @dataclass(frozen=True)
@@ -60,23 +42,15 @@ class KafkaOptions:
         return replace(self, **given)  # type: ignore[arg-type]
 
 
-
-
-def kafka_options(settings: Settings, env: Mapping[str, str] | None = None) -> KafkaOptions:
-    """Build the options; a missing KAFKA_BOOTSTRAP_SERVERS is a configuration error."""
-    env = os.environ if env is None else env
+def kafka_options(settings: Settings) -> KafkaOptions:
+    """Build the options; a missing KAFKA_BOOTSTRAP_SERVERS is a configuration error, and
+    so is a bad value of the clients' section."""
     if not settings.kafka_bootstrap_servers:
         raise ConfigurationError(
             "KAFKA_BOOTSTRAP_SERVERS is not set: give the Kafka brokers as host:port[,host:port]"
             " (e.g. KAFKA_BOOTSTRAP_SERVERS=localhost:9092 with `docker compose up`)"
         )
-    session = env_count(env, "LEDGER_KAFKA_SESSION_TIMEOUT_MS", 10_000)
-    heartbeat = env_count(env, "LEDGER_KAFKA_HEARTBEAT_MS", min(3_000, session // 3))
-    if heartbeat * 3 > session:
-        raise ConfigurationError(
-            f"LEDGER_KAFKA_HEARTBEAT_MS={heartbeat} must be at most a third of"
-            f" LEDGER_KAFKA_SESSION_TIMEOUT_MS={session}"
-        )
+    client = settings.kafka
     return KafkaOptions(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         group=settings.consumer_group,
@@ -84,14 +58,13 @@ def kafka_options(settings: Settings, env: Mapping[str, str] | None = None) -> K
         results_topic=settings.results_topic,
         dlq_topic=settings.dlq_topic,
         batch_size=settings.batch_size,
-        session_timeout_ms=session,
-        heartbeat_interval_ms=heartbeat,
-        poll_ms=env_count(env, "LEDGER_KAFKA_POLL_MS", 500),
-        park_max_seconds=float(env_count(env, "LEDGER_PARK_MAX_SECONDS", 60, minimum=0)),
-        park_check_ms=env_count(env, "LEDGER_PARK_CHECK_MS", 500),
+        session_timeout_ms=client.session_timeout_ms,
+        heartbeat_interval_ms=client.heartbeat_interval_ms,
+        poll_ms=client.poll_ms,
+        park_max_seconds=client.park_max_seconds,
+        park_check_ms=client.park_check_ms,
         max_record_bytes=settings.max_record_bytes,
         poison_attempts=settings.poison_attempts,
         batch_bytes=settings.batch_bytes,
-        verify_workers=env_count(env, "LEDGER_VERIFY_WORKERS", DEFAULT_VERIFY_WORKERS,
-                                 minimum=0),
+        verify_workers=client.verify_workers,
     )

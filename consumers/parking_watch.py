@@ -190,9 +190,9 @@ class ParkingWatch:
         """Has every other partition of ``topic`` decided everything stamped by ``timestamp``?"""
         if timestamp < 0:
             return False  # never placeable: spare the broker the question
-        consumer, recorder = self.owner.consumer, self.owner.recorder
+        consumer, store = self.owner.consumer, self.owner.store
         partitions = consumer.partitions_for_topic(topic) or set()
-        positions = {p: stored_position(recorder, topic, p)
+        positions = {p: stored_position(store, topic, p)
                      for p in partitions if p != partition}
         upcoming = self.owner.reader.next_timestamps(topic, positions)
         return upcoming is not None and others_passed(timestamp, upcoming)

@@ -112,7 +112,7 @@ class PoisonGuard:
 
         store = self.consumer.services.store
         name = attempts_name(record)
-        tried = int(store.recorder.max_tracking_id(name) or 0)
+        tried = store.position(name) or 0
         if tried >= self.limit:  # the process stopped (or died) during the last try
             return self._dead_letter(record, item, tried,
                                      f"failed {tried} time(s) (the consumer stopped while"

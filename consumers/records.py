@@ -11,7 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.persistence import ProcessRecorder, Tracking
+from eventsourcing.persistence import Tracking
+
+from ledger.store.event_store import EventStore
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,11 @@ def tracking_for(batch: Sequence[Incoming]) -> Tracking:
     return Tracking(tracking_name(last.topic, last.partition), last.offset)
 
 
-def stored_position(recorder: ProcessRecorder, topic: str, partition: int) -> int:
-    """The next offset to apply, from the database (never from Kafka's committed offset)."""
-    last = recorder.max_tracking_id(tracking_name(topic, partition))
-    return 0 if last is None else int(last) + 1
+def stored_position(store: EventStore, topic: str, partition: int) -> int:
+    """The next offset to apply, from the database (never from Kafka's committed offset).
+    A database that cannot answer raises :class:`ledger.errors.StoreUnavailable`."""
+    last = store.position(tracking_name(topic, partition))
+    return 0 if last is None else last + 1
 
 
 @dataclass(frozen=True)

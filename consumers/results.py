@@ -17,14 +17,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import Tracking
 
 from commands.bootstrap import Services
-from commands.bus.pipeline import MessageBus, Result, decode_any
+from commands.bus.pipeline import Result, decode_any
 from consumers.records import Incoming, Outgoing
-from ledger.integrity.mapper import Record
-from ledger.store.application import Ledger
-from ledger.store.event_store import EventStore
 
 NOT_APPLIED = "not_applied"
 
@@ -44,25 +40,12 @@ def result_message(result: Result, record: Incoming, results_topic: str, *,
     return Outgoing(results_topic, result_key(result, record), orjson.dumps(body))
 
 
-class _ReadOnlyStore(EventStore):
-    """The same database, with appends that write nothing (for dry runs)."""
-
-    def __init__(self, inner: EventStore) -> None:  # shares inner's connections
-        self.url = inner.url
-        self.app = inner.app
-        self.recorder = inner.recorder
-
-    def append(self, records: Sequence[Record], tracking: Tracking | None = None) -> list[int]:
-        return []
-
-
 class DryRun:
     """Answers commands as the bus would now, from the ledger's current state, writing nothing."""
 
     def __init__(self, services: Services) -> None:
-        ledger = services.ledger
-        self._ledger = Ledger(_ReadOnlyStore(services.store), ledger.signer, ledger.lane)
-        self._bus = MessageBus(self._ledger, clock=services.bus.clock)
+        self._bus = services.dry_run_bus()  # built by the composition root
+        self._ledger = self._bus.ledger
         self._max_bytes = services.settings.max_record_bytes
 
     def answer_applied(self, records: Sequence[Incoming]) -> list[Result]:

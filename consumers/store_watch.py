@@ -9,14 +9,12 @@ process knows of; if someone else wrote since, the cache is dropped.
 
 from __future__ import annotations
 
-import psycopg
-from eventsourcing.persistence import PersistenceError
-
 from commands.bootstrap import Services
+from ledger.store.event_store import STORE_ERRORS
 
-# What the store raises when the database cannot be reached or used: eventsourcing
-# wraps driver errors in PersistenceError; psycopg's pool raises its own.
-DATABASE_ERRORS: tuple[type[Exception], ...] = (PersistenceError, psycopg.Error)
+# What the store raises when the database cannot be reached or used, as the store names
+# it (its translated StoreUnavailable among them): consumers never see the driver.
+DATABASE_ERRORS = STORE_ERRORS
 
 
 class DatabaseUnavailable(Exception):

@@ -107,3 +107,12 @@ class ConfigurationError(LedgerError):
     """Settings or key files are missing or malformed."""
 
     code = "configuration"
+
+
+class StoreUnavailable(LedgerError):
+    """The ledger database could not be reached or used for a query; nothing was changed.
+
+    Raised by the store's interface (:meth:`ledger.store.event_store.EventStore.position`)
+    in place of the driver's own errors, with the driver's message."""
+
+    code = "store_unavailable"

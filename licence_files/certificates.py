@@ -27,8 +27,8 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, ValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from commands.setting_sections import FileSettings
 from ledger.errors import ConfigurationError
-from licence_files.settings import FileSettings
 
 
 def fingerprint(cert: Any) -> str:

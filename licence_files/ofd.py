@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from asn1crypto import cms  # type: ignore[import-untyped]
 
+from commands.setting_sections import DEFAULT_PUBLIC_URL
 from licence_files.certificates import FileSigner
 from licence_files.face import Face, face_texts
 from licence_files.fonts import FaceFont
@@ -26,7 +27,7 @@ from licence_files.qr import qr_modules, verification_url
 
 
 def render_ofd(face: Face, font: FaceFont, author: str, created_on: str,
-               doc_id: str) -> dict[str, bytes]:
+               doc_id: str, public_url: str = DEFAULT_PUBLIC_URL) -> dict[str, bytes]:
     """Every file of the unsigned package, by path."""
     font.check(face_texts(face))
     page = lay_out(face)
@@ -34,7 +35,7 @@ def render_ofd(face: Face, font: FaceFont, author: str, created_on: str,
         "LicenceIdentifier": face.identifier, "VerificationReference": face.reference,
         "TemplateId": face.template_id, "TemplateVersion": str(face.template_version)})
     advances = [font.advances_mm(run.text, run.size) for run in page.texts]
-    qr = qr_modules(verification_url(face.reference))
+    qr = qr_modules(verification_url(face.reference, public_url))
     files = {"OFD.xml": ofd_entry(info), **package_parts(page, info, font.family, advances, qr)}
     files[FONT_PATH] = font.subset("".join(run.text for run in page.texts))
     return files

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from reportlab.pdfgen import canvas  # type: ignore[import-untyped]
 
+from commands.setting_sections import DEFAULT_PUBLIC_URL
 from licence_files.face import Face, FaceDoesNotFitError, annotation_texts, face_texts
 from licence_files.fonts import PT_PER_MM, FaceFont
 from licence_files.layout import Box, Page, TextRun, lay_out, wrap
@@ -25,7 +26,8 @@ def keywords(face: Face) -> str:
             f" template={face.template_id}:{face.template_version}")
 
 
-def render_face_pdf(face: Face, font: FaceFont, author: str) -> bytes:
+def render_face_pdf(face: Face, font: FaceFont, author: str,
+                    public_url: str = DEFAULT_PUBLIC_URL) -> bytes:
     """The unsigned PDF of a face (one A4 page)."""
     font.check(face_texts(face))
     page = lay_out(face)
@@ -37,7 +39,7 @@ def render_face_pdf(face: Face, font: FaceFont, author: str) -> bytes:
     c.setSubject("电子证照")
     c.setCreator("licence-ledger")
     c.setKeywords(keywords(face))
-    _draw(c, page, font, qr_modules(verification_url(face.reference)))
+    _draw(c, page, font, qr_modules(verification_url(face.reference, public_url)))
     c.showPage()
     c.save()
     return out.getvalue()
@@ -79,7 +81,8 @@ STAMP_SIZE = 3.2
 
 
 def render_stamp_pdf(box: Box, font: FaceFont, purpose: str, maker: str, recipient: str,
-                     valid_until: str, made_on: str, reference: str) -> bytes:
+                     valid_until: str, made_on: str, reference: str,
+                     public_url: str = DEFAULT_PUBLIC_URL) -> bytes:
     """The visible annotation of a copy, sized to the reserved box, as a one-page PDF."""
     qr = Box(box.width - 33.0, 6.0, 30.0, 30.0)
     lines: list[str] = []
@@ -95,7 +98,7 @@ def render_stamp_pdf(box: Box, font: FaceFont, purpose: str, maker: str, recipie
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=(box.width * K, box.height * K), pageCompression=1,
                       initialFontName=font.name)
-    _draw(c, page, font, qr_modules(verification_url(reference)))
+    _draw(c, page, font, qr_modules(verification_url(reference, public_url)))
     c.showPage()
     c.save()
     return out.getvalue()

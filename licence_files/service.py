@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from commands.bootstrap import Services
+from commands.setting_sections import DEFAULT_PUBLIC_URL, FileSettings
 from commands.signed.envelope import sign_envelope
 from ledger.domain import streams
 from ledger.domain.departments import apply_department
@@ -32,7 +33,6 @@ from licence_files.labels import labelled
 from licence_files.layout import ANNOTATION_BOX
 from licence_files.ofd import render_ofd, sign_ofd
 from licence_files.render_pdf import render_face_pdf, render_stamp_pdf
-from licence_files.settings import FileSettings
 from licence_files.sign_pdf import sign_copy, sign_original
 from licence_files.store import FileStore
 from licence_files.verify import inspect_file
@@ -60,11 +60,14 @@ class Reading:
 
 
 def make_original(face: Face, font: FaceFont, signer: FileSigner, fmt: str, author: str,
-                  now: datetime) -> bytes:
-    """Render and sign the original of ``face`` (no ledger involved: the benchmarked part)."""
+                  now: datetime, public_url: str = DEFAULT_PUBLIC_URL) -> bytes:
+    """Render and sign the original of ``face`` (no ledger involved: the benchmarked part);
+    its QR code points at ``public_url`` (LEDGER_PUBLIC_URL)."""
     if fmt == "pdf":
-        return sign_original(render_face_pdf(face, font, author), signer, ANNOTATION_BOX)
-    files = render_ofd(face, font, author, beijing_date(now).isoformat(), uuid.uuid4().hex)
+        return sign_original(render_face_pdf(face, font, author, public_url), signer,
+                             ANNOTATION_BOX)
+    files = render_ofd(face, font, author, beijing_date(now).isoformat(), uuid.uuid4().hex,
+                       public_url)
     return sign_ofd(files, signer)
 
 
@@ -122,7 +125,8 @@ def render_licence(services: Services, fs: FileSettings, identifier: str, fmt: s
     issuer = department_name(services, licence.issuer_code)
     face = build_face(licence, labelled(definition), issuer, secrets.token_hex(16))
     signer = load_signer(fs, licence.issuer_code)
-    data = make_original(face, load_font(fs.font_file), signer, fmt, issuer, now)
+    data = make_original(face, load_font(fs.font_file), signer, fmt, issuer, now,
+                         fs.public_url)
     summary = {"identifier": identifier, "format": fmt, "file_hash": sha256_hex(data),
                "reference": face.reference, "template_id": face.template_id,
                "template_version": face.template_version, "certificate": signer.fingerprint}
@@ -157,7 +161,8 @@ def annotate_licence(services: Services, fs: FileSettings, identifier: str, read
                             " registered in the ledger (RegisterFileCertificate)")
     reference = secrets.token_hex(16)
     stamp = render_stamp_pdf(ANNOTATION_BOX, load_font(fs.font_file), reading.purpose, maker,
-                             recipient, until, beijing_date(now).isoformat(), reference)
+                             recipient, until, beijing_date(now).isoformat(), reference,
+                             fs.public_url)
     data = sign_copy(original, signer, stamp, reading.purpose)
     payload = {"identifier": identifier, "mode": reading.mode, "grant_id": reading.grant_id,
                "matter_code": reading.matter_code, "case_number": reading.case_number,

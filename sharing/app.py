@@ -13,11 +13,11 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from commands.bootstrap import Services
+from commands.setting_sections import PageSettings, ServiceSettings
 from consumers.config import KafkaOptions
 from licence_files.store import FileStore
 from sharing import errors, openapi, pages
 from sharing.answers import Awaiting
-from sharing.config import ServiceSettings
 from sharing.downloads import Downloads
 from sharing.kafka_door import KafkaDoor
 from sharing.middleware import AccessLog, BodyLimit, SecurityHeaders
@@ -35,9 +35,12 @@ FILE_PATHS = ("/api/v1/verify-file",)
 
 
 def create_app(open_services: Callable[[], Services], settings: ServiceSettings,
-               kafka: KafkaOptions | None = None) -> FastAPI:
+               kafka: KafkaOptions | None = None, pages_settings: PageSettings | None = None
+               ) -> FastAPI:
     """The ASGI app. ``open_services`` is called once, in the writer thread, at start-up;
-    with ``kafka`` commands go through the commands topic instead of the writer."""
+    with ``kafka`` commands go through the commands topic instead of the writer. The pages
+    take ``pages_settings`` (``settings.pages``; the defaults with a random session key when
+    not given)."""
     writer = Writer(open_services, window=settings.group_commit_seconds,
                     max_batch=settings.max_batch)
     door = KafkaDoor(kafka, settings.kafka_wait) if kafka is not None else None
@@ -65,7 +68,7 @@ def create_app(open_services: Callable[[], Services], settings: ServiceSettings,
     app.state.files = FileStore(Path(settings.files_dir))
     for module in (health, commands, files, downloads, public, transparency):
         app.include_router(module.router)
-    pages.install(app)
+    pages.install(app, pages_settings or PageSettings.fresh())
     errors.install(app)
     openapi.install(app)
 

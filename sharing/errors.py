@@ -7,9 +7,7 @@ service itself is a 500, logged here with its traceback and answered without it.
 from __future__ import annotations
 
 import logging
-import sqlite3
 
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -17,6 +15,7 @@ from kafka.errors import KafkaError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.errors import LedgerError
+from ledger.store.event_store import DRIVER_ERRORS
 from sharing.middleware import BodyTooLargeError, BodyTooSlowError
 from sharing.problems import problem, status_of
 from sharing.writer import WriterStoppedError
@@ -36,8 +35,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(TimeoutError, _timeout)
     app.add_exception_handler(KafkaError, _broker)
     # Handled here, not by the catch-all: Starlette re-raises what reaches that one.
-    app.add_exception_handler(sqlite3.Error, _unexpected)
-    app.add_exception_handler(psycopg.Error, _unexpected)
+    for driver_error in DRIVER_ERRORS:
+        app.add_exception_handler(driver_error, _unexpected)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -107,4 +106,4 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 def database_error(exc: BaseException) -> bool:
     """An error of a database driver (sqlite3, psycopg)."""
-    return isinstance(exc, sqlite3.Error | psycopg.Error)
+    return isinstance(exc, DRIVER_ERRORS)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -75,12 +75,11 @@ def _kafka_flags(p: argparse.ArgumentParser, consumer: bool = True) -> None:
                        help="overrides LEDGER_BATCH_SIZE (records per transaction at most)")
 
 
-def options_from(args: argparse.Namespace) -> KafkaOptions:
+def options_from(args: argparse.Namespace, settings: Settings) -> KafkaOptions:
     """Settings from the environment, then the flags given."""
-    env = dict(os.environ)
     if args.bootstrap_servers:
-        env["KAFKA_BOOTSTRAP_SERVERS"] = args.bootstrap_servers
-    options = kafka_options(load_settings(env), env)
+        settings = replace(settings, kafka_bootstrap_servers=args.bootstrap_servers)
+    options = kafka_options(settings)
     batch_size = getattr(args, "batch_size", None)
     if batch_size is not None and batch_size < 1:
         raise ConfigurationError(f"--batch-size {batch_size}: expected at least 1")
@@ -94,8 +93,8 @@ def consume(args: argparse.Namespace) -> int:
     logging.getLogger("ledger.consumers").setLevel(logging.INFO)
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    options = options_from(args)
     settings = load_settings()
+    options = options_from(args, settings)
     watch = StoreWatch()
     services = open_services(settings, watch, give_up_after=args.until_idle)
     try:
@@ -149,7 +148,7 @@ def post_file(args: argparse.Namespace) -> int:
             out.write(c.key + b"\t" + c.value + b"\n")
         out.flush()
         return 0
-    options = options_from(args)
+    options = options_from(args, load_settings())
     reader = (connect(lambda: ResultsReader(options), options, "reading results", args.timeout)
               if args.wait else None)
     summary = post(commands, options, args.timeout)

@@ -21,7 +21,6 @@ from commands.settings import DEFAULT_HOME, Settings, load_settings
 from ledger.domain.localtime import beijing_date
 from ledger.integrity.canonical import format_instant
 from ledger.store.event_store import redact
-from licence_files.settings import load_file_settings
 from projections.models.summary import status_label, summarise
 
 
@@ -69,7 +68,7 @@ def demo(args: argparse.Namespace) -> int:
 def _run(services: Services, args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
     scenario = Scenario(seed, lambda: format_instant(datetime.now(UTC)))
-    keys_dir = load_file_settings().keys_dir
+    keys_dir = services.settings.files.keys_dir
     err.print(f"ledger: {redact(services.settings.database_url)}   seed: {seed}   "
               f"department keys and demo file certificates: {keys_dir}/")
     results: dict[str, Result] = {}

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from commands.cli.output import result_table
+from commands.setting_sections import FileSettings
 from commands.settings import Settings, load_settings
 from ledger.errors import LedgerError
 from ledger.integrity.signing import load_signing_key
 from ledger.store.event_store import EventStore, redact
-from licence_files.settings import FileSettings, load_file_settings
 
 OK, PROBLEM, NOTE = "ok", "PROBLEM", "note"
 Check = tuple[str, str, str]  # (what, status, detail or what to do)
@@ -38,7 +38,8 @@ def register(sub: Any) -> None:
 
 
 def doctor(args: argparse.Namespace) -> int:
-    settings, fs = load_settings(), load_file_settings()
+    settings = load_settings()
+    fs = settings.files
     checks: list[Check] = []
     for step in (_database, _ledger_key, _keys, _font, _pdfsig, _broker):
         checks += step(settings, fs)

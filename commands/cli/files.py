@@ -1,6 +1,6 @@
 """``ledger render | annotate | verify-file``: licence files (Art. 3, 20).
 
-Key material and the file store are found through :mod:`licence_files.settings`
+Key material and the file store are found through ``settings.files`` (:mod:`commands.settings`)
 (``LEDGER_KEYS_DIR``, ``LEDGER_FILES_DIR``, ``LEDGER_FONT_FILE``, ``LEDGER_ACTOR``).
 """
 

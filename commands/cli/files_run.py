@@ -11,7 +11,8 @@ from typing import Any
 
 from commands.bootstrap import Services, bootstrap
 from commands.cli.output import err, fail, result_table, table
-from commands.settings import load_settings
+from commands.setting_sections import FileSettings
+from commands.settings import Settings, load_settings
 from ledger.domain.file_verdict import VALID_VERDICT
 from licence_files.service import (
     CommandRefusedError,
@@ -20,7 +21,6 @@ from licence_files.service import (
     render_licence,
     verify_file,
 )
-from licence_files.settings import FileSettings, load_file_settings
 from licence_files.store import write_atomically
 
 MAX_FILE = 64 * 1024 * 1024
@@ -36,8 +36,8 @@ def _reading(args: argparse.Namespace, fs: FileSettings, **extra: Any) -> Readin
     return Reading(actor, operator, args.purpose, args.matter, args.case, **extra)
 
 
-def _run(fn: Any, *args: Any) -> Any:
-    services: Services = bootstrap(load_settings())
+def _run(settings: Settings, fn: Any, *args: Any) -> Any:
+    services: Services = bootstrap(settings)
     try:
         return fn(services, *args)
     finally:
@@ -45,9 +45,11 @@ def _run(fn: Any, *args: Any) -> Any:
 
 
 def render(args: argparse.Namespace) -> int:
-    fs = load_file_settings()
+    settings = load_settings()
+    fs = settings.files
     try:
-        data, summary = _run(render_licence, fs, args.identifier, args.format, datetime.now(UTC))
+        data, summary = _run(settings, render_licence, fs, args.identifier, args.format,
+                             datetime.now(UTC))
     except CommandRefusedError as exc:
         err.print(f"error: {exc.message} [{exc.code}]")
         return 1
@@ -62,7 +64,8 @@ def render(args: argparse.Namespace) -> int:
 
 
 def annotate(args: argparse.Namespace) -> int:
-    fs = load_file_settings()
+    settings = load_settings()
+    fs = settings.files
     reading = _reading(args, fs, mode=args.mode, grant_id=args.grant, agent_code=args.agent,
                        agent_auth=args.agent_auth)
     if reading is None:
@@ -75,8 +78,8 @@ def annotate(args: argparse.Namespace) -> int:
         return fail("annotate needs --matter CODE: the matter (事项) the copy serves, one the"
                     " grant covers (the demo's grants cover MATTER-001)")
     try:
-        data, payload = _run(annotate_licence, fs, args.identifier, reading, args.recipient,
-                             args.until, datetime.now(UTC))
+        data, payload = _run(settings, annotate_licence, fs, args.identifier, reading,
+                             args.recipient, args.until, datetime.now(UTC))
     except CommandRefusedError as exc:
         err.print(f"error: {exc.message} [{exc.code}]")
         return 1
@@ -90,7 +93,8 @@ def annotate(args: argparse.Namespace) -> int:
 
 
 def verify(args: argparse.Namespace) -> int:
-    fs = load_file_settings()
+    settings = load_settings()
+    fs = settings.files
     reading = _reading(args, fs)
     if reading is None:
         return fail("each verification is recorded as an access (Art. 27): say which"
@@ -102,7 +106,7 @@ def verify(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail(f"cannot read {args.file}: {exc.strerror}")
     try:
-        answer = _run(verify_file, fs, data, reading, datetime.now(UTC))
+        answer = _run(settings, verify_file, fs, data, reading, datetime.now(UTC))
     except CommandRefusedError as exc:
         err.print(f"error: {exc.message} [{exc.code}]")
         return 2

@@ -25,7 +25,6 @@ from ledger.errors import ConfigurationError
 from ledger.integrity.canonical import format_instant
 from ledger.integrity.signing import load_signing_key
 from licence_files.dev_ca import CRL_URL, DevCA
-from licence_files.settings import load_file_settings
 
 HELP = """\
 Make a file-signing key (ECDSA P-256) for a department, have your CA certify it, write
@@ -98,7 +97,8 @@ def write_file_signer(ca: DevCA, keys_dir: Path, code: str, common_name: str,
 
 
 def issue_file_cert(args: argparse.Namespace) -> int:
-    out = args.out or load_file_settings().keys_dir
+    settings = load_settings()
+    out = args.out or settings.files.keys_dir
     code = args.department
     command_key = out / f"{code}.pem"
     if not command_key.exists():
@@ -118,7 +118,7 @@ def issue_file_cert(args: argparse.Namespace) -> int:
     envelope = sign_envelope(load_signing_key(command_key), command_type="RegisterFileCertificate",
                              actor=code, payload={"code": code, "certificate": chain},
                              issued_at=format_instant(datetime.now(UTC)))
-    services = bootstrap(load_settings())
+    services = bootstrap(settings)
     try:
         [result] = services.bus.execute([envelope])
     finally:

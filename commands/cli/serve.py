@@ -36,7 +36,6 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sharing.app import create_app, open_ledger
-    from sharing.config import load_service_settings
     from sharing.writer import serving_services
 
     settings = load_settings()
@@ -45,7 +44,7 @@ def serve(args: argparse.Namespace) -> int:
         from consumers.config import kafka_options
 
         kafka = kafka_options(settings)  # commands go through the topic, as `ledger post`
-    app = create_app(serving_services(settings), load_service_settings(), kafka)
+    app = create_app(serving_services(settings), settings.service, kafka, settings.pages)
     open_ledger(app)
     logging.getLogger("sharing.access").setLevel(logging.INFO)
     # uvicorn stops gracefully on SIGTERM, then raises the signal again for the handler

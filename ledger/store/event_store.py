@@ -7,17 +7,20 @@ every stored row is the canonical, hash-chained :class:`~ledger.integrity.mapper
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
     Mapper,
+    PersistenceError,
     ProcessRecorder,
     StoredEvent,
     Tracking,
@@ -27,9 +30,16 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from ledger.errors import ConcurrencyError, ConfigurationError
+from ledger.errors import ConcurrencyError, ConfigurationError, StoreUnavailable
 from ledger.integrity.mapper import LedgerMapper, Record, decode_stored, to_stored
 from ledger.store.pg_probe import check_schema_name, probe
+
+# What the store raises when the database cannot be reached or used: its own translated
+# error, eventsourcing's PersistenceError (wrapping the driver's), and psycopg's own (its
+# pool raises them unwrapped). Callers catch these by this name, never by the driver's.
+STORE_ERRORS: tuple[type[Exception], ...] = (StoreUnavailable, PersistenceError, psycopg.Error)
+# The database drivers' own errors, for doors (HTTP) that answer 503 on any of them.
+DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
 
 
 def persistence_env(url: str) -> dict[str, str]:
@@ -195,6 +205,20 @@ class EventStore:
     def max_notification_id(self) -> int:
         return int(self.recorder.max_notification_id() or 0)
 
+    def position(self, name: str) -> int | None:
+        """The last position an append tracked under ``name`` (a consumer's offset in a
+        topic partition, say), or None if none was. A database that cannot answer raises
+        :class:`StoreUnavailable` with the driver's message."""
+        try:
+            last = self.recorder.max_tracking_id(name)
+        except STORE_ERRORS as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return None if last is None else int(last)
+
+    def read_only(self) -> EventStore:
+        """The same database (and connections), with appends that write nothing."""
+        return _ReadOnlyStore(self)
+
     def iter_rows(self, start: int = 1, page: int = 5000) -> Iterator[tuple[int, Any]]:
         """Yield (notification id, raw stored row) in global order, a page at a time."""
         while True:
@@ -207,6 +231,18 @@ class EventStore:
 
     def close(self) -> None:
         self.app.close()
+
+
+class _ReadOnlyStore(EventStore):
+    """See :meth:`EventStore.read_only`: for dry runs, which must never apply anything."""
+
+    def __init__(self, inner: EventStore) -> None:  # shares inner's connections
+        self.url = inner.url
+        self.app = inner.app
+        self.recorder = inner.recorder
+
+    def append(self, records: Sequence[Record], tracking: Tracking | None = None) -> list[int]:
+        return []
 
 
 def redact(url: str) -> str:

@@ -19,14 +19,10 @@ import psycopg
 
 from ledger.errors import ConfigurationError
 from ledger.store.event_store import redact
+from ledger.store.packed_columns import NULL_SQL, SEP_SQL, packed
 
 BATCH_FROM = 8  # rows: below this a batch goes by executemany on PostgreSQL too
 T = TypeVar("T")
-# A batch's column travels as one string: values joined by SEP, NULL written as NULL_MARK.
-# Both are control characters no value of the read models holds (JSON escapes them); a
-# value that does hold one sends its batch row by row instead.
-SEP, NULL_MARK = "\x1f", "\x1e"
-SEP_SQL, NULL_SQL = "E'\\x1f'", "E'\\x1e'"
 
 
 class ReadModelWriter(Protocol):
@@ -257,7 +253,7 @@ class ProjectionDB:
         types = self._column_types(table)
         params = []
         for column in zip(*rows, strict=True):
-            text = _joined(column)
+            text = packed(column)
             if text is None:
                 return None
             params.append(text)
@@ -332,27 +328,3 @@ class ProjectionDB:
         else:
             self._pg.close()
 
-
-def _joined(column: Sequence[Any]) -> str | None:
-    """``column``'s values as one string for ``string_to_array``, or None if a value holds
-    the separator or is the NULL mark (or is of a type that cannot be sent so)."""
-    try:
-        text = SEP.join(column)  # all strings: the common case, at C speed
-    except TypeError:
-        if NULL_MARK in column:
-            return None
-        values = []
-        for value in column:
-            if value is None:
-                values.append(NULL_MARK)
-            elif isinstance(value, (str, int)) and not isinstance(value, bool):
-                values.append(str(value))
-            else:
-                return None
-        text = SEP.join(values)
-    else:
-        if NULL_MARK in text and NULL_MARK in column:  # a substring search first: in C
-            return None
-    if text.count(SEP) != len(column) - 1:
-        return None
-    return text

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from commands.setting_sections import PageSettings
 from sharing.pages import holder, holder_download, issuer, login, manage, public, static
 from sharing.pages.audit_cache import AuditCache
-from sharing.pages.settings import load_page_settings
 
 
-def install(app: FastAPI) -> None:
-    """Add the pages' routes and their settings to the service."""
-    app.state.pages = load_page_settings()
+def install(app: FastAPI, settings: PageSettings) -> None:
+    """Add the pages' routes and their settings (``settings.pages``) to the service."""
+    app.state.pages = settings
     app.state.audit = AuditCache()
     for module in (public, static, login, holder, holder_download, issuer, manage):
         app.include_router(module.router)

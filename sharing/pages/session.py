@@ -21,7 +21,7 @@ import orjson
 from fastapi import Request
 from starlette.responses import Response
 
-from sharing.pages.settings import PageSettings
+from commands.setting_sections import PageSettings
 
 COOKIE = "ll_session"
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 
 from commands.bootstrap import Services
-from sharing.config import ServiceSettings
+from commands.setting_sections import ServiceSettings
 from sharing.writer import Writer
 
 T = TypeVar("T")

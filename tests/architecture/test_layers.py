@@ -32,7 +32,6 @@ KNOWN_CIRCLES: frozenset[frozenset[str]] = frozenset({
 
 # Modules over MAX_LINES today, each to be split by concept. Expected to shrink to empty.
 KNOWN_LONG: frozenset[str] = frozenset({
-    "ledger/store/sql.py",
 })
 
 

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,8 +18,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from commands.bootstrap import Services, bootstrap
+from commands.setting_sections import Checked, PageSettings, ServiceSettings
 from commands.settings import load_settings
-from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.service_server import Served, running_service
 from tests.integration.test_files_pdf import FileCity, build_file_city
@@ -63,12 +64,14 @@ def projection_runner(database_url: str, key_file: Path) -> Iterator[None]:
 @pytest.fixture
 def served(city: FileCity, database_url: str, tmp_path: Path,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
-    monkeypatch.setenv("LEDGER_KEYS_DIR", str(city.fs.keys_dir))
     settings = ServiceSettings(public_rate=50, public_burst=100, files_dir=str(city.fs.files_dir))
+    pages = replace(PageSettings.fresh(), keys_dir=city.fs.keys_dir)
     key_file = tmp_path / "ledger-key.pem"
     with projection_runner(database_url, key_file), \
-            running_service(database_url, key_file, settings) as server:
-        monkeypatch.setenv("LEDGER_PUBLIC_URL", server.base_url)  # what rendered QR codes say
+            running_service(database_url, key_file, settings, pages=pages) as server:
+        # what rendered QR codes say (LEDGER_PUBLIC_URL)
+        monkeypatch.setattr(city, "fs", replace(city.fs,
+                                                checked_public_url=Checked(server.base_url)))
         yield server
 
 

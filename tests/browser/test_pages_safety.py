@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import orjson
-import pytest
 
+from commands.setting_sections import PageSettings
 from tests.integration.service_server import Served, running_service
 from tests.integration.test_files_pdf import FileCity
 
@@ -115,12 +116,10 @@ def test_the_portal_shows_only_outcomes_its_own_redirects_name(city: FileCity, s
 
 
 def test_without_the_stand_ins_there_is_no_login(city: FileCity, database_url: str,
-                                                 tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LEDGER_KEYS_DIR", str(city.fs.keys_dir))
-    monkeypatch.setenv("LEDGER_PAGES_DEMO_LOGIN", "0")
+                                                 tmp_path: Path) -> None:
+    pages = replace(PageSettings.fresh(), keys_dir=city.fs.keys_dir, demo_login=False)
     holder = city.scenario.holder_of(city.identifier())
-    with running_service(database_url, tmp_path / "ledger-key.pem") as server, \
+    with running_service(database_url, tmp_path / "ledger-key.pem", pages=pages) as server, \
             fresh_client(server) as http:
         portal = http.get("/portal")
         assert portal.status_code == 200 and "演示" not in portal.text

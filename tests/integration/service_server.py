@@ -14,10 +14,10 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from commands.setting_sections import PageSettings, ServiceSettings
 from commands.settings import load_settings
 from consumers.config import KafkaOptions
 from sharing.app import create_app
-from sharing.config import ServiceSettings
 from sharing.writer import serving_services
 
 
@@ -36,11 +36,13 @@ class Served(NamedTuple):
 
 @contextmanager
 def running_service(database_url: str, key_file: Path, settings: ServiceSettings | None = None,
-                    kafka: KafkaOptions | None = None) -> Iterator[Served]:
+                    kafka: KafkaOptions | None = None, pages: PageSettings | None = None
+                    ) -> Iterator[Served]:
     """Serve the ledger at ``database_url``; yields a client on its base URL."""
     ledger_settings = load_settings({"LEDGER_DATABASE_URL": database_url,
                                      "LEDGER_KEY_FILE": str(key_file)})
-    app = create_app(serving_services(ledger_settings), settings or ServiceSettings(), kafka)
+    app = create_app(serving_services(ledger_settings), settings or ServiceSettings(), kafka,
+                     pages or ledger_settings.pages)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                                            access_log=False, timeout_graceful_shutdown=5))

@@ -212,7 +212,7 @@ class Stub:
         return self
 
     @property
-    def recorder(self) -> Stub:
+    def store(self) -> Stub:
         return self
 
     @property
@@ -226,7 +226,7 @@ class Stub:
     def partitions_for_topic(self, topic: str) -> set[int]:
         return {0, 1, 2}
 
-    def max_tracking_id(self, name: str) -> int | None:
+    def position(self, name: str) -> int | None:
         return self.positions.get(name)
 
     def next_timestamps(self, topic: str, positions: dict[int, int]

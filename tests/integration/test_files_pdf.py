@@ -17,6 +17,8 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from commands.bootstrap import Services
 from commands.demo.scenario import Dept, Scenario
+from commands.setting_sections import FileSettings
+from commands.settings import load_settings
 from ledger.domain.identifiers import parse_licence_identifier
 from ledger.errors import IllegalTransitionError, NotFoundError
 from ledger.integrity.signing import save_signing_key
@@ -35,7 +37,6 @@ from licence_files.service import (
     render_licence,
     verify_file,
 )
-from licence_files.settings import FileSettings, load_file_settings
 from licence_files.sign_pdf import sign_original
 from tests.builders import apply_all, build_city
 from tests.conftest import FakeClock
@@ -85,8 +86,8 @@ class FileCity:
 def build_file_city(services: Services, clock: FakeClock, tmp: Path) -> FileCity:
     """A small city whose departments all hold registered file-signing certificates."""
     scenario = build_city(services, clock, licences=8, lifecycle=False)
-    fs = load_file_settings({"LEDGER_KEYS_DIR": str(tmp / "keys"),
-                             "LEDGER_FILES_DIR": str(tmp / "files")})
+    fs = load_settings({"LEDGER_KEYS_DIR": str(tmp / "keys"),
+                        "LEDGER_FILES_DIR": str(tmp / "files")}).files
     ca = DevCA.create()
     commands = []
     for dept in scenario.city.departments:

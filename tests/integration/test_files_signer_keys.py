@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from commands.settings import load_settings
 from ledger.errors import ConfigurationError
 from licence_files.certificates import load_signer
 from licence_files.dev_ca import DevCA
-from licence_files.settings import load_file_settings
 
 NOW = datetime.now(UTC)
 
 
 def test_a_signer_needs_revocation_info_and_an_unrevoked_certificate(tmp_path: Path) -> None:
-    fs = load_file_settings({"LEDGER_KEYS_DIR": str(tmp_path)})
+    fs = load_settings({"LEDGER_KEYS_DIR": str(tmp_path)}).files
     ca = DevCA.create()
     key, cert = ca.issue("签名", "部门")
     ca.write_signer(tmp_path, "A", key, cert)
@@ -35,7 +35,7 @@ def test_a_signer_needs_revocation_info_and_an_unrevoked_certificate(tmp_path: P
 
 
 def test_a_key_that_does_not_match_its_certificate_is_refused(tmp_path: Path) -> None:
-    fs = load_file_settings({"LEDGER_KEYS_DIR": str(tmp_path)})
+    fs = load_settings({"LEDGER_KEYS_DIR": str(tmp_path)}).files
     ca = DevCA.create()
     key, _ = ca.issue("a", "b")
     _, other = ca.issue("a", "b")

@@ -19,10 +19,10 @@ import orjson
 import pytest
 
 from commands.bootstrap import Services
+from commands.setting_sections import ServiceSettings
 from ledger.domain.streams import receipt_stream
 from ledger.integrity.signing import SigningKey
 from projections.models.use_queries import get_access_log
-from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.service_server import running_service
 from tests.integration.use_town import FIELDS, MATTER, OTHER_MATTER, Town, build_town

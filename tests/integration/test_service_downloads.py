@@ -19,10 +19,10 @@ import pytest
 from commands.bootstrap import Services
 from commands.demo.scenario import Dept
 from commands.replay.run import replay_store
+from commands.setting_sections import ServiceSettings
 from ledger.domain import streams
 from ledger.integrity.canonical import sha256_hex
 from projections.models.use_queries import get_access_log
-from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.service_server import Served, running_service
 from tests.integration.test_files_pdf import FileCity, build_file_city

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from commands.bootstrap import bootstrap
+from commands.setting_sections import ServiceSettings
 from commands.settings import load_settings
 from consumers.config import kafka_options
 from ledger.integrity.canonical import sha256_hex
-from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.conftest import KafkaTopics
 from tests.integration.service_server import running_service
@@ -38,7 +38,7 @@ def test_download_references_through_kafka(pg_url: str, ledger_key: Path, topics
     finally:
         services.close()
     env = topics.env(pg_url, ledger_key)
-    options = kafka_options(load_settings(env), env)
+    options = kafka_options(load_settings(env))
     consumer = start_consumer(env, tmp_path / "consumer.log", until_idle=None)
     files_dir = str(city.fs.files_dir)
     try:

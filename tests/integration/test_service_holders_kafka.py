@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from commands.bootstrap import bootstrap
+from commands.setting_sections import ServiceSettings
 from commands.settings import load_settings
 from consumers.config import kafka_options
 from ledger.domain import streams
-from sharing.config import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.conftest import KafkaTopics
 from tests.integration.service_server import running_service
@@ -44,7 +44,7 @@ def test_signed_queries_go_through_kafka(kafka_town: Town, topics: KafkaTopics, 
     town = kafka_town
     town.services.projections.catch_up()  # what `ledger project --follow` does beside it
     env = topics.env(pg_url, ledger_key)
-    options = kafka_options(load_settings(env), env)
+    options = kafka_options(load_settings(env))
     consumer = start_consumer(env, tmp_path / "consumer.log", until_idle=None)
     holder = town.s.holder_of(town.ident("001"))
     issuer = issuer_of(town, town.ident("001"))

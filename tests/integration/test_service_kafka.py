@@ -15,9 +15,9 @@ import orjson
 import pytest
 
 from commands.bootstrap import bootstrap
+from commands.setting_sections import ServiceSettings
 from commands.settings import load_settings
 from consumers.config import kafka_options
-from sharing.config import ServiceSettings
 from sharing.routes.files import findings
 from tests.conftest import FakeClock
 from tests.integration.conftest import KafkaTopics
@@ -50,7 +50,7 @@ def test_commands_go_through_kafka_and_late_answers_are_polled(
         tmp_path: Path) -> None:
     town = kafka_town
     env = topics.env(pg_url, ledger_key)
-    options = kafka_options(load_settings(env), env)
+    options = kafka_options(load_settings(env))
     consumer = start_consumer(env, tmp_path / "consumer.log", until_idle=None)
     try:
         with running_service(pg_url, ledger_key, ServiceSettings(kafka_wait=60),
@@ -103,7 +103,7 @@ def test_verify_file_goes_through_kafka_too(pg_url: str, ledger_key: Path, topic
     consumer = start_consumer(env, tmp_path / "consumer.log", until_idle=None)
     try:
         with running_service(pg_url, ledger_key, ServiceSettings(kafka_wait=60),
-                             kafka_options(load_settings(env), env)) as served:
+                             kafka_options(load_settings(env))) as served:
             command = city.scenario.sign(city.user, "VerifyLicenceFile", {
                 **findings(data), "operator": "officer-2", "purpose": "checking a file",
                 "matter_code": "MATTER-001", "case_number": "CASE-KAFKA-FILE"})

@@ -16,8 +16,8 @@ import pytest
 from psycopg import sql
 
 from commands.demo.scenario import Scenario
+from commands.setting_sections import ServiceSettings
 from ledger.integrity.canonical import format_instant
-from sharing.config import ServiceSettings
 from tests.conftest import fresh_schema
 from tests.integration.service_server import running_service
 from tests.integration.test_service_commands import assert_problem

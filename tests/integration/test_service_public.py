@@ -14,12 +14,13 @@ import orjson
 import pytest
 
 from commands.bootstrap import Services
+from commands.setting_sections import ServiceSettings
+from commands.settings import load_settings
 from ledger.errors import ConfigurationError
 from ledger.transparency.log import TransparencyLog
 from licence_files import render_pdf
-from licence_files.qr import public_url_from, verification_url
+from licence_files.qr import verification_url
 from licence_files.verify import inspect_file
-from sharing.config import ServiceSettings
 from sharing.routes.files import findings
 from tests.conftest import FakeClock
 from tests.integration.service_server import running_service
@@ -150,17 +151,18 @@ def test_verify_file_answers_the_cli_json_and_is_recorded(city: FileCity,
 def test_new_files_point_their_qr_code_at_the_status_page() -> None:
     assert verification_url("ab" * 16, "https://licences.example.gov.cn") == \
         "https://licences.example.gov.cn/v/" + "ab" * 16
-    assert public_url_from({}) == "http://127.0.0.1:8080"
-    assert public_url_from({"LEDGER_PUBLIC_URL": "https://x.example/"}) == "https://x.example"
+    assert load_settings({}).files.public_url == "http://127.0.0.1:8080"
+    assert load_settings({"LEDGER_PUBLIC_URL": "https://x.example/"}).files.public_url == \
+        "https://x.example"
     for bad in ("ftp://x.example", "licences.example.gov.cn", "https://x.example/?a=1"):
         with pytest.raises(ConfigurationError, match="LEDGER_PUBLIC_URL"):
-            public_url_from({"LEDGER_PUBLIC_URL": bad})
+            _ = load_settings({"LEDGER_PUBLIC_URL": bad}).files.public_url
 
 
 def test_files_made_before_keep_verifying(city: FileCity, api: httpx.Client,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     # A file of the first version: its QR code says LLV1:<reference> (rendered as then).
-    monkeypatch.setattr(render_pdf, "verification_url", lambda reference: f"LLV1:{reference}")
+    monkeypatch.setattr(render_pdf, "verification_url", lambda reference, _url: f"LLV1:{reference}")
     data = city.render(city.identifier(1))
     monkeypatch.undo()
     reference = inspect_file(data).claimed_reference

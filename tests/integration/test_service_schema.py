@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands.bootstrap import Services
-from sharing.config import ServiceSettings
+from commands.setting_sections import ServiceSettings
 from tests.conftest import FakeClock
 from tests.integration.service_server import Served, running_service
 from tests.integration.use_town import build_town

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands.bootstrap import Services
-from ledger.store.sql import NULL_MARK, SEP, ProjectionDB
+from ledger.store.packed_columns import NULL_MARK, SEP
+from ledger.store.sql import ProjectionDB
 from projections.engine.runner import check
 from projections.models.use_queries import get_access_log
 from tests.conftest import FakeClock

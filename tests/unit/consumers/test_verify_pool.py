@@ -18,7 +18,7 @@ def _options(value: str | None) -> int:
     env = {"KAFKA_BOOTSTRAP_SERVERS": "a:1"}
     if value is not None:
         env["LEDGER_VERIFY_WORKERS"] = value
-    return kafka_options(load_settings(env), env).verify_workers
+    return kafka_options(load_settings(env)).verify_workers
 
 
 def test_one_verify_worker_by_default_and_zero_keeps_the_writer_alone() -> None:

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from commands.setting_sections import DEFAULT_FONT
 from ledger.domain.licence import Licence
 from licence_files.face import FaceDoesNotFitError, UnrenderableTextError, build_face, face_texts
 from licence_files.fonts import load_font
 from licence_files.layout import LAST_LINE, VALUE_X, display_width, lay_out, wrap
-from licence_files.settings import DEFAULT_FONT
 
 IDENT = "1.2.156.3005.2.11320581AY4CL12T22001.11320581H3BJ1XG69C.00700000000.001.Z"
 DEFINITION: dict[str, Any] = {

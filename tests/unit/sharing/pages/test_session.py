@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from commands.setting_sections import PageSettingsError
+from commands.settings import load_settings
 from sharing.pages.session import Session, csrf_ok, decode, encode
-from sharing.pages.settings import PageSettingsError, load_page_settings
 
 SECRET = b"k" * 32
 
@@ -46,11 +47,12 @@ def test_csrf_tokens_compare_exactly() -> None:
     ({"LEDGER_PAGES_DEMO_LOGIN": "true"}, "LEDGER_PAGES_DEMO_LOGIN='true': expected 0 or 1"),
 ])
 def test_bad_page_settings_say_what_is_expected(env: dict[str, str], message: str) -> None:
+    settings = load_settings(env)  # loads: only what uses the pages stops on them
     with pytest.raises(PageSettingsError, match=message):
-        load_page_settings(env)
+        _ = settings.pages
 
 
 def test_page_settings_defaults() -> None:
-    settings = load_page_settings({})
+    settings = load_settings({}).pages
     assert len(settings.secret) == 32 and settings.demo_login and not settings.cookie_secure
-    assert load_page_settings({"LEDGER_SESSION_SECRET": "s" * 40}).secret == b"s" * 40
+    assert load_settings({"LEDGER_SESSION_SECRET": "s" * 40}).pages.secret == b"s" * 40
