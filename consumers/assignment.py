@@ -5,6 +5,12 @@ On assignment a partition is sought to the position stored in the ledger databas
 that one is advisory and marks only what was *answered*. If it lags the ledger, the
 previous owner stopped between a commit and its answers, and those records are
 answered again (by a dry run, so nothing is applied twice) before anything new.
+
+Re-answering never gives up: if Kafka's committed offset or a record to answer cannot
+be read, the partition stays paused (nothing new is applied, answered or committed for
+it) and is tried again after a growing pause, each read given longer; the consumer does
+not stop for idleness meanwhile. Only records the broker no longer holds are skipped,
+and logged as errors.
 """
 
 from __future__ import annotations
@@ -18,12 +24,14 @@ from kafka.errors import KafkaError
 
 from consumers import kafka_io
 from consumers.records import stored_position
+from consumers.side_reader import spans
 from consumers.store_watch import DATABASE_ERRORS, DatabaseUnavailable, describe
 
 if TYPE_CHECKING:
     from consumers.command_consumer import CommandConsumer
 
 log = logging.getLogger("ledger.consumers")
+COMMITTED_TIMEOUT_MS = 10_000  # reading Kafka's committed offset: then try again later
 
 
 class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -34,12 +42,14 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
         self.assigned_once = False
         self.to_recover: dict[TopicPartition, int] = {}  # partition -> the ledger's position
         self.unpositioned: set[TopicPartition] = set()  # the database did not answer yet
+        self.retries: dict[TopicPartition, _Retry] = {}  # re-answering failed: paused till then
 
     def busy(self) -> bool:
         return bool(self.to_recover or self.unpositioned)
 
     def waiting(self, tp: TopicPartition) -> bool:
-        return tp in self.unpositioned
+        """Paused here, to stay paused (not yet positioned, or re-answering to try again)."""
+        return tp in self.unpositioned or tp in self.retries
 
     def must_recover(self, tp: TopicPartition) -> bool:
         return tp in self.to_recover
@@ -49,6 +59,7 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
         self.owner.parking.forget(list(revoked))
         for tp in revoked:
             self.to_recover.pop(tp, None)
+            self.retries.pop(tp, None)
             self.unpositioned.discard(tp)
 
     def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
@@ -71,17 +82,47 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
         """Position what could not be positioned, and re-answer what may be unanswered."""
         self._position_unpositioned()
         for tp, position in list(self.to_recover.items()):
-            del self.to_recover[tp]
+            retry = self.retries.get(tp)
+            if retry is not None and time.monotonic() < retry.at:
+                continue
             try:
-                self._recover(tp, position)
+                done = self._recover(tp, position, self._read_timeout(retry))
             except DATABASE_ERRORS as exc:  # answered again once the database is back
-                self.to_recover[tp] = position
                 self.owner.wait_for_database(DatabaseUnavailable(describe(exc)))
                 return
+            if not done:
+                self._retry_later(tp, retry)
+                continue
+            del self.to_recover[tp]
+            if retry is not None:
+                del self.retries[tp]
+                log.info("%s: re-answered after %d failed tries; resuming it", tp, retry.tries)
+                kafka_io.resume(self.owner.consumer, tp)
+
+    def _read_timeout(self, retry: _Retry | None) -> float:
+        """The first read of a range gets the side reader's ``range_timeout``; each retry
+        four times longer (the broker is slow), at most a minute (never so long that the
+        group takes this member for dead: max.poll.interval.ms is 5 minutes)."""
+        base: float = self.owner.reader.range_timeout
+        if retry is None or retry.tries == 0:
+            return base
+        return min(max(base, 1.0) * 4.0 ** retry.tries, max(base, 60.0))
+
+    def _retry_later(self, tp: TopicPartition, retry: _Retry | None) -> None:
+        """Hold the partition (paused, so nothing new of it is fetched) and try again."""
+        retry = retry or _Retry()
+        retry.tries += 1
+        delay = retry.backoff.next()
+        retry.at = time.monotonic() + delay
+        self.retries[tp] = retry
+        self.owner.consumer.pause(tp)
+        log.warning("%s: re-answering failed (try %d); the partition stays paused and is tried"
+                    " again in %.1fs", tp, retry.tries, delay)
 
     def _seek_stored(self, tp: TopicPartition, position: int) -> None:
         self.owner.consumer.seek(tp, position)
         self.to_recover[tp] = position
+        self.retries.pop(tp, None)
         log.info("%s assigned: resuming at offset %d (the ledger's position)", tp, position)
 
     def _position_unpositioned(self) -> None:
@@ -95,22 +136,37 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
             self._seek_stored(tp, position)
             kafka_io.resume(self.owner.consumer, tp)
 
-    def _recover(self, tp: TopicPartition, position: int) -> None:
+    def _recover(self, tp: TopicPartition, position: int, read_timeout: float) -> bool:
+        """Answer again what may be unanswered; False if that could not be done yet."""
         owner = self.owner
         try:
-            answered = owner.consumer.committed(tp)
+            answered = owner.consumer.committed(tp, timeout_ms=COMMITTED_TIMEOUT_MS)
         except KafkaError as exc:
-            log.warning("%s: cannot read Kafka's committed offset (%s); not re-answering", tp,
-                        exc)
-            return
+            log.warning("%s: cannot read Kafka's committed offset (%s): cannot tell what is"
+                        " unanswered", tp, exc)
+            return False
         if answered is not None and answered > position:
             log.warning("%s: Kafka's committed offset %d is ahead of the ledger's position %d;"
                         " the ledger's position wins", tp, answered, position)
         if answered is None:
             answered = 0  # never committed (killed before its first commit): from the start
         if answered >= position:
-            return
-        records = owner.reader.read_range(tp.topic, tp.partition, answered, position)
+            return True
+        records, unread = owner.reader.read_range(tp.topic, tp.partition, answered, position,
+                                                  read_timeout)
+        if unread:
+            log.warning("%s: to answer offsets %d-%d again, offsets %s could not be read in"
+                        " %.1fs (the broker is slow or away); answering none of them yet", tp,
+                        answered, position - 1, spans(unread), read_timeout)
+            return False
         log.info("%s: answering offsets %d-%d again (applied before the last stop, maybe"
                  " unanswered)", tp, answered, position - 1)
         owner.publish(owner.answer_applied(records), {tp: position})
+        return True
+
+
+class _Retry:
+    """When a partition's re-answering is tried next, and how often it failed."""
+
+    def __init__(self) -> None:
+        self.tries, self.at, self.backoff = 0, 0.0, kafka_io.Backoff(ceiling=10.0)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from consumers.config import KafkaOptions
 from consumers.kafka_io import BOOTSTRAP_MS
@@ -24,6 +25,8 @@ log = logging.getLogger("ledger.consumers.side_reader")
 
 class SideReader:
     """Reads chosen partitions from chosen offsets, without a consumer group."""
+
+    range_timeout = 15.0  # seconds one :meth:`read_range` may wait for the broker
 
     def __init__(self, options: KafkaOptions, client_id: str) -> None:
         self._consumer = KafkaConsumer(
@@ -70,16 +73,21 @@ class SideReader:
         return {tp.partition: ts for tp, ts in found.items()}
 
     def read_range(self, topic: str, partition: int, start: int, end: int,
-                   timeout: float = 15.0) -> list[Incoming]:
-        """Records with ``start <= offset < end`` (fewer if the broker no longer has them)."""
+                   timeout: float | None = None) -> tuple[list[Incoming], list[int]]:
+        """Records with ``start <= offset < end``, and the offsets of that range still
+        unread after ``timeout`` seconds (default :attr:`range_timeout`): a caller that
+        needs them all reads those again. Offsets below the partition's log start (gone
+        for good with retention) are logged and not counted as unread."""
         if end <= start:
-            return []
+            return [], []
         tp = TopicPartition(topic, partition)
         self._start({tp: start})
         got: dict[int, Incoming] = {}
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for record in self._consumer.poll(timeout_ms=200).get(tp, []):
+        deadline = time.monotonic() + (self.range_timeout if timeout is None else timeout)
+        while (left := deadline - time.monotonic()) > 0:
+            # never past the deadline: a slow broker must not stretch the caller's wait
+            for record in self._consumer.poll(timeout_ms=max(1, min(200, int(left * 1000)))
+                                              ).get(tp, []):
                 if start <= record.offset < end:
                     got[record.offset] = Incoming.of(record)
             high = self._consumer.highwater(tp)
@@ -87,7 +95,32 @@ class SideReader:
             if position is not None and (position >= end or (high is not None
                                                               and position >= high)):
                 break
-        return [got[o] for o in sorted(got)]
+        records = [got[o] for o in sorted(got)]
+        unread = [o for o in range(start, end) if o not in got]
+        if unread and (first := self._log_start(tp, start)) > unread[0]:
+            log.error("%s: offsets %s are no longer on the broker (its log starts at %d): they"
+                      " cannot be read", tp, spans([o for o in unread if o < first]), first)
+            unread = [o for o in unread if o >= first]
+        return records, unread
+
+    def _log_start(self, tp: TopicPartition, fallback: int) -> int:
+        """The partition's first offset the broker holds (``fallback`` if it cannot say)."""
+        try:
+            return int(self._consumer.beginning_offsets([tp]).get(tp, fallback))
+        except KafkaError as exc:
+            log.info("%s: cannot read its log start offset (%s)", tp, exc)
+            return fallback
 
     def close(self) -> None:
         self._consumer.close()
+
+
+def spans(offsets: list[int]) -> str:
+    """``[3, 4, 5, 9]`` as ``"3-5, 9"``: short log lines for long ranges."""
+    runs: list[list[int]] = []
+    for o in offsets:
+        if runs and runs[-1][1] == o - 1:
+            runs[-1][1] = o
+        else:
+            runs.append([o, o])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
