@@ -78,8 +78,8 @@ def build(url: str, key_file: Path, licences: int) -> Any:
         lifecycle = list(scenario.lifecycle(date.today()))
         for i in range(0, len(lifecycle), 200):
             services.bus.execute(lifecycle[i:i + 200])
-    TransparencyLog(services.store, services.read_db).publish(
-        services.ledger, format_instant(datetime.now(UTC)))
+    services.publish_checkpoint(TransparencyLog(services.store, services.read_db),
+                                format_instant(datetime.now(UTC)))
     return services
 
 

@@ -12,12 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from commands.bus import own_writes
 from commands.bus.pipeline import MessageBus
 from commands.settings import Settings
 from ledger.integrity.signing import SigningKey, load_signing_key, save_signing_key
 from ledger.store.application import Ledger
 from ledger.store.event_store import EventStore
 from ledger.store.sql import ProjectionDB
+from ledger.transparency.checkpoint import Checkpoint
+from ledger.transparency.log import TransparencyLog
 from projections.engine.runner import ProjectionRunner
 from projections.registry import all_projections
 
@@ -30,6 +33,16 @@ class Services:
     bus: MessageBus
     read_db: ProjectionDB
     projections: ProjectionRunner
+
+    def publish_checkpoint(self, log: TransparencyLog, at: str) -> tuple[Checkpoint, bool]:
+        """Publish a checkpoint of ``log`` through the bus (the ``Publish`` the archive
+        export, the proofs and the sharing service are given); see
+        commands/bus/own_writes.py."""
+        return own_writes.publish_checkpoint(self.bus, log, at)
+
+    def rotate_ledger_key(self, previous: SigningKey, at: str) -> str:
+        """Rotate the ledger's key from ``previous`` to the configured one, through the bus."""
+        return own_writes.rotate_ledger_key(self.bus, previous, at)
 
     def close(self) -> None:
         self.read_db.close()

@@ -1,1 +1,2 @@
-"""The command bus: decode ▸ authenticate ▸ authorise ▸ handle ▸ save with position."""
+"""The command bus: decode ▸ authenticate ▸ authorise ▸ handle ▸ save with position; and
+the ledger's own writes (key rotation, checkpoints) through the same save."""

@@ -9,9 +9,9 @@ the first department registering itself, a department rule in
 :mod:`ledger.domain.departments`), ``authorise`` (:mod:`commands.authorisation.policy`:
 who may send which command), ``handle`` (the command's handler: load, call the domain,
 emit), ``save`` (the command's receipt) and ``save_with_position`` (the batch's commit
-with its tracking position and seal). Only the ledger's own writes, signed by its key and
-not by a department, bypass it: key rotation and checkpoints (``Ledger.rotate_key``,
-ledger/transparency/log.py), copied verbatim by the replay (commands/replay/run.py).
+with its tracking position and seal). The ledger's own writes, signed by its key and by
+no department (key rotation, checkpoints), are no commands: commands/bus/own_writes.py
+saves what the ledger prepares with the same ``save_with_position``, with no receipt.
 
 Commands are handled in batches; a batch is one database transaction ending with the
 ledger's seal. A command that fails is rolled back to its savepoint and answered with

@@ -84,8 +84,9 @@ def archive_export(args: argparse.Namespace) -> int:
         paper = (str(args.paper), parse_paper_csv(text, str(args.paper)))
     services = bootstrap(load_settings())
     try:
-        summary = export_bag(services.store, services.read_db, services.ledger, department,
-                             period, args.out, _now(), paper)
+        summary = export_bag(services.store, services.read_db, services.ledger,
+                             services.publish_checkpoint, department, period, args.out,
+                             _now(), paper)
     finally:
         services.close()
     print(orjson.dumps(summary).decode())

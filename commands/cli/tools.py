@@ -232,7 +232,7 @@ def rotate_ledger_key(args: argparse.Namespace) -> int:
     previous = load_signing_key(args.previous)
     services = bootstrap(settings)
     try:
-        services.ledger.rotate_key(previous, format_instant(datetime.now(UTC)))
+        services.rotate_ledger_key(previous, format_instant(datetime.now(UTC)))
     finally:
         services.close()
     print(f"ledger key rotated: {previous.key_id} -> {services.ledger.signer.key_id}")

@@ -91,7 +91,7 @@ def checkpoint(args: argparse.Namespace) -> int:
     """Print the latest checkpoint, publishing one if events were added since."""
     services, log = _open()
     try:
-        latest, new = log.publish(services.ledger, now())
+        latest, new = services.publish_checkpoint(log, now())
     except (LeafTableError, CheckpointError) as exc:
         return _refuse(exc)
     except PERSISTENCE_ERRORS as exc:
@@ -140,8 +140,8 @@ def _prove(size: int | None, leaves: int | None,
 def proof(services: Services, size: int | None, leaves: int | None,
           prove: Prove) -> dict[str, Any]:
     """The JSON of ``ledger proof … --json`` (as the sharing service answers it)."""
-    return proof_at(TransparencyLog(services.store, services.read_db), services.ledger, size,
-                    leaves, prove)
+    return proof_at(TransparencyLog(services.store, services.read_db),
+                    services.publish_checkpoint, size, leaves, prove)
 
 
 def _refuse(exc: LeafTableError | CheckpointError) -> int:
@@ -168,7 +168,7 @@ def reconcile(args: argparse.Namespace) -> int:
     services, log = _open()
     try:
         at = now()
-        signed, _ = log.publish(services.ledger, at)
+        signed, _ = services.publish_checkpoint(log, at)
         replay = Replay({p.department for p in paper})
         for index, (_, row) in enumerate(services.store.iter_rows()):
             if index >= signed.size:  # exactly the checkpoint's prefix of the log

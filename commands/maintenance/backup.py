@@ -53,8 +53,8 @@ def backup(settings: Settings, out: Path, at: str) -> dict[str, Any]:
         raise BackupError(f"{out} (or {_sidecar(out)}) exists; backups are never overwritten")
     services = bootstrap(settings)
     try:
-        checkpoint, _ = TransparencyLog(services.store, services.read_db).publish(
-            services.ledger, at)
+        checkpoint, _ = services.publish_checkpoint(
+            TransparencyLog(services.store, services.read_db), at)
     finally:
         services.close()
     out.parent.mkdir(parents=True, exist_ok=True)

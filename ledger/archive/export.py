@@ -44,18 +44,19 @@ from ledger.reconciliation.report import (
 from ledger.store.application import Ledger
 from ledger.store.event_store import EventStore
 from ledger.store.sql import ProjectionDB
-from ledger.transparency.log import TransparencyLog
+from ledger.transparency.log import Publish, TransparencyLog
 from ledger.transparency.merkle import hash_leaf, verify_inclusion
 
 
-def export_bag(store: EventStore, db: ProjectionDB, ledger: Ledger, department: str,
-               period: Period, out: Path, at: str,
+def export_bag(store: EventStore, db: ProjectionDB, ledger: Ledger, publish: Publish,
+               department: str, period: Period, out: Path, at: str,
                paper: tuple[str, list[PaperCount]] | None = None) -> dict[str, Any]:
-    """Write the package for ``department`` and ``period`` to ``out`` (new or empty)."""
+    """Write the package for ``department`` and ``period`` to ``out`` (new or empty);
+    ``publish`` records the checkpoint the package is proved against."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ArchiveError(f"{out} exists and is not an empty directory; choose a new --out")
     log = TransparencyLog(store, db)
-    checkpoint, _ = log.publish(ledger, at)
+    checkpoint, _ = publish(log, at)
     size = checkpoint.size
     select = _Selection(department, period)
     replay = Replay([department])

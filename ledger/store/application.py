@@ -35,6 +35,7 @@ from ledger.integrity.sealing import (
 )
 from ledger.integrity.signing import SigningKey, b64encode
 from ledger.store.event_store import EventStore
+from ledger.store.own_write import OwnWrite
 
 S = TypeVar("S")
 Fold = Callable[[Any, DomainEvent], Any]
@@ -128,7 +129,7 @@ class Ledger:
         """The event registering this ledger's key, or None if it is already the active one.
 
         The first key is registered on first use. A different key later is refused until
-        it is rotated in with the old key's endorsement (see ``rotate_ledger_key``).
+        it is rotated in with the old key's endorsement (see :meth:`key_rotation`).
         """
         history = self._key_history()
         if history.is_retired(self.signer.key_id):
@@ -147,8 +148,10 @@ class Ledger:
             )
         return streams.ledger_keys_stream(), self.key_registration_event(at, None)
 
-    def rotate_key(self, previous: SigningKey, at: str) -> list[int]:
-        """Register this ledger's (new) key, endorsed by ``previous``, and retire the old one.
+    def key_rotation(self, previous: SigningKey, at: str) -> OwnWrite[str]:
+        """The events that register this ledger's (new) key, endorsed by ``previous``, and
+        retire the old one; the bus writes them (commands/bus/own_writes.py). Answers the
+        new key's id.
 
         Seals written after this are signed by the new key; an auditor accepts the new key
         only because the old one signed the endorsement.
@@ -162,11 +165,11 @@ class Ledger:
             )
         if history.is_registered(self.signer.key_id):
             raise ConfigurationError(f"key {self.signer.key_id} is already registered")
-        uow = self.begin(at)
         stream = streams.ledger_keys_stream()
-        uow.emit(stream, lambda s, e: e, self.key_registration_event(at, previous), None)
-        uow.emit(stream, lambda s, e: e, LedgerKeyRetired(previous.key_id, at), None)
-        return uow.commit()
+        return OwnWrite(self.signer.key_id, (
+            (stream, self.key_registration_event(at, previous)),
+            (stream, LedgerKeyRetired(previous.key_id, at)),
+        ))
 
     def _key_history(self) -> LedgerKeyHistory:
         return LedgerKeyHistory.of(self.store.read_stream(streams.ledger_keys_stream()))

@@ -7,22 +7,23 @@ read without a topic filter, so no event type, known or future, can be skipped.
 
 Checkpoints are ledger events (``CheckpointPublished`` on the seal lane
 ``transparency``): durable, sealed, audited, exported and backed up with everything
-else. Each becomes a later leaf of the log it describes.
+else. Each becomes a later leaf of the log it describes. The log only prepares them
+(:meth:`TransparencyLog.prepare_checkpoint`); the bus writes them (a :data:`Publish`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 from uuid import UUID
 
 from ledger.domain import streams
-from ledger.domain.events import DomainEvent
-from ledger.errors import ConcurrencyError, LedgerError
+from ledger.errors import LedgerError
 from ledger.integrity.ledger_keys import LedgerKeyHistory
 from ledger.integrity.signing import b64encode
 from ledger.store.application import Ledger
 from ledger.store.event_store import EventStore
+from ledger.store.own_write import OwnWrite
 from ledger.store.sql import ProjectionDB
 from ledger.transparency.checkpoint import (
     Checkpoint,
@@ -42,6 +43,9 @@ LEAVES_DDL: Final = (
 # Rows a checkpoint publication itself writes; they alone do not call for a new one.
 _QUIET_STREAMS: Final = frozenset(
     {streams.checkpoint_stream(), streams.seal_stream(LANE), streams.ledger_keys_stream()})
+# Publishes a checkpoint of a log at an instant, through the bus (the composition root
+# wires it: commands/bootstrap.py); answers (checkpoint, whether it is new).
+Publish = Callable[["TransparencyLog", str], tuple[Checkpoint, bool]]
 
 
 class LogRangeError(LedgerError):
@@ -78,11 +82,6 @@ def stored_leaves(db: ProjectionDB) -> Iterator[tuple[int, int, str]]:
         for index, nid, leaf_hash in rows:
             yield int(index), int(nid), str(leaf_hash)
         start = int(rows[-1][0]) + 1
-
-
-def apply_checkpoint(state: Any, evt: DomainEvent) -> DomainEvent:
-    """Fold of the checkpoint stream: its state is simply the latest checkpoint."""
-    return evt
 
 
 class TransparencyLog:
@@ -236,38 +235,31 @@ class TransparencyLog:
         record = self.store.last_of_stream(streams.checkpoint_stream())
         return from_event(record.data) if record else None
 
-    def publish(self, ledger: Ledger, at: str, attempts: int = 5) -> tuple[Checkpoint, bool]:
-        """Sign and record a checkpoint of the whole log unless nothing but checkpoints
-        were added since the latest. Returns (checkpoint, whether it is new)."""
-        for attempt in range(1, attempts + 1):
-            self.catch_up()
-            latest = self.latest()
-            tree = self.tree()
-            if latest is not None:
-                self._check_against(latest, tree)
-                if not self._grown_since(latest.size, tree.size):
-                    return latest, False
-            # The prefix is the one the latest checkpoint signed (its root matched); every
-            # leaf after it is hashed again from the events before the ledger signs it.
-            self._check_leaves(0 if latest is None else latest.size, tree)
-            if tree.size == 0:
-                raise LogRangeError("the ledger has no events yet: there is nothing to"
-                                    " checkpoint")
-            checkpoint = sign_checkpoint(self._origin(ledger), tree.size, tree.root(), at,
-                                         ledger.signer)
-            uow = ledger.begin(at, LANE)
-            registration = ledger.ledger_key_registration(at)
-            if registration is not None:
-                uow.emit(registration[0], apply_checkpoint, registration[1], None)
-            uow.emit(streams.checkpoint_stream(), apply_checkpoint, checkpoint.to_event(), None)
-            try:
-                uow.commit()
-            except ConcurrencyError:
-                if attempt == attempts:
-                    raise
-                continue  # another process published meanwhile: look again
-            return checkpoint, True
-        raise AssertionError("unreachable")
+    def prepare_checkpoint(self, ledger: Ledger, at: str) -> OwnWrite[tuple[Checkpoint, bool]]:
+        """A checkpoint of the whole log, signed, with the events that record it (on the
+        seal lane ``transparency``), unless nothing but checkpoints were added since the
+        latest: then no events and the latest. The answer: (checkpoint, whether it is
+        new). The bus writes the events (commands/bus/own_writes.py) and, if another
+        process published meanwhile, asks again."""
+        self.catch_up()
+        latest = self.latest()
+        tree = self.tree()
+        if latest is not None:
+            self._check_against(latest, tree)
+            if not self._grown_since(latest.size, tree.size):
+                return OwnWrite((latest, False))
+        # The prefix is the one the latest checkpoint signed (its root matched); every
+        # leaf after it is hashed again from the events before the ledger signs it.
+        self._check_leaves(0 if latest is None else latest.size, tree)
+        if tree.size == 0:
+            raise LogRangeError("the ledger has no events yet: there is nothing to"
+                                " checkpoint")
+        checkpoint = sign_checkpoint(self._origin(ledger), tree.size, tree.root(), at,
+                                     ledger.signer)
+        registration = ledger.ledger_key_registration(at)
+        events = (() if registration is None else (registration,)) + (
+            (streams.checkpoint_stream(), checkpoint.to_event()),)
+        return OwnWrite((checkpoint, True), events, LANE)
 
     def _check_against(self, latest: Checkpoint, tree: MerkleTree) -> None:
         if latest.size > tree.size or tree.root(latest.size) != latest.root:

@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledger.integrity.canonical import format_instant
-from ledger.store.application import Ledger
 from ledger.transparency.checkpoint import Checkpoint
-from ledger.transparency.log import TransparencyLog
+from ledger.transparency.log import Publish, TransparencyLog
 
 Prove = Callable[[TransparencyLog, int], dict[str, Any]]
 
@@ -20,16 +19,16 @@ def now() -> str:
     return format_instant(datetime.now(UTC))
 
 
-def proof_at(log: TransparencyLog, ledger: Ledger, size: int | None, leaves: int | None,
+def proof_at(log: TransparencyLog, publish: Publish, size: int | None, leaves: int | None,
              prove: Prove) -> dict[str, Any]:
     """Run ``prove`` at ``size``; with no size, at a signed checkpoint included in the
-    answer: the latest if it covers ``leaves`` leaves, else one published now."""
+    answer: the latest if it covers ``leaves`` leaves, else one ``publish`` writes now."""
     log.catch_up()
     signed: Checkpoint | None = None
     if size is None:
         signed = log.latest()
         if signed is None or leaves is None or leaves > signed.size:
-            signed, _ = log.publish(ledger, now())
+            signed, _ = publish(log, now())
         size = signed.size
     data = prove(log, size)
     if signed is not None:

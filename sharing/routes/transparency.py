@@ -18,13 +18,14 @@ router = APIRouter(tags=["transparency"])
 
 def proof(services: Services, size: int | None, leaves: int | None,
           prove: Prove) -> dict[str, Any]:
-    return proof_at(TransparencyLog(services.store, services.read_db), services.ledger, size,
-                    leaves, prove)
+    return proof_at(TransparencyLog(services.store, services.read_db),
+                    services.publish_checkpoint, size, leaves, prove)
 Natural = Annotated[int, Query(ge=0, le=2**62)]
 
 
 def _checkpoint(services: Services) -> str:
-    latest, _ = TransparencyLog(services.store, services.read_db).publish(services.ledger, now())
+    latest, _ = services.publish_checkpoint(TransparencyLog(services.store, services.read_db),
+                                            now())
     return latest.note()
 
 

@@ -46,8 +46,8 @@ def _rotate_market_key(services: Services, clock: FakeClock, scenario: Scenario)
 
 def _make_city(services: Services, clock: FakeClock) -> tuple[Scenario, str]:
     scenario = build_city(services, clock, licences=12)
-    TransparencyLog(services.store, services.read_db).publish(
-        services.ledger, format_instant(clock.now))  # an older checkpoint, for the attacks
+    services.publish_checkpoint(TransparencyLog(services.store, services.read_db),
+                                format_instant(clock.now))  # an older checkpoint, for the attacks
     clock.advance(minutes=1)
     _rotate_market_key(services, clock, scenario)
     apply_all(services, clock, scenario.issue(4))  # signed with the new key
@@ -56,8 +56,9 @@ def _make_city(services: Services, clock: FakeClock) -> tuple[Scenario, str]:
 
 def _export(services: Services, clock: FakeClock, department: str, out: Path,
             period: Period = PERIOD) -> dict[str, Any]:
-    return export_bag(services.store, services.read_db, services.ledger, department, period,
-                      out, format_instant(clock.now))
+    return export_bag(services.store, services.read_db, services.ledger,
+                      services.publish_checkpoint, department, period, out,
+                      format_instant(clock.now))
 
 
 def test_a_package_verifies_offline(services: Services, clock: FakeClock, tmp_path: Path,

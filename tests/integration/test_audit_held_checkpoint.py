@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from commands.bootstrap import Services
+from commands.bus.own_writes import rotate_ledger_key
+from commands.bus.pipeline import MessageBus
 from commands.cli.main import main
 from ledger.integrity.canonical import format_instant
 from ledger.integrity.signing import SigningKey
@@ -54,8 +56,8 @@ def audit(services: Services, clock: FakeClock, tmp_path: Path,
     monkeypatch.setenv("LEDGER_DATABASE_URL", services.settings.database_url)
     monkeypatch.setenv("LEDGER_KEY_FILE", str(services.settings.key_file))
     scenario = build_city(services, clock, licences=4, lifecycle=False)
-    TransparencyLog(services.store, services.read_db).publish(services.ledger,
-                                                              format_instant(clock.now))
+    services.publish_checkpoint(TransparencyLog(services.store, services.read_db),
+                                format_instant(clock.now))
     clock.advance(minutes=1)
     apply_all(services, clock, scenario.issue(2))
     return Audit(services, tmp_path, capsys)
@@ -168,8 +170,8 @@ def test_an_event_altered_after_the_held_checkpoint_is_still_an_audit_failure(
 def test_a_checkpoint_dated_after_its_key_was_retired(audit: Audit, clock: FakeClock) -> None:
     services = audit.services
     old = services.ledger.signer
-    Ledger(services.store, SigningKey("ed25519", hashlib.sha256(b"next").digest())).rotate_key(
-        old, format_instant(clock.now))
+    rotated = Ledger(services.store, SigningKey("ed25519", hashlib.sha256(b"next").digest()))
+    rotate_ledger_key(MessageBus(rotated), old, format_instant(clock.now))
     clock.advance(minutes=5)
     latest = _latest(services)
     before = latest  # signed by the old key before it was retired: still good

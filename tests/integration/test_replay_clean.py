@@ -7,6 +7,7 @@ import tracemalloc
 from datetime import timedelta
 
 from commands.bootstrap import Services
+from commands.bus.own_writes import publish_checkpoint, rotate_ledger_key
 from commands.bus.pipeline import MessageBus
 from commands.replay.run import replay_store
 from consumers.loadgen import LoadGenerator
@@ -33,7 +34,8 @@ def _apply(bus: MessageBus, clock: FakeClock, lines: list[dict[str, object]],
 
 
 def _publish(services: Services, ledger: Ledger, clock: FakeClock) -> None:
-    TransparencyLog(services.store, services.read_db).publish(ledger, format_instant(clock.now))
+    publish_checkpoint(MessageBus(ledger), TransparencyLog(services.store, services.read_db),
+                       format_instant(clock.now))
     clock.advance(seconds=5)
 
 
@@ -47,7 +49,7 @@ def test_load_with_refusals_rotation_checkpoints_and_lanes_replays_clean(
     # The ledger key is rotated: later seals and checkpoints are signed by the new key.
     old = load_signing_key(services.settings.key_file)
     rotated = Ledger(services.store, SigningKey.generate())
-    rotated.rotate_key(old, format_instant(clock.now))
+    rotate_ledger_key(MessageBus(rotated), old, format_instant(clock.now))
     bus = MessageBus(rotated, clock=clock)
     more = _apply(bus, clock, lines[half:], lane="partition-1")
     _publish(services, rotated, clock)

@@ -53,8 +53,8 @@ class Town:
 
 
 def _publish(services: Services, clock: FakeClock) -> None:
-    TransparencyLog(services.store, services.read_db).publish(
-        services.ledger, format_instant(clock.now))
+    services.publish_checkpoint(TransparencyLog(services.store, services.read_db),
+                                format_instant(clock.now))
     clock.advance(minutes=1)
 
 

@@ -37,7 +37,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     services = sqlite_services(directory, clock)
     scenario = build_city(services, clock, licences=6)
     log = TransparencyLog(services.store, services.read_db)
-    held, _ = log.publish(services.ledger, format_instant(clock.now))
+    held, _ = services.publish_checkpoint(log, format_instant(clock.now))
     clock.advance(minutes=1)
     apply_all(services, clock, scenario.issue(2))
     log.catch_up()

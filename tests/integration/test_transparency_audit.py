@@ -14,6 +14,8 @@ from dataclasses import replace
 import pytest
 
 from commands.bootstrap import Services
+from commands.bus.own_writes import publish_checkpoint, rotate_ledger_key
+from commands.bus.pipeline import MessageBus
 from commands.cli.main import main
 from ledger.domain import streams
 from ledger.integrity.audit import audit_rows
@@ -39,8 +41,8 @@ def _reasons(services: Services) -> list[str]:
 
 
 def _publish(services: Services, clock: FakeClock) -> Checkpoint:
-    checkpoint, _ = TransparencyLog(services.store, services.read_db).publish(
-        services.ledger, format_instant(clock.now))
+    checkpoint, _ = services.publish_checkpoint(
+        TransparencyLog(services.store, services.read_db), format_instant(clock.now))
     clock.advance(minutes=1)
     return checkpoint
 
@@ -142,7 +144,7 @@ def test_a_checkpoint_signed_with_a_retired_key_is_caught(city: Services,
                                                           clock: FakeClock) -> None:
     old = city.ledger.signer
     new = SigningKey("ed25519", hashlib.sha256(b"the next ledger key").digest())
-    Ledger(city.store, new).rotate_key(old, format_instant(clock.now))
+    rotate_ledger_key(MessageBus(Ledger(city.store, new)), old, format_instant(clock.now))
     last = TransparencyLog(city.store, city.read_db).checkpoints()[-1]
     tree = _tree(city)
     _append(city, sign_checkpoint(last.origin, tree.size, tree.root(), last.time, old), clock)
@@ -153,10 +155,11 @@ def test_checkpoints_signed_after_a_rotation_pass(city: Services, clock: FakeClo
     old = city.ledger.signer
     new = SigningKey("ed25519", hashlib.sha256(b"the next ledger key").digest())
     rotated = Ledger(city.store, new)
-    rotated.rotate_key(old, format_instant(clock.now))
+    rotate_ledger_key(MessageBus(rotated), old, format_instant(clock.now))
     clock.advance(minutes=1)
-    checkpoint, _ = TransparencyLog(city.store, city.read_db).publish(
-        rotated, format_instant(clock.now))
+    checkpoint, _ = publish_checkpoint(MessageBus(rotated),
+                                       TransparencyLog(city.store, city.read_db),
+                                       format_instant(clock.now))
     assert checkpoint.key_id == new.key_id and checkpoint.origin == log_origin(old.key_id)
     assert _reasons(city) == []
 

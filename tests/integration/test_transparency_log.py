@@ -44,7 +44,7 @@ def _keys(services: Services) -> dict[str, tuple[str, bytes]]:
 
 def _publish(services: Services, clock: FakeClock) -> tuple[Checkpoint, bool]:
     log = TransparencyLog(services.store, services.read_db)
-    result = log.publish(services.ledger, format_instant(clock.now))
+    result = services.publish_checkpoint(log, format_instant(clock.now))
     clock.advance(minutes=1)
     return result
 
@@ -136,7 +136,7 @@ def test_publishing_refuses_when_the_log_no_longer_matches(services: Services,
     fresh = TransparencyLog(services.store, services.read_db)
     fresh.db.execute("DELETE FROM transparency_leaves")  # rebuilt from the altered rows
     with pytest.raises(CheckpointError, match="no longer matches"):
-        fresh.publish(services.ledger, format_instant(clock.now))
+        services.publish_checkpoint(fresh, format_instant(clock.now))
 
 
 def test_a_publisher_with_stale_state_retries_and_stays_consistent(
@@ -146,8 +146,8 @@ def test_a_publisher_with_stale_state_retries_and_stays_consistent(
     other = bootstrap(services.settings, clock=clock, signer=services.ledger.signer)
     try:
         apply_all(services, clock, scenario.issue(1))
-        _, new = TransparencyLog(other.store, other.read_db).publish(
-            other.ledger, format_instant(clock.now))
+        _, new = other.publish_checkpoint(TransparencyLog(other.store, other.read_db),
+                                          format_instant(clock.now))
         assert new
     finally:
         other.close()
