@@ -23,10 +23,10 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.domain import all_events  # noqa: F401 - every event type must decode
 from ledger.domain.events import EVENT_TYPES
 from ledger.domain.streams import receipt_stream
 from ledger.errors import InvalidSignatureError
+from ledger.integrity import all_events  # noqa: F401 - every event type must decode
 from ledger.integrity.audit_chains import ChainChecker, in_stream_order, rows_by_stream
 from ledger.integrity.audit_damage import guarded, readable_rows
 from ledger.integrity.audit_keys import ENDINGS, KEY_EVENTS, AuditKeys

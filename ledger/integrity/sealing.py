@@ -1,4 +1,5 @@
-"""The ledger's own signature: one seal per committed batch, and the ledger key history.
+"""The ledger's own signatures: one seal per committed batch, the ledger key history, and
+the record of each signed checkpoint of its log (ledger/transparency/checkpoint.py).
 
 Measured here (see README): signing each event costs ~50 µs per event on the write path
 and doubles the signature checks an audit must make; one Ed25519 signature over the list
@@ -60,3 +61,17 @@ def seal_message(lane: str, version: int, prev: str | None, hashes: list[str],
 
 def endorsement_message(key_id: str, public_key: str) -> bytes:
     return canonical_bytes({"endorse": {"key_id": key_id, "public_key": public_key}})
+
+
+@event
+@dataclass(frozen=True)
+class CheckpointPublished(DomainEvent):
+    """The ledger signed a checkpoint of its own log (it becomes a later leaf itself)."""
+
+    origin: str
+    size: int
+    root: str  # base64
+    time: str
+    key_id: str
+    key_hash: str  # hex of the signed-note key hash (4 bytes)
+    signature: str  # base64, over the note body

@@ -26,9 +26,9 @@ from typing import Any
 
 import orjson
 
-from ledger.domain.events import DomainEvent, event
 from ledger.errors import InvalidSignatureError, LedgerError
 from ledger.integrity.canonical import format_instant, parse_instant
+from ledger.integrity.sealing import CheckpointPublished
 from ledger.integrity.signing import SigningKey, b64decode, b64encode, verify
 from ledger.transparency.merkle import HASH_SIZE
 
@@ -47,20 +47,6 @@ class CheckpointError(LedgerError):
     """A checkpoint is malformed, or its signature does not verify with the ledger's key."""
 
     code = "bad_checkpoint"
-
-
-@event
-@dataclass(frozen=True)
-class CheckpointPublished(DomainEvent):
-    """The ledger signed a checkpoint of its own log (it becomes a later leaf itself)."""
-
-    origin: str
-    size: int
-    root: str  # base64
-    time: str
-    key_id: str
-    key_hash: str  # hex of the signed-note key hash (4 bytes)
-    signature: str  # base64, over the note body
 
 
 def log_origin(first_ledger_key_id: str) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 import pytest
 
-import ledger.domain.all_events  # noqa: F401 - every stored type decodes
+import ledger.integrity.all_events  # noqa: F401 - every stored type decodes
 from commands.cli.main import main
 from commands.demo.scenario import Scenario
 from ledger.archive.package import verify_bag

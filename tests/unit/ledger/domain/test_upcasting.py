@@ -14,7 +14,7 @@ import orjson
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-import ledger.domain.all_events  # noqa: F401 - registers every real event type
+import ledger.integrity.all_events  # noqa: F401 - registers every real event type
 from ledger.domain import upcasting
 from ledger.domain.events import EVENT_TYPES, DomainEvent, decode_event, event
 from ledger.domain.upcasting import (

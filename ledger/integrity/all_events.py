@@ -19,5 +19,4 @@ from ledger.domain import (  # noqa: F401 - imported for their @event registrati
     quality,
 )
 from ledger.domain import file_records as records  # noqa: F401
-from ledger.integrity import receipts, sealing  # noqa: F401
-from ledger.transparency import checkpoint  # noqa: F401
+from ledger.integrity import receipts, sealing  # noqa: F401 (seals, keys, checkpoints)
