@@ -3,8 +3,9 @@
 :class:`~consumers.command_consumer.CommandConsumer` owns the Kafka clients, the ledger's
 services and the loop. Its collaborators (:mod:`consumers.assignment`,
 :mod:`consumers.parking_watch`, :mod:`consumers.poison`) are each given exactly what they
-use of it, as the answers and callables below and the small protocols in their own
-modules, never the consumer itself: none of them imports ``command_consumer``.
+use of it, as the answers and callables below, the stored positions
+(:class:`consumers.records.Positions`) and the small protocols in their own modules,
+never the consumer itself: none of them imports ``command_consumer``.
 """
 
 from __future__ import annotations
