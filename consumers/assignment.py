@@ -17,29 +17,48 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
-from kafka import ConsumerRebalanceListener, TopicPartition
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from consumers import kafka_io
-from consumers.records import stored_position
+from consumers.ports import AnswerApplied, Publish, WaitForDatabase
+from consumers.records import Incoming, Positions, stored_position
 from consumers.side_reader import spans
 from consumers.store_watch import DATABASE_ERRORS, DatabaseUnavailable, describe
-
-if TYPE_CHECKING:
-    from consumers.command_consumer import CommandConsumer
 
 log = logging.getLogger("ledger.consumers")
 COMMITTED_TIMEOUT_MS = 10_000  # reading Kafka's committed offset: then try again later
 
 
-class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
-    """The rebalance listener of a :class:`CommandConsumer`, and what it leaves to do."""
+class RangeReader(Protocol):
+    """Reads a range of a partition outside the group (:class:`SideReader`)."""
 
-    def __init__(self, owner: CommandConsumer) -> None:
-        self.owner = owner
+    range_timeout: float
+
+    def read_range(self, topic: str, partition: int, start: int, end: int,
+                   timeout: float | None = None) -> tuple[list[Incoming], list[int]]: ...
+
+
+class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
+    """The rebalance listener of a :class:`CommandConsumer`, and what it leaves to do.
+
+    It is given the group's Kafka consumer, the ledger's stored positions, the side
+    reader, and the command consumer's ``forget_parked`` (:meth:`ParkingWatch.forget`),
+    ``answer_applied``, ``publish`` and ``wait_for_database``.
+    """
+
+    def __init__(self, *, consumer: KafkaConsumer, positions: Positions, reader: RangeReader,
+                 forget_parked: Callable[[Sequence[TopicPartition]], None],
+                 answer_applied: AnswerApplied, publish: Publish,
+                 wait_for_database: WaitForDatabase) -> None:
+        self.consumer, self.positions, self.reader = consumer, positions, reader
+        self.forget_parked, self.answer_applied = forget_parked, answer_applied
+        self.publish, self.wait_for_database = publish, wait_for_database
         self.assigned_once = False
+        self.last_assigned = 0.0  # time.monotonic() of the last assignment
         self.to_recover: dict[TopicPartition, int] = {}  # partition -> the ledger's position
         self.unpositioned: set[TopicPartition] = set()  # the database did not answer yet
         self.retries: dict[TopicPartition, _Retry] = {}  # re-answering failed: paused till then
@@ -56,7 +75,7 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
 
     # -- called inside poll() by kafka-python ----------------------------------------
     def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        self.owner.parking.forget(list(revoked))
+        self.forget_parked(list(revoked))
         for tp in revoked:
             self.to_recover.pop(tp, None)
             self.retries.pop(tp, None)
@@ -64,16 +83,16 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
 
     def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         self.assigned_once = True
-        self.owner.last_activity = time.monotonic()
-        self.owner.parking.forget(list(assigned))
+        self.last_assigned = time.monotonic()
+        self.forget_parked(list(assigned))
         for tp in assigned:
             try:
-                position = stored_position(self.owner.store, tp.topic, tp.partition)
+                position = stored_position(self.positions, tp.topic, tp.partition)
             except DATABASE_ERRORS as exc:
                 log.warning("%s: cannot read its position from the database (%s); paused"
                             " until the database answers", tp, exc)
                 self.unpositioned.add(tp)
-                self.owner.consumer.pause(tp)
+                self.consumer.pause(tp)
                 continue
             self._seek_stored(tp, position)
 
@@ -88,7 +107,7 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
             try:
                 done = self._recover(tp, position, self._read_timeout(retry))
             except DATABASE_ERRORS as exc:  # answered again once the database is back
-                self.owner.wait_for_database(DatabaseUnavailable(describe(exc)))
+                self.wait_for_database(DatabaseUnavailable(describe(exc)))
                 return
             if not done:
                 self._retry_later(tp, retry)
@@ -97,13 +116,13 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
             if retry is not None:
                 del self.retries[tp]
                 log.info("%s: re-answered after %d failed tries; resuming it", tp, retry.tries)
-                kafka_io.resume(self.owner.consumer, tp)
+                kafka_io.resume(self.consumer, tp)
 
     def _read_timeout(self, retry: _Retry | None) -> float:
         """The first read of a range gets the side reader's ``range_timeout``; each retry
         four times longer (the broker is slow), at most a minute (never so long that the
         group takes this member for dead: max.poll.interval.ms is 5 minutes)."""
-        base: float = self.owner.reader.range_timeout
+        base: float = self.reader.range_timeout
         if retry is None or retry.tries == 0:
             return base
         return min(max(base, 1.0) * 4.0 ** retry.tries, max(base, 60.0))
@@ -115,12 +134,12 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
         delay = retry.backoff.next()
         retry.at = time.monotonic() + delay
         self.retries[tp] = retry
-        self.owner.consumer.pause(tp)
+        self.consumer.pause(tp)
         log.warning("%s: re-answering failed (try %d); the partition stays paused and is tried"
                     " again in %.1fs", tp, retry.tries, delay)
 
     def _seek_stored(self, tp: TopicPartition, position: int) -> None:
-        self.owner.consumer.seek(tp, position)
+        self.consumer.seek(tp, position)
         self.to_recover[tp] = position
         self.retries.pop(tp, None)
         log.info("%s assigned: resuming at offset %d (the ledger's position)", tp, position)
@@ -128,19 +147,18 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
     def _position_unpositioned(self) -> None:
         for tp in list(self.unpositioned):
             try:
-                position = stored_position(self.owner.store, tp.topic, tp.partition)
+                position = stored_position(self.positions, tp.topic, tp.partition)
             except DATABASE_ERRORS as exc:
-                self.owner.wait_for_database(DatabaseUnavailable(describe(exc)))
+                self.wait_for_database(DatabaseUnavailable(describe(exc)))
                 return
             self.unpositioned.discard(tp)
             self._seek_stored(tp, position)
-            kafka_io.resume(self.owner.consumer, tp)
+            kafka_io.resume(self.consumer, tp)
 
     def _recover(self, tp: TopicPartition, position: int, read_timeout: float) -> bool:
         """Answer again what may be unanswered; False if that could not be done yet."""
-        owner = self.owner
         try:
-            answered = owner.consumer.committed(tp, timeout_ms=COMMITTED_TIMEOUT_MS)
+            answered = self.consumer.committed(tp, timeout_ms=COMMITTED_TIMEOUT_MS)
         except KafkaError as exc:
             log.warning("%s: cannot read Kafka's committed offset (%s): cannot tell what is"
                         " unanswered", tp, exc)
@@ -152,8 +170,8 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
             answered = 0  # never committed (killed before its first commit): from the start
         if answered >= position:
             return True
-        records, unread = owner.reader.read_range(tp.topic, tp.partition, answered, position,
-                                                  read_timeout)
+        records, unread = self.reader.read_range(tp.topic, tp.partition, answered, position,
+                                                 read_timeout)
         if unread:
             log.warning("%s: to answer offsets %d-%d again, offsets %s could not be read in"
                         " %.1fs (the broker is slow or away); answering none of them yet", tp,
@@ -161,7 +179,7 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
             return False
         log.info("%s: answering offsets %d-%d again (applied before the last stop, maybe"
                  " unanswered)", tp, answered, position - 1)
-        owner.publish(owner.answer_applied(records), {tp: position})
+        self.publish(self.answer_applied(records), {tp: position})
         return True
 
 

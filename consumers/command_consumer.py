@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 
 from kafka import TopicPartition
 from kafka.errors import KafkaError
@@ -45,6 +44,7 @@ from consumers.config import KafkaOptions
 from consumers.dead_letter import dead_letter
 from consumers.parking_watch import ParkingWatch
 from consumers.poison import DatabaseOutage, PoisonGuard
+from consumers.ports import Answer
 from consumers.records import (
     Incoming,
     Outgoing,
@@ -60,18 +60,6 @@ from consumers.verify_pool import Pending, VerifyPool
 from ledger.errors import ConcurrencyError
 
 log = logging.getLogger("ledger.consumers")
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The result for one consumed record; ``poison`` records also go to the DLQ
-    (with ``error`` as the reason when it differs from the result's message)."""
-
-    record: Incoming
-    result: Result
-    poison: bool
-    recovered: bool = False
-    error: str | None = None
 
 
 class CommandConsumer:
@@ -91,11 +79,20 @@ class CommandConsumer:
         self.reader = kafka_io.connect(lambda: SideReader(options, kafka_io.client_id("consume")),
                                        options, "the side reader", connect_timeout,
                                        self._stopped)
-        self.parking = ParkingWatch(self, options)
-        self.poison = PoisonGuard(self)
+        # The collaborators get what they use, by name (consumers/ports.py), never `self`.
+        self.parking = ParkingWatch(options, consumer=self.consumer, positions=self.store,
+                                    reader=self.reader, ledger=services.ledger,
+                                    refresh=watch.refresh_if_others_wrote)
+        self.poison = PoisonGuard(consumer=self.consumer, store=self.store,
+                                  execute=services.bus.execute, applied=self.parking.applied,
+                                  after_conflict=self.after_conflict,
+                                  limit=options.poison_attempts)
         self.db_backoff = kafka_io.Backoff()
         self.kafka_backoff = kafka_io.Backoff()
-        self.assignments = Assignments(self)
+        self.assignments = Assignments(
+            consumer=self.consumer, positions=self.store, reader=self.reader,
+            forget_parked=self.parking.forget, answer_applied=self.answer_applied,
+            publish=self.publish, wait_for_database=self.wait_for_database)
         self.verify = VerifyPool(options.verify_workers, options.max_record_bytes)
         self.verify.warm()  # decoding and verifying ahead of the writer: verify_pool.py
         self.last_activity = time.monotonic()
@@ -160,7 +157,8 @@ class CommandConsumer:
         now = time.monotonic()
         if not self.assignments.assigned_once:  # joining a group takes a few seconds: allow for it
             return now - started >= max(seconds, 60.0)
-        return now - self.last_activity >= seconds and not self._lagging()
+        last = max(self.last_activity, self.assignments.last_assigned)
+        return now - last >= seconds and not self._lagging()
 
     def _lagging(self) -> bool:
         """Does the broker hold records of our partitions that we have not read?"""

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
-from kafka import TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
 from commands.bus.pipeline import Result
 from commands.signed.envelope import SignedCommand
@@ -27,21 +27,33 @@ from consumers import kafka_io
 from consumers.config import KafkaOptions
 from consumers.parking import Decision, Parked, decide, others_passed
 from consumers.readiness import grant_created, missing_dependency
-from consumers.records import Incoming, stored_position
+from consumers.records import Incoming, Positions, stored_position
 from consumers.store_watch import DATABASE_ERRORS
-
-if TYPE_CHECKING:
-    from consumers.command_consumer import CommandConsumer
+from ledger.store.application import Ledger
 
 log = logging.getLogger("ledger.consumers.parking")
 
 
-class ParkingWatch:
-    """The parked partitions of one consumer."""
+class NextRecords(Protocol):
+    """Reads other partitions' next records outside the group (:class:`SideReader`)."""
 
-    def __init__(self, owner: CommandConsumer, options: KafkaOptions) -> None:
-        self.owner = owner
+    def next_timestamps(self, topic: str, positions: Mapping[int, int]
+                        ) -> dict[int, int | None] | None: ...
+
+
+class ParkingWatch:
+    """The parked partitions of one consumer.
+
+    It is given the group's Kafka consumer, the ledger's stored positions, the side
+    reader, the ledger whose state says what is ready, and ``refresh`` (the store watch's
+    :meth:`~consumers.store_watch.StoreWatch.refresh_if_others_wrote`).
+    """
+
+    def __init__(self, options: KafkaOptions, *, consumer: KafkaConsumer, positions: Positions,
+                 reader: NextRecords, ledger: Ledger, refresh: Callable[[], None]) -> None:
         self.options = options
+        self.consumer, self.positions, self.reader = consumer, positions, reader
+        self.ledger, self.refresh = ledger, refresh
         self.parked: dict[TopicPartition, Parked] = {}
         # offsets to hand to the bus as they are, without asking readiness again
         self.released: dict[TopicPartition, set[int]] = {}
@@ -65,7 +77,7 @@ class ParkingWatch:
     def first_unready(self, tp: TopicPartition, batch: Sequence[Incoming],
                       decoded: Sequence[SignedCommand | Result]) -> tuple[int, str | None]:
         """Index of the first command that must wait, and what for (len(batch) if none)."""
-        ledger = self.owner.services.ledger
+        ledger = self.ledger
         released = self._released_from(tp, batch[0].offset) if batch else set()
         granted: set[str] = set()  # created earlier in this batch: applied first, same transaction
         for i, (record, item) in enumerate(zip(batch, decoded, strict=True)):
@@ -99,8 +111,8 @@ class ParkingWatch:
         the ledger is read afresh (if another process wrote since this one last looked).
         """
         passed = self._passed(tp.topic, tp.partition, record.timestamp)
-        self.owner.watch.refresh_if_others_wrote()
-        waiting_for = missing_dependency(self.owner.services.ledger, signed)
+        self.refresh()
+        waiting_for = missing_dependency(self.ledger, signed)
         if waiting_for is not None and passed:
             log.info("%s offset %d: %s %s released at once: every other partition has passed"
                      " it (it waited for %s)", tp, record.offset, signed.type,
@@ -120,8 +132,8 @@ class ParkingWatch:
                      signed.type, signed.command_id, waiting_for)
         self.parked[tp] = Parked(tp.topic, tp.partition, record.offset, record.timestamp, since,
                                  waiting_for, signed)
-        self.owner.consumer.seek(tp, record.offset)
-        self.owner.consumer.pause(tp)
+        self.consumer.seek(tp, record.offset)
+        self.consumer.pause(tp)
 
     def applied(self, tp: TopicPartition, records: Sequence[Incoming]) -> None:
         """The records were handled: forget that any of them waited, and look at the parked
@@ -143,8 +155,8 @@ class ParkingWatch:
             self.parked.pop(tp, None)
             self.released.pop(tp, None)
         if partitions:
-            kafka_io.resume(self.owner.consumer, *[tp for tp in partitions
-                                         if tp in self.owner.consumer.assignment()])
+            kafka_io.resume(self.consumer, *[tp for tp in partitions
+                                             if tp in self.consumer.assignment()])
 
     def check(self) -> None:
         """Look at every parked partition if it is time; resume those that may go on."""
@@ -173,7 +185,7 @@ class ParkingWatch:
             if decision is not Decision.RETRY:
                 self.released.setdefault(tp, set()).add(parked.offset)
             del self.parked[tp]
-            kafka_io.resume(self.owner.consumer, tp)
+            kafka_io.resume(self.consumer, tp)
 
     def _decide(self, parked: Parked) -> Decision:
         # Observe the other partitions first, then read fresh state: whatever a partition
@@ -181,8 +193,8 @@ class ParkingWatch:
         passed = self._passed(parked.topic, parked.partition, parked.timestamp)
         # Our own writes keep the cache true; only another process's make it stale (and
         # dropping the whole cache at every look made every later batch read it all again).
-        self.owner.watch.refresh_if_others_wrote()
-        ready = missing_dependency(self.owner.services.ledger, parked.command) is None
+        self.refresh()
+        ready = missing_dependency(self.ledger, parked.command) is None
         return decide(ready=ready, passed=passed, waited=time.monotonic() - parked.since,
                       max_wait=self.options.park_max_seconds)
 
@@ -190,9 +202,8 @@ class ParkingWatch:
         """Has every other partition of ``topic`` decided everything stamped by ``timestamp``?"""
         if timestamp < 0:
             return False  # never placeable: spare the broker the question
-        consumer, store = self.owner.consumer, self.owner.store
-        partitions = consumer.partitions_for_topic(topic) or set()
-        positions = {p: stored_position(store, topic, p)
+        partitions = self.consumer.partitions_for_topic(topic) or set()
+        positions = {p: stored_position(self.positions, topic, p)
                      for p in partitions if p != partition}
-        upcoming = self.owner.reader.next_timestamps(topic, positions)
+        upcoming = self.reader.next_timestamps(topic, positions)
         return upcoming is not None and others_passed(timestamp, upcoming)

@@ -36,19 +36,19 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
-from eventsourcing.persistence import Tracking
-from kafka import TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
 from commands.bus.failures import database_reachable, describe_failure, is_outage, log_unexpected
 from commands.bus.pipeline import Result
 from commands.signed.envelope import SignedCommand
+from consumers.ports import AfterConflict, Answer
 from consumers.records import Incoming, lane_name, tracking_for, tracking_name
 from ledger.errors import ConcurrencyError
-
-if TYPE_CHECKING:
-    from consumers.command_consumer import Answer, CommandConsumer
+from ledger.integrity.mapper import Record
+from ledger.store.event_store import Tracking
 
 log = logging.getLogger("ledger.consumers.poison")
 
@@ -76,12 +76,41 @@ def set_aside(command_id: str, command_type: str | None, attempts: int) -> Resul
                   " and was set aside on the dead-letter topic", command_type=command_type)
 
 
-class PoisonGuard:
-    """Finds and sets aside the record that makes its partition's batch fail."""
+class Attempts(Protocol):
+    """What the guard reads and writes of the ledger database (:class:`EventStore`): the
+    tries counted under :func:`attempts_name`, positions recorded alone, and whether it
+    answers at all."""
 
-    def __init__(self, consumer: CommandConsumer) -> None:
-        self.consumer = consumer
-        self.limit = consumer.options.poison_attempts
+    def position(self, name: str) -> int | None: ...
+
+    def append(self, records: Sequence[Record], tracking: Tracking | None = None
+               ) -> list[int]: ...
+
+    def max_notification_id(self) -> int: ...
+
+
+class Execute(Protocol):
+    """The bus applying records in one transaction with their position
+    (:meth:`MessageBus.execute`)."""
+
+    def __call__(self, items: Sequence[Any], tracking: Tracking | None = None,
+                 lane: str | None = None) -> list[Result]: ...
+
+
+class PoisonGuard:
+    """Finds and sets aside the record that makes its partition's batch fail.
+
+    It is given the group's Kafka consumer (to seek), the ledger database's store, the
+    bus's ``execute``, the parking watch's ``applied``, the command consumer's
+    ``after_conflict`` and the number of tries (``LEDGER_POISON_ATTEMPTS``).
+    """
+
+    def __init__(self, *, consumer: KafkaConsumer, store: Attempts, execute: Execute,
+                 applied: Callable[[TopicPartition, Sequence[Incoming]], None],
+                 after_conflict: AfterConflict, limit: int) -> None:
+        self.consumer, self.store, self.execute = consumer, store, execute
+        self.applied, self.after_conflict = applied, after_conflict
+        self.limit = limit
 
     def isolate(self, tp: TopicPartition, head: list[Incoming],
                 decoded: list[SignedCommand | Result], answers: list[Answer]
@@ -93,24 +122,22 @@ class PoisonGuard:
             try:
                 answer = self._one(tp, record, item)
             except ConcurrencyError:
-                answers.extend(self.consumer.after_conflict(tp, head[i:]))
+                answers.extend(self.after_conflict(tp, head[i:]))
                 return answers, True
             if answer is None:  # to be tried again after a pause
-                self.consumer.consumer.seek(tp, record.offset)
+                self.consumer.seek(tp, record.offset)
                 return answers, True
             answers.append(answer)
             if answer.error is not None and i + 1 < len(head):
                 # The culprit is set aside: the records behind it go back to batches
                 # (fetched again from here), not on one by one.
-                self.consumer.consumer.seek(tp, record.offset + 1)
+                self.consumer.seek(tp, record.offset + 1)
                 return answers, True
         return answers, False
 
     def _one(self, tp: TopicPartition, record: Incoming,
              item: SignedCommand | Result) -> Answer | None:
-        from consumers.command_consumer import Answer
-
-        store = self.consumer.services.store
+        store = self.store
         name = attempts_name(record)
         tried = store.position(name) or 0
         if tried >= self.limit:  # the process stopped (or died) during the last try
@@ -120,9 +147,8 @@ class PoisonGuard:
         if tried:  # known to fail: counted before it is tried, in case the process dies
             store.append([], Tracking(name, tried + 1))
         try:
-            result = self.consumer.services.bus.execute(
-                [item], tracking=tracking_for([record]),
-                lane=lane_name(record.topic, record.partition))[0]
+            result = self.execute([item], tracking=tracking_for([record]),
+                                  lane=lane_name(record.topic, record.partition))[0]
         except ConcurrencyError:
             raise
         except Exception as exc:
@@ -136,16 +162,14 @@ class PoisonGuard:
                 return self._dead_letter(record, item, tried + 1, describe_failure(exc))
             time.sleep(min(0.5 * 2 ** tried, 5.0))
             return None
-        self.consumer.parking.applied(tp, [record])
+        self.applied(tp, [record])
         return Answer(record, result, isinstance(item, Result))
 
     def _dead_letter(self, record: Incoming, item: SignedCommand | Result, attempts: int,
                      error: str) -> Answer:
         """Record the position alone (one transaction, no events) and answer the record."""
-        from consumers.command_consumer import Answer
-
-        self.consumer.services.store.append([], tracking_for([record]))
-        self.consumer.parking.applied(TopicPartition(record.topic, record.partition), [record])
+        self.store.append([], tracking_for([record]))
+        self.applied(TopicPartition(record.topic, record.partition), [record])
         log.error("%s:%d offset %d set aside on the dead-letter topic after %d attempt(s): %s",
                   record.topic, record.partition, record.offset, attempts, error)
         command_type = item.type if isinstance(item, SignedCommand) else None

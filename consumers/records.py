@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from eventsourcing.persistence import Tracking
-
-from ledger.store.event_store import EventStore
+from ledger.store.event_store import Tracking
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,13 @@ def tracking_for(batch: Sequence[Incoming]) -> Tracking:
     return Tracking(tracking_name(last.topic, last.partition), last.offset)
 
 
-def stored_position(store: EventStore, topic: str, partition: int) -> int:
+class Positions(Protocol):
+    """The positions stored in the ledger database (:meth:`EventStore.position`)."""
+
+    def position(self, name: str) -> int | None: ...
+
+
+def stored_position(store: Positions, topic: str, partition: int) -> int:
     """The next offset to apply, from the database (never from Kafka's committed offset).
     A database that cannot answer raises :class:`ledger.errors.StoreUnavailable`."""
     last = store.position(tracking_name(topic, partition))

@@ -23,8 +23,8 @@ from eventsourcing.persistence import (
     PersistenceError,
     ProcessRecorder,
     StoredEvent,
-    Tracking,
 )
+from eventsourcing.persistence import Tracking as Tracking  # a position, for callers (consumers)
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow

@@ -6,9 +6,10 @@ watch is driven with stand-ins for the broker and the other partitions' position
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import orjson
 import pytest
@@ -198,7 +199,8 @@ def test_reads_consents_and_the_lifecycle_of_a_licence_share_its_key(ready: City
 # -- the parking watch with stand-ins for the broker and the other partitions -------------------
 @dataclass
 class Stub:
-    """Just what :class:`ParkingWatch` reads of its consumer."""
+    """Stands in for what :class:`ParkingWatch` is given: the Kafka consumer, the stored
+    positions, the side reader and the store watch's refresh."""
 
     services: Services
     next_ts: dict[int, int | None] | None  # the other partitions' next undecided records
@@ -206,30 +208,13 @@ class Stub:
     refreshed: int = 0
     asked: int = 0
 
-    # the owner
-    @property
-    def consumer(self) -> Stub:
-        return self
-
-    @property
-    def store(self) -> Stub:
-        return self
-
-    @property
-    def reader(self) -> Stub:
-        return self
-
-    @property
-    def watch(self) -> Stub:
-        return self
-
     def partitions_for_topic(self, topic: str) -> set[int]:
         return {0, 1, 2}
 
     def position(self, name: str) -> int | None:
         return self.positions.get(name)
 
-    def next_timestamps(self, topic: str, positions: dict[int, int]
+    def next_timestamps(self, topic: str, positions: Mapping[int, int]
                         ) -> dict[int, int | None] | None:
         self.asked += 1
         return self.next_ts
@@ -245,7 +230,8 @@ OPTIONS = KafkaOptions("-", "g", "cmds", "res", "dlq", 200)
 
 def watch(svc: Services, next_ts: dict[int, int | None] | None) -> tuple[ParkingWatch, Stub]:
     stub = Stub(svc, next_ts)
-    return ParkingWatch(cast(Any, stub), OPTIONS), stub
+    return ParkingWatch(OPTIONS, consumer=stub, positions=stub, reader=stub,
+                        ledger=svc.ledger, refresh=stub.refresh_if_others_wrote), stub
 
 
 def batch(envelopes: list[dict[str, Any]], first_offset: int = 10, first_ts: int = 1_000
