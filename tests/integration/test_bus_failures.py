@@ -15,14 +15,7 @@ import pytest
 
 from commands.bus.failures import database_reachable, describe_failure, is_outage
 from tests.conftest import PG_URL
-
-
-def raised(action: object) -> BaseException:
-    try:
-        action()  # type: ignore[operator]
-    except BaseException as exc:  # the point: whatever it is
-        return exc
-    raise AssertionError("expected an error")
+from tests.raising import raised
 
 
 def test_a_server_that_is_not_there_is_an_outage() -> None:

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from commands.bus.failures import describe_failure, is_outage
 from ledger.integrity.mapper import decode_stored
-
-
-def raised(action: object) -> BaseException:
-    try:
-        action()  # type: ignore[operator]
-    except BaseException as exc:  # the point: whatever it is
-        return exc
-    raise AssertionError("expected an error")
+from tests.raising import raised
 
 
 def test_bugs_and_damaged_rows_are_not_outages() -> None:
@@ -21,7 +14,7 @@ def test_bugs_and_damaged_rows_are_not_outages() -> None:
 
     damaged = raised(lambda: decode_stored(StoredEvent(uuid4(), 1, "T", b"{not json")))
     assert type(damaged).__name__ == "RecordFormatError" and not is_outage(damaged)
-    for bug in (raised(lambda: {}["missing"]), raised(lambda: 1 / 0),
+    for bug in (raised(lambda: dict[str, int]()["missing"]), raised(lambda: 1 / 0),
                 raised(lambda: int("x")), OverflowError("date value out of range"),
                 RecursionError("maximum recursion depth exceeded")):
         assert not is_outage(bug)

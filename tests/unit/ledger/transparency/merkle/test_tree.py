@@ -10,23 +10,12 @@ import pytest
 from ledger.transparency.merkle import (
     EMPTY_ROOT,
     MerkleTree,
-    hash_leaf,
     root_from_inclusion_proof,
     verify_consistency,
     verify_inclusion,
 )
 from ledger.transparency.merkle import reference as ref
-
-MAX = 70
-
-
-LEAVES = [hash_leaf(f"entry {i}".encode()) for i in range(MAX)]
-
-
-TREE = MerkleTree(LEAVES)
-
-
-SIZES = range(MAX + 1)
+from tests.unit.ledger.transparency.merkle.leaves import LEAVES, MAX, SIZES, TREE
 
 
 @pytest.mark.parametrize("size", SIZES)

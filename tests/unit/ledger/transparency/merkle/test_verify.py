@@ -9,24 +9,11 @@ import pytest
 
 from ledger.transparency.merkle import (
     EMPTY_ROOT,
-    MerkleTree,
     ProofError,
-    hash_leaf,
     verify_consistency,
     verify_inclusion,
 )
-
-MAX = 70
-
-
-LEAVES = [hash_leaf(f"entry {i}".encode()) for i in range(MAX)]
-
-
-TREE = MerkleTree(LEAVES)
-
-
-SIZES = range(MAX + 1)
-
+from tests.unit.ledger.transparency.merkle.leaves import LEAVES, MAX, SIZES, TREE
 
 OTHER = hashlib.sha256(b"some other hash").digest()
 
