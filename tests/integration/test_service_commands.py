@@ -8,7 +8,6 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,31 +17,15 @@ import jsonschema
 import orjson
 import pytest
 
-from commands.bootstrap import Services
 from commands.setting_sections import ServiceSettings
 from ledger.domain.streams import receipt_stream
 from ledger.integrity.signing import SigningKey
 from projections.models.use_queries import get_access_log
-from tests.conftest import FakeClock
+from tests.integration.service_fixtures import api, clock
 from tests.integration.service_server import running_service
-from tests.integration.use_town import FIELDS, MATTER, OTHER_MATTER, Town, build_town
+from tests.integration.use_town import FIELDS, MATTER, OTHER_MATTER, Town
 
-
-@pytest.fixture
-def clock() -> FakeClock:
-    # The server runs on the real clock: the town's commands are signed just before it.
-    return FakeClock(datetime.now(UTC) - timedelta(hours=1))
-
-
-@pytest.fixture
-def town(services: Services, clock: FakeClock) -> Town:
-    return build_town(services, clock)
-
-
-@pytest.fixture
-def api(town: Town, database_url: str, tmp_path: Path) -> Iterator[httpx.Client]:
-    with running_service(database_url, tmp_path / "ledger-key.pem") as served:
-        yield served.http
+__all__ = ["api", "clock"]  # fixtures, used by name
 
 
 def post(api: httpx.Client, envelope: dict[str, Any]) -> httpx.Response:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,29 +15,20 @@ import httpx
 import orjson
 import pytest
 
-from commands.bootstrap import Services
 from commands.demo.scenario import Dept
 from commands.replay.run import replay_store
 from commands.setting_sections import ServiceSettings
 from ledger.domain import streams
 from ledger.integrity.canonical import sha256_hex
 from projections.models.use_queries import get_access_log
-from tests.conftest import FakeClock
+from tests.integration.service_fixtures import city, clock
 from tests.integration.service_server import Served, running_service
-from tests.integration.test_files_pdf import FileCity, build_file_city
+from tests.integration.test_files_pdf import FileCity
 from tests.integration.test_service_commands import assert_problem
 
+__all__ = ["city", "clock"]  # fixtures, used by name
+
 OPERATOR = "经办人-李四"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC) - timedelta(hours=1))
-
-
-@pytest.fixture
-def city(services: Services, clock: FakeClock, tmp_path: Path) -> FileCity:
-    return build_file_city(services, clock, tmp_path)
 
 
 @pytest.fixture

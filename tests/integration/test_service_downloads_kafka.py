@@ -5,20 +5,17 @@ reference that opens the file once, also when the result is polled after a 202."
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from commands.bootstrap import bootstrap
 from commands.setting_sections import ServiceSettings
 from commands.settings import load_settings
 from consumers.config import kafka_options
 from ledger.integrity.canonical import sha256_hex
-from tests.conftest import FakeClock
 from tests.integration.conftest import KafkaTopics
+from tests.integration.service_fixtures import kafka_file_city
 from tests.integration.service_server import running_service
-from tests.integration.test_files_pdf import build_file_city
 from tests.integration.test_service_commands import assert_problem
 from tests.integration.test_service_downloads import download, fetch
 from tests.integration.test_service_kafka import post
@@ -29,14 +26,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
 
 def test_download_references_through_kafka(pg_url: str, ledger_key: Path, topics: KafkaTopics,
                                            tmp_path: Path) -> None:
-    clock = FakeClock(datetime.now(UTC) - timedelta(hours=1))
-    services = bootstrap(load_settings({"LEDGER_DATABASE_URL": pg_url,
-                                        "LEDGER_KEY_FILE": str(ledger_key)}), clock=clock)
-    try:
-        city = build_file_city(services, clock, tmp_path)
-        original = city.render(city.identifier())
-    finally:
-        services.close()
+    city, original = kafka_file_city(pg_url, ledger_key, tmp_path)
     env = topics.env(pg_url, ledger_key)
     options = kafka_options(load_settings(env))
     consumer = start_consumer(env, tmp_path / "consumer.log", until_idle=None)

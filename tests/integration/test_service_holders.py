@@ -4,38 +4,18 @@ Each query is recorded as an access event, allowed or refused, and replays clean
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from commands.bootstrap import Services
 from commands.demo.scenario import Dept
 from commands.replay.run import replay_store
 from ledger.domain import streams
-from tests.conftest import FakeClock
-from tests.integration.service_server import running_service
+from tests.integration.service_fixtures import api, clock
 from tests.integration.test_service_commands import assert_problem, post
-from tests.integration.use_town import Town, build_town
+from tests.integration.use_town import Town
 
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC) - timedelta(hours=1))
-
-
-@pytest.fixture
-def town(services: Services, clock: FakeClock) -> Town:
-    return build_town(services, clock)
-
-
-@pytest.fixture
-def api(town: Town, database_url: str, tmp_path: Path) -> Iterator[httpx.Client]:
-    with running_service(database_url, tmp_path / "ledger-key.pem") as served:
-        yield served.http
+__all__ = ["api", "clock"]  # fixtures, used by name
 
 
 def holder_query(town: Town, actor: Dept, command_type: str, holder: str,

@@ -5,38 +5,26 @@ data from the read models; a refusal comes back as its problem document."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from commands.bootstrap import bootstrap
 from commands.setting_sections import ServiceSettings
 from commands.settings import load_settings
 from consumers.config import kafka_options
 from ledger.domain import streams
-from tests.conftest import FakeClock
 from tests.integration.conftest import KafkaTopics
+from tests.integration.service_fixtures import kafka_town
 from tests.integration.service_server import running_service
 from tests.integration.test_service_commands import assert_problem
 from tests.integration.test_service_holders import holder_query, issuer_of, issuer_query
 from tests.integration.test_service_kafka import post
-from tests.integration.use_town import Town, build_town
+from tests.integration.use_town import Town
 from tests.kafka_broker import start_consumer
 
+__all__ = ["kafka_town"]  # a fixture, used by name
+
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
-
-
-@pytest.fixture
-def kafka_town(pg_url: str, ledger_key: Path) -> Iterator[Town]:
-    clock = FakeClock(datetime.now(UTC) - timedelta(hours=1))
-    services = bootstrap(load_settings({"LEDGER_DATABASE_URL": pg_url,
-                                        "LEDGER_KEY_FILE": str(ledger_key)}), clock=clock)
-    try:
-        yield build_town(services, clock)
-    finally:
-        services.close()
 
 
 def test_signed_queries_go_through_kafka(kafka_town: Town, topics: KafkaTopics, pg_url: str,

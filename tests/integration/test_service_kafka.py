@@ -5,8 +5,6 @@ its result from ``licence.results``; past the bound, 202 and a URL to poll."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,31 +12,20 @@ import httpx
 import orjson
 import pytest
 
-from commands.bootstrap import bootstrap
 from commands.setting_sections import ServiceSettings
 from commands.settings import load_settings
 from consumers.config import kafka_options
 from sharing.routes.files import findings
-from tests.conftest import FakeClock
 from tests.integration.conftest import KafkaTopics
+from tests.integration.service_fixtures import kafka_file_city, kafka_town
 from tests.integration.service_server import running_service
-from tests.integration.test_files_pdf import build_file_city
 from tests.integration.test_service_commands import assert_problem
-from tests.integration.use_town import Town, build_town
+from tests.integration.use_town import Town
 from tests.kafka_broker import start_consumer
 
+__all__ = ["kafka_town"]  # a fixture, used by name
+
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
-
-
-@pytest.fixture
-def kafka_town(pg_url: str, ledger_key: Path) -> Iterator[Town]:
-    clock = FakeClock(datetime.now(UTC) - timedelta(hours=1))
-    services = bootstrap(load_settings({"LEDGER_DATABASE_URL": pg_url,
-                                        "LEDGER_KEY_FILE": str(ledger_key)}), clock=clock)
-    try:
-        yield build_town(services, clock)
-    finally:
-        services.close()
 
 
 def post(api: httpx.Client, envelope: dict[str, Any]) -> httpx.Response:
@@ -91,14 +78,7 @@ def test_commands_go_through_kafka_and_late_answers_are_polled(
 
 def test_verify_file_goes_through_kafka_too(pg_url: str, ledger_key: Path, topics: KafkaTopics,
                                             tmp_path: Path) -> None:
-    clock = FakeClock(datetime.now(UTC) - timedelta(hours=1))
-    services = bootstrap(load_settings({"LEDGER_DATABASE_URL": pg_url,
-                                        "LEDGER_KEY_FILE": str(ledger_key)}), clock=clock)
-    try:
-        city = build_file_city(services, clock, tmp_path)
-        data = city.render(city.identifier())
-    finally:
-        services.close()
+    city, data = kafka_file_city(pg_url, ledger_key, tmp_path)
     env = topics.env(pg_url, ledger_key)
     consumer = start_consumer(env, tmp_path / "consumer.log", until_idle=None)
     try:

@@ -5,7 +5,6 @@ per-client rate limit, checkpoints and proofs as the CLI prints them, and verify
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ import httpx
 import orjson
 import pytest
 
-from commands.bootstrap import Services
 from commands.setting_sections import ServiceSettings
 from commands.settings import load_settings
 from ledger.errors import ConfigurationError
@@ -22,20 +20,12 @@ from licence_files import render_pdf
 from licence_files.qr import verification_url
 from licence_files.verify import inspect_file
 from sharing.routes.files import findings
-from tests.conftest import FakeClock
+from tests.integration.service_fixtures import city, clock
 from tests.integration.service_server import running_service
-from tests.integration.test_files_pdf import FileCity, build_file_city
+from tests.integration.test_files_pdf import FileCity
 from tests.integration.test_service_commands import assert_problem
 
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC) - timedelta(hours=1))
-
-
-@pytest.fixture
-def city(services: Services, clock: FakeClock, tmp_path: Path) -> FileCity:
-    return build_file_city(services, clock, tmp_path)
+__all__ = ["city", "clock"]  # fixtures, used by name
 
 
 @pytest.fixture
