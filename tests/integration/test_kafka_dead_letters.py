@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import pytest
-from kafka import KafkaProducer
 
-from tests.integration.conftest import KafkaTopics, snapshot
-from tests.kafka_broker import cli, read_topic, results_by_command, start_consumer
+from tests.integration.conftest import KafkaTopics
+from tests.integration.kafka_poison import Hostile, poison_in_front
+from tests.kafka_broker import read_topic, results_by_command
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -22,23 +21,9 @@ POISON = [
 
 def test_poison_is_dead_lettered_with_its_reason_and_the_rest_applied(
         topics: KafkaTopics, pg_url: str, ledger_key: Path, tmp_path: Path) -> None:
-    env = topics.env(pg_url, ledger_key)
-    made = cli(["loadgen", "--licences", "3", "--seed", "13"], env)
-    envelopes = [orjson.loads(line) for line in made.stdout.splitlines()]
-    producer = KafkaProducer(bootstrap_servers=topics.bootstrap)
-    for partition in range(3):  # poison first in every partition, commands after it
-        for value in POISON:
-            producer.send(topics.commands, value=value, key=b"poison", partition=partition)
-    producer.flush()
-    producer.close()
-    path = tmp_path / "stream.jsonl"
-    path.write_bytes(made.stdout)
-    assert cli(["post", str(path)], env).returncode == 0
-
-    assert start_consumer(env, tmp_path / "consumer.log").wait(timeout=90) == 0
-    assert snapshot(pg_url, ledger_key, envelopes).accepted == {
-        e["command_id"] for e in envelopes}
-
+    envelopes = poison_in_front(topics, pg_url, ledger_key, tmp_path,
+                                [Hostile(value, b"poison") for value in POISON],
+                                licences=3, seed=13)
     letters = read_topic(topics.bootstrap, topics.dlq, expect=3 * len(POISON))
     assert sorted(r.value for r in letters) == sorted(POISON * 3)
     for letter in letters:

@@ -11,37 +11,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import pytest
-from kafka import KafkaProducer
 
 from consumers.dead_letter import KEPT, TRUNCATED
-from tests.integration.conftest import KafkaTopics, snapshot
-from tests.kafka_broker import cli, read_topic, results_by_command, start_consumer
+from tests.integration.conftest import KafkaTopics
+from tests.integration.kafka_poison import Hostile, poison_in_front
+from tests.kafka_broker import read_topic, results_by_command
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 
 def test_an_oversized_record_and_a_tombstone_never_stop_their_partition(
         topics: KafkaTopics, pg_url: str, ledger_key: Path, tmp_path: Path) -> None:
-    env = topics.env(pg_url, ledger_key)
-    made = cli(["loadgen", "--licences", "1", "--seed", "29"], env)
-    envelopes = [orjson.loads(line) for line in made.stdout.splitlines()]
     oversized = b'{"pad": "' + b"x" * (1 << 20) + b'"}'
-    producer = KafkaProducer(bootstrap_servers=topics.bootstrap, max_request_size=4 << 20)
-    for partition in range(3):  # in front of the commands, in every partition
-        producer.send(topics.commands, value=oversized, key=b"big", partition=partition,
-                      headers=[("sender-note", b"n" * 1000)])
-        producer.send(topics.commands, value=None, key=b"tombstone", partition=partition)
-    producer.flush()
-    producer.close()
-    path = tmp_path / "stream.jsonl"
-    path.write_bytes(made.stdout)
-    assert cli(["post", str(path)], env).returncode == 0
-
-    assert start_consumer(env, tmp_path / "consumer.log").wait(timeout=90) == 0
-    assert snapshot(pg_url, ledger_key, envelopes).accepted == {
-        e["command_id"] for e in envelopes}
+    envelopes = poison_in_front(
+        topics, pg_url, ledger_key, tmp_path,
+        [Hostile(oversized, b"big", [("sender-note", b"n" * 1000)]), Hostile(None, b"tombstone")],
+        licences=1, seed=29, max_request_size=4 << 20)
     letters = read_topic(topics.bootstrap, topics.dlq, expect=6)
     assert len(letters) == 6
     big = [r for r in letters if r.key == b"big"]
