@@ -9,6 +9,7 @@ ledger the consumer process will use (``kafka_town``, ``kafka_file_city``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -72,3 +73,12 @@ def kafka_file_city(pg_url: str, ledger_key: Path, tmp_path: Path) -> tuple[File
     with pg_services(pg_url, ledger_key) as (services, clock):
         city = build_file_city(services, clock, tmp_path)
         return city, city.render(city.identifier())
+
+
+def polled(http: httpx.Client, poll: str, timeout: float = 60) -> httpx.Response:
+    """The answer behind a 202's poll URL, once it is no longer 202 (within ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while (answer := http.get(poll)).status_code == 202:
+        assert time.monotonic() < deadline, "no result came"
+        time.sleep(0.2)
+    return answer

@@ -4,7 +4,6 @@ reference that opens the file once, also when the result is polled after a 202."
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from commands.settings import load_settings
 from consumers.config import kafka_options
 from ledger.integrity.canonical import sha256_hex
 from tests.integration.conftest import KafkaTopics
-from tests.integration.service_fixtures import kafka_file_city
+from tests.integration.service_fixtures import kafka_file_city, polled
 from tests.integration.service_server import running_service
 from tests.integration.test_service_commands import assert_problem
 from tests.integration.test_service_downloads import download, fetch
@@ -45,10 +44,7 @@ def test_download_references_through_kafka(pg_url: str, ledger_key: Path, topics
                 kafka_wait=0, files_dir=files_dir), options) as served:
             late = post(served.http, download(city, city.identifier(), "CASE-KDL-2"))
             assert late.status_code == 202, late.text
-            deadline = time.monotonic() + 60
-            while (answer := served.http.get(late.json()["poll"])).status_code == 202:
-                assert time.monotonic() < deadline, "no result came"
-                time.sleep(0.2)
+            answer = polled(served.http, late.json()["poll"])
             assert answer.status_code == 200, answer.text
             url = answer.json()["data"]["download"]["url"]
             assert fetch(served.http, url, city.user.code).content == original

@@ -4,7 +4,6 @@ data from the read models; a refusal comes back as its problem document."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from commands.settings import load_settings
 from consumers.config import kafka_options
 from ledger.domain import streams
 from tests.integration.conftest import KafkaTopics
-from tests.integration.service_fixtures import kafka_town
+from tests.integration.service_fixtures import kafka_town, polled
 from tests.integration.service_server import running_service
 from tests.integration.test_service_commands import assert_problem
 from tests.integration.test_service_holders import holder_query, issuer_of, issuer_query
@@ -63,10 +62,7 @@ def test_signed_queries_go_through_kafka(kafka_town: Town, topics: KafkaTopics, 
                                 agent_auth="seal")
             response = post(served.http, late)
             assert response.status_code == 202, response.text
-            deadline = time.monotonic() + 60
-            while (answer := served.http.get(response.json()["poll"])).status_code == 202:
-                assert time.monotonic() < deadline, "no result came"
-                time.sleep(0.2)
+            answer = polled(served.http, response.json()["poll"])
             assert answer.status_code == 200, answer.text
             data = answer.json()["data"]  # completed as a direct answer would have been
             assert (data["query"], data["holder_code"]) == ("holder_access_log", holder)

@@ -4,7 +4,6 @@ its result from ``licence.results``; past the bound, 202 and a URL to poll."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from commands.settings import load_settings
 from consumers.config import kafka_options
 from sharing.routes.files import findings
 from tests.integration.conftest import KafkaTopics
-from tests.integration.service_fixtures import kafka_file_city, kafka_town
+from tests.integration.service_fixtures import kafka_file_city, kafka_town, polled
 from tests.integration.service_server import running_service
 from tests.integration.test_service_commands import assert_problem
 from tests.integration.use_town import Town
@@ -65,10 +64,7 @@ def test_commands_go_through_kafka_and_late_answers_are_polled(
             assert response.status_code == 202, response.text
             poll = response.json()["poll"]
             assert response.headers["location"] == poll
-            deadline = time.monotonic() + 60
-            while (answer := served.http.get(poll)).status_code == 202:
-                assert time.monotonic() < deadline, "no result came"
-                time.sleep(0.2)
+            answer = polled(served.http, poll)
             assert answer.status_code == 200 and answer.json()["command_id"] == late["command_id"]
     finally:
         consumer.terminate()
