@@ -2,8 +2,11 @@
 
 The bus is synchronous and its services (connections, the state cache) belong to one
 thread, so every request hands its work to this thread through a queue and awaits a
-future. Commands that arrive within ``window`` seconds of each other (and whatever piled
-up while the previous batch committed) share one bus batch, one transaction; each
+future. Commands that arrive within ``window`` seconds of the first (and whatever piled
+up while the previous batch committed) share one bus batch, one transaction; the writer
+waits for more only while a request it was told of (:meth:`Writer.expect`) is still being
+read or decoded, so at a fixed number of clients a batch goes as soon as every request
+received is in it, not a fixed window later (throughput there is clients ÷ latency). Each
 request is answered only after that transaction committed, so nothing is acknowledged
 before it is durable. Other work (public reads, proofs) runs between batches, and so
 does bringing inline read models up to date (embedded SQLite): when no work came for
@@ -68,6 +71,9 @@ class Writer:
         self._ready: Future[None] = Future()
         self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
         self.batches = 0  # committed batches, for tests and the bench
+        # Requests received that will post a command but have not yet (their body is
+        # read or decoded); counted in the event loop's thread, read in this one.
+        self._expected = 0
 
     def start(self) -> None:
         """Open the services in the writer thread; raises what opening raised. Starting
@@ -82,10 +88,24 @@ class Writer:
             self._queue.put(_STOP)
             self._thread.join()
 
-    async def execute(self, signed: SignedCommand) -> Result:
+    def expect(self) -> None:
+        """A request that will post a command arrived: a batch being gathered waits for it
+        (at most the window). Then :meth:`submit` with ``expected``, or :meth:`unexpect`."""
+        self._expected += 1
+
+    def unexpect(self) -> None:
+        self._expected -= 1
+
+    def submit(self, signed: SignedCommand, *, expected: bool = False) -> Future[Result]:
+        """Queue a command (``expected``: the one announced by :meth:`expect`)."""
         future: Future[Result] = Future()
         self._queue.put(_Command(signed, future))
-        return await asyncio.wrap_future(future)
+        if expected:
+            self._expected -= 1
+        return future
+
+    async def execute(self, signed: SignedCommand) -> Result:
+        return await asyncio.wrap_future(self.submit(signed))
 
     async def call(self, fn: Callable[[Services], T]) -> T:
         future: Future[T] = Future()
@@ -142,7 +162,10 @@ class Writer:
         deadline = time.monotonic() + self._window
         while len(batch) < self._max_batch:
             try:
-                job = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                if len(batch) >= self._expected:  # nothing received is on its way: go now
+                    job = self._queue.get_nowait()
+                else:
+                    job = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 break
             if job is _STOP:

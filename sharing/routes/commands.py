@@ -39,13 +39,24 @@ ENVELOPE_BODY = {"requestBody": {"required": True, "content": {"application/json
                         **problems(400, 401, 403, 404, 409, 413, 429, 503)})
 async def post_command(request: Request) -> JSONResponse:
     """Handle one signed command; a repeated command id returns the original result."""
-    raw = await request.body()
-    decoded = decode_any(raw)
-    if isinstance(decoded, Result):
-        return result_answer(decoded)
     door: KafkaDoor | None = request.app.state.kafka
+    writer = writer_of(request)
     if door is None:
-        result = await asyncio.wait_for(writer_of(request).execute(decoded),
+        writer.expect()  # the batch being gathered waits for this command
+    try:
+        raw = await request.body()
+        decoded = decode_any(raw)
+    except BaseException:
+        if door is None:
+            writer.unexpect()
+        raise
+    if isinstance(decoded, Result):
+        if door is None:
+            writer.unexpect()
+        return result_answer(decoded)
+    if door is None:
+        submitted = writer.submit(decoded, expected=True)  # no await before: counted once
+        result = await asyncio.wait_for(asyncio.wrap_future(submitted),
                                         settings_of(request).request_timeout)
         body: dict[str, Any] = result.to_json()
     else:
