@@ -54,10 +54,7 @@ def http(work: Path, licences: int, requests: int, concurrency: int,
         verifier = suite_reads.Verifier(services)
         verifier.grant()
         bodies = [orjson.dumps(c) for c in _verifications(verifier, services, 4 * requests)]
-        started = time.perf_counter()
-        for i in range(0, requests, 500):  # the bus as `ledger apply` feeds it
-            services.bus.execute(bodies[i:i + 500])
-        bus_rate = requests / (time.perf_counter() - started)
+        bus_rates = [_bus_rate(services, bodies[:requests])]
     finally:
         services.close()
     port = free_port()
@@ -81,13 +78,30 @@ def http(work: Path, licences: int, requests: int, concurrency: int,
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
+    # The bus again, on fresh commands, after the server stopped: the faster of the two
+    # is the baseline (a figure of 1-2 s on a shared machine swings by a third).
+    services = bootstrap(load_settings(env))
+    try:
+        bus_rates.append(_bus_rate(services, bodies[3 * requests:]))
+    finally:
+        services.close()
+    bus_rate = max(bus_rates)
     return {
         "licences": licences, "requests": requests, "concurrency": concurrency,
-        "bus_verifications_per_s": round(bus_rate, 1), "constant": const,
+        "bus_verifications_per_s": round(bus_rate, 1),
+        "bus_runs_per_s": [round(r, 1) for r in bus_rates], "constant": const,
         "verify": peak, "verify_at_half_peak": half,
         "http_vs_bus": ratio(peak["requests_per_s"], bus_rate),
         "verify_vs_constant": ratio(peak["requests_per_s"], const["requests_per_s"]),
     }
+
+
+def _bus_rate(services: Any, bodies: list[bytes]) -> float:
+    """Verifications/s through the in-process bus, as `ledger apply` feeds it."""
+    started = time.perf_counter()
+    for i in range(0, len(bodies), 500):
+        services.bus.execute(bodies[i:i + 500])
+    return len(bodies) / (time.perf_counter() - started)
 
 
 def free_port() -> int:
@@ -124,7 +138,7 @@ def render(h: dict[str, Any] | None) -> None:
                v["p50_ms"], v["p99_ms"], v["statuses"]),
               (f"  at half the peak ({half['rate_per_s']}/s, open loop)", "", "",
                half["p50_ms"], half["p99_ms"], half["statuses"]),
-              ("in-process bus, batches of 500", bus, 1.0, "", "", "")])
+              ("in-process bus, batches of 500 (faster of 2 runs)", bus, 1.0, "", "", "")])
 
 
 def _verifications(verifier: suite_reads.Verifier, services: Any, k: int

@@ -33,11 +33,14 @@ from commands.signed.envelope import SignedCommand
 
 log = logging.getLogger("sharing.writer")
 T = TypeVar("T")
-CATCH_UP_EVERY = 1.0  # seconds read models may lag behind under sustained load
 # Seconds without work before the read models catch up: not after every small batch (at
 # 16 requests in flight a batch of 16 left the queue empty each time, and catching up
 # after each cost a fifth of the writer's time), yet at once when the load pauses.
 IDLE_CATCH_UP = 0.005
+# Under sustained load, at least this often; a catch-up holds the writer, so a longer
+# interval is a longer stall for the requests that arrive meanwhile (once a second gave
+# a p99 near 100 ms at 400 verifications/s).
+CATCH_UP_EVERY = 0.1
 
 
 class WriterStoppedError(RuntimeError):
