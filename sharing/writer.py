@@ -129,7 +129,7 @@ class Writer:
             while True:
                 behind = inline and self.batches != caught_up
                 if behind and time.monotonic() - last >= CATCH_UP_EVERY:
-                    job = None  # sustained load: catch up now, at least once a second
+                    job = None  # sustained load: catch up now, every CATCH_UP_EVERY at least
                 else:
                     try:
                         job = self._queue.get(timeout=IDLE_CATCH_UP if behind else None)
