@@ -79,6 +79,7 @@ def create_app(open_services: Callable[[], Services], settings: ServiceSettings,
         return errors.too_large_response(limit)
 
     # Outermost last: the log sees every answer, headers go on every answer.
+    app.add_middleware(commands.Direct, service=app)
     app.add_middleware(BodyLimit, limit_of=limit_of, read_timeout=settings.body_timeout,
                        too_large=too_large)
     app.add_middleware(SecurityHeaders)

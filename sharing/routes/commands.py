@@ -10,10 +10,13 @@ PostgreSQL) it is posted to the commands topic and the answer waits, bounded, fo
 from __future__ import annotations
 
 import asyncio
+import inspect
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from commands.bus.pipeline import Result, decode_any
 from commands.signed.envelope import SignedCommand
@@ -23,25 +26,37 @@ from sharing.problems import answer, problem, result_answer
 from sharing.routes.common import on_ledger, problems, settings_of, writer_of
 
 router = APIRouter(tags=["commands"])
+PATH = "/api/v1/commands"
 RESULT = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Result"}}}}
 ENVELOPE_BODY = {"requestBody": {"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Envelope"}}}}}
 
 
-@router.post("/api/v1/commands", openapi_extra=ENVELOPE_BODY,
+@router.post(PATH, openapi_extra=ENVELOPE_BODY,
              responses={200: {"description": "the result object, as published on"
                               " licence.results, plus `data` for reads", **RESULT},
                         202: {"description": "with Kafka: no result in time; poll the URL"},
                         **problems(400, 401, 403, 404, 409, 413, 429, 503)})
 async def post_command(request: Request) -> JSONResponse:
     """Handle one signed command; a repeated command id returns the original result."""
-    raw = await request.body()
-    decoded = decode_any(raw)
-    if isinstance(decoded, Result):
-        return result_answer(decoded)
     door: KafkaDoor | None = request.app.state.kafka
+    writer = writer_of(request)
     if door is None:
-        result = await asyncio.wait_for(writer_of(request).execute(decoded),
+        writer.expect()  # the batch being gathered waits for this command
+    try:
+        raw = await request.body()
+        decoded = decode_any(raw)
+    except BaseException:
+        if door is None:
+            writer.unexpect()
+        raise
+    if isinstance(decoded, Result):
+        if door is None:
+            writer.unexpect()
+        return result_answer(decoded)
+    if door is None:
+        submitted = writer.submit(decoded, expected=True)  # no await before: counted once
+        result = await asyncio.wait_for(asyncio.wrap_future(submitted),
                                         settings_of(request).request_timeout)
         body: dict[str, Any] = result.to_json()
     else:
@@ -83,3 +98,44 @@ async def get_result(request: Request, command_id: str) -> JSONResponse:
         return pending(command_id)
     signed = request.app.state.awaiting.take(command_id)
     return answer(body if signed is None else await completed(request, signed, body))
+
+
+class Direct:
+    """``POST /api/v1/commands`` straight to :func:`post_command`, as plain ASGI inside the
+    service's own middleware (body limit, security headers, access log).
+
+    The route stays declared (OpenAPI, other methods, a trailing slash); only its hot
+    path skips Starlette's router (a match against every route), FastAPI's request
+    wrapper and dependency solving, and the exception middleware's per-request set-up,
+    which together cost about as much CPU as decoding the command. The endpoint takes
+    the raw request, so FastAPI validated nothing here; a refusal raised goes to the same
+    exception handlers (sharing/errors.py) as on the route, and what no handler takes
+    goes on to Starlette's server-error handler, as from the route.
+    """
+
+    def __init__(self, app: ASGIApp, service: FastAPI) -> None:
+        self.app = app
+        self.service = service
+        self.route = next(r for r in router.routes if isinstance(r, APIRoute)
+                          and r.path == PATH and "POST" in (r.methods or ()))
+        # What Starlette's ExceptionMiddleware handles: all but the catch-all (500).
+        self.handlers = {k: v for k, v in service.exception_handlers.items()
+                         if isinstance(k, type) and k is not Exception}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = self.route  # the access log names the route template
+        request = Request(scope, receive, send)
+        response: Response
+        try:
+            response = await post_command(request)
+        except Exception as exc:
+            handler = next((self.handlers[c] for c in type(exc).__mro__
+                            if c in self.handlers), None)
+            if handler is None:
+                raise
+            answered = handler(request, exc)
+            response = await answered if inspect.isawaitable(answered) else answered
+        await response(scope, receive, send)

@@ -163,6 +163,24 @@ def test_concurrent_requests_share_transactions_and_each_is_durable_when_answere
         assert served.app.state.writer.batches < len(envelopes)
 
 
+def test_a_lone_command_is_committed_without_waiting_out_the_window(
+        town: Town, database_url: str, tmp_path: Path) -> None:
+    """The window bounds how long a batch waits for commands still being received; with
+    none on its way the batch goes at once (at a fixed number of clients a fixed wait
+    would cap the rate), and is still committed before the answer."""
+    settings = ServiceSettings(group_commit_seconds=2.0)
+    with running_service(database_url, tmp_path / "ledger-key.pem", settings) as served:
+        for i in range(3):
+            envelope = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
+                                 case=f"CASE-LONE-{i}")
+            started = time.monotonic()
+            response = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
+            assert response.status_code == 200, response.text
+            assert time.monotonic() - started < 1.5
+            assert town.services.store.read_stream(receipt_stream(envelope["command_id"]))
+        assert served.app.state.writer.batches == 3
+
+
 def test_without_kafka_there_is_nothing_to_poll(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     with running_service(url, tmp_path / "key.pem") as served:
