@@ -60,7 +60,7 @@ as the most commands its writer gathers, and LEDGER_FILES_DIR as the store downl
 |----------------------------|------------------------|---------------------------------------|
 | LEDGER_MAX_BODY            | 1048576                | bytes of a command (the wire bound)   |
 | LEDGER_MAX_FILE            | 16777216               | bytes of a file posted to verify-file |
-| LEDGER_GROUP_COMMIT_MS     | 2                      | how long the writer gathers a batch   |
+| LEDGER_GROUP_COMMIT_MS     | 2                      | longest a batch waits for commands    |
 | LEDGER_PUBLIC_RATE         | 5                      | public requests per second per client |
 | LEDGER_PUBLIC_BURST        | 20                     | public requests a client may burst    |
 | LEDGER_REQUEST_TIMEOUT     | 30                     | seconds a request waits for the ledger|
