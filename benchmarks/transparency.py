@@ -43,7 +43,6 @@ from commands.settings import load_settings
 from ledger.integrity.audit import audit_rows, audit_store
 from ledger.integrity.canonical import format_instant
 from ledger.transparency.checkpoint_audit import CheckpointAuditor
-from ledger.transparency.log import TransparencyLog
 from ledger.transparency.merkle import MerkleTree, hash_leaf
 
 
@@ -78,8 +77,7 @@ def build(url: str, key_file: Path, licences: int) -> Any:
         lifecycle = list(scenario.lifecycle(date.today()))
         for i in range(0, len(lifecycle), 200):
             services.bus.execute(lifecycle[i:i + 200])
-    services.publish_checkpoint(TransparencyLog(services.store, services.read_db),
-                                format_instant(datetime.now(UTC)))
+    services.publish_checkpoint(services.transparency_log(), format_instant(datetime.now(UTC)))
     return services
 
 
@@ -94,7 +92,7 @@ def measure(services: Any) -> dict[str, Any]:
     tree.root()
     tree_s = time.perf_counter() - started
 
-    log = TransparencyLog(services.store, services.read_db)
+    log = services.transparency_log()
     log.db.execute("DROP TABLE IF EXISTS transparency_leaves")
     started = time.perf_counter()
     log.catch_up()

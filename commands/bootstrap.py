@@ -11,6 +11,7 @@ import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from commands.bus import own_writes
 from commands.bus.pipeline import MessageBus
@@ -21,6 +22,7 @@ from ledger.store.event_store import EventStore
 from ledger.store.sql import ProjectionDB
 from ledger.transparency.checkpoint import Checkpoint
 from ledger.transparency.log import TransparencyLog
+from ledger.transparency.proofs import Prove, proof_at
 from projections.engine.runner import ProjectionRunner
 from projections.registry import all_projections
 
@@ -33,6 +35,14 @@ class Services:
     bus: MessageBus
     read_db: ProjectionDB
     projections: ProjectionRunner
+
+    def transparency_log(self) -> TransparencyLog:
+        """The transparency log of this store, with its leaf table in the read database."""
+        return TransparencyLog(self.store, self.read_db)
+
+    def proof(self, size: int | None, leaves: int | None, prove: Prove) -> dict[str, Any]:
+        """The JSON of ``ledger proof … --json`` and of the HTTP proof routes alike."""
+        return proof_at(self.transparency_log(), self.publish_checkpoint, size, leaves, prove)
 
     def publish_checkpoint(self, log: TransparencyLog, at: str) -> tuple[Checkpoint, bool]:
         """Publish a checkpoint of ``log`` through the bus (the ``Publish`` the archive

@@ -26,7 +26,7 @@ from ledger.reconciliation.reconcile import MEASURES, Replay
 from ledger.reconciliation.report import build_report, compare, parse_paper_csv, sign_report
 from ledger.transparency.checkpoint import CheckpointError
 from ledger.transparency.log import LeafTableError, TransparencyLog
-from ledger.transparency.proofs import Prove, now, proof_at
+from ledger.transparency.proofs import now
 
 
 def register(sub: Any) -> None:
@@ -72,7 +72,7 @@ def _natural(text: str) -> int:
 
 def _open() -> tuple[Services, TransparencyLog]:
     services = bootstrap(load_settings())
-    return services, TransparencyLog(services.store, services.read_db)
+    return services, services.transparency_log()
 
 
 def _emit(data: dict[str, Any], as_json: bool) -> None:
@@ -126,7 +126,7 @@ def _prove(size: int | None, leaves: int | None,
     output: the latest if it covers ``leaves`` leaves, else one published now."""
     services, _ = _open()
     try:
-        data = proof(services, size, leaves, prove)
+        data = services.proof(size, leaves, prove)
     except (LeafTableError, CheckpointError) as exc:
         return _refuse(exc)
     except PERSISTENCE_ERRORS as exc:
@@ -135,13 +135,6 @@ def _prove(size: int | None, leaves: int | None,
         services.close()
     _emit(data, as_json)
     return 0
-
-
-def proof(services: Services, size: int | None, leaves: int | None,
-          prove: Prove) -> dict[str, Any]:
-    """The JSON of ``ledger proof … --json`` (as the sharing service answers it)."""
-    return proof_at(TransparencyLog(services.store, services.read_db),
-                    services.publish_checkpoint, size, leaves, prove)
 
 
 def _refuse(exc: LeafTableError | CheckpointError) -> int:

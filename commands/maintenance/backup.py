@@ -36,7 +36,6 @@ from ledger.integrity.mapper import decode_stored
 from ledger.store.event_store import redact
 from ledger.transparency.checkpoint import CheckpointError, from_json, verify_checkpoint
 from ledger.transparency.checkpoint_audit import CheckpointAuditor
-from ledger.transparency.log import TransparencyLog
 
 FORMAT: Final = "licence-ledger-backup/1"
 
@@ -53,8 +52,7 @@ def backup(settings: Settings, out: Path, at: str) -> dict[str, Any]:
         raise BackupError(f"{out} (or {_sidecar(out)}) exists; backups are never overwritten")
     services = bootstrap(settings)
     try:
-        checkpoint, _ = services.publish_checkpoint(
-            TransparencyLog(services.store, services.read_db), at)
+        checkpoint, _ = services.publish_checkpoint(services.transparency_log(), at)
     finally:
         services.close()
     out.parent.mkdir(parents=True, exist_ok=True)

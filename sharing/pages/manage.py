@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from commands.bootstrap import Services
-from ledger.transparency.log import TransparencyLog
 from projections.models.corrections_queries import get_corrections
 from projections.models.use_queries import get_stats
 from sharing.pages.audit_cache import AuditCache
@@ -83,7 +82,7 @@ def manage_view(services: Services, session: Session) -> dict[str, Any] | None:
     ]
     overdue = get_corrections(services.read_db, datetime.now(UTC),
                               overdue_only=True)["corrections"]
-    checkpoint = TransparencyLog(services.store, services.read_db).latest()
+    checkpoint = services.transparency_log().latest()
     return {"charts": charts, "reconciliation": _reconciliation(rows), "dept_names": dn,
             "type_names": tn, "overdue": overdue, "checkpoint": checkpoint,
             "head": services.store.max_notification_id(),

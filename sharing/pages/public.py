@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from commands.bootstrap import Services
-from ledger.transparency.log import TransparencyLog
 from sharing.pages.render import page
 from sharing.public_status import public_status
 from sharing.routes.common import on_ledger, problems
@@ -25,7 +24,7 @@ def _with_checkpoint(services: Services, reference: str) -> dict[str, Any] | Non
     answer = public_status(services, reference)
     if answer is None:
         return None
-    latest = TransparencyLog(services.store, services.read_db).latest()
+    latest = services.transparency_log().latest()
     checkpoint = None if latest is None else {
         "size": latest.size, "time": latest.time, "root_hex": latest.root.hex()}
     covered = latest is not None and (answer["changed_at"] or "") <= latest.time

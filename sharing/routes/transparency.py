@@ -9,23 +9,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from commands.bootstrap import Services
-from ledger.transparency.log import TransparencyLog
-from ledger.transparency.proofs import Prove, now, proof_at
+from ledger.transparency.proofs import now
 from sharing.routes.common import on_ledger, problems
 
 router = APIRouter(tags=["transparency"])
-
-
-def proof(services: Services, size: int | None, leaves: int | None,
-          prove: Prove) -> dict[str, Any]:
-    return proof_at(TransparencyLog(services.store, services.read_db),
-                    services.publish_checkpoint, size, leaves, prove)
 Natural = Annotated[int, Query(ge=0, le=2**62)]
 
 
 def _checkpoint(services: Services) -> str:
-    latest, _ = services.publish_checkpoint(TransparencyLog(services.store, services.read_db),
-                                            now())
+    latest, _ = services.publish_checkpoint(services.transparency_log(), now())
     return latest.note()
 
 
@@ -40,8 +32,8 @@ async def checkpoint(request: Request) -> PlainTextResponse:
 async def inclusion(request: Request, index: Natural, size: Natural | None = None
                     ) -> JSONResponse:
     """Prove that leaf ``index`` is in the tree of ``size`` leaves (default: a checkpoint's)."""
-    data: dict[str, Any] = await on_ledger(request, lambda s: proof(
-        s, size, index + 1, lambda log, n: log.inclusion(index, n)))
+    data: dict[str, Any] = await on_ledger(request, lambda s: s.proof(
+        size, index + 1, lambda log, n: log.inclusion(index, n)))
     return JSONResponse(data)
 
 
@@ -51,6 +43,6 @@ async def consistency(request: Request, size1: Annotated[int, Query(alias="from"
                       size2: Annotated[int | None, Query(alias="to", ge=0, le=2**62)] = None,
                       ) -> JSONResponse:
     """Prove that the tree of ``to`` leaves extends the tree of ``from`` leaves."""
-    data: dict[str, Any] = await on_ledger(request, lambda s: proof(
-        s, size2, None, lambda log, n: log.consistency(size1, n)))
+    data: dict[str, Any] = await on_ledger(request, lambda s: s.proof(
+        size2, None, lambda log, n: log.consistency(size1, n)))
     return JSONResponse(data)
