@@ -27,10 +27,9 @@ from ledger.domain.departments import (
 from ledger.domain.licence import apply_licence
 from ledger.domain.upcasting import UpcastError
 from ledger.errors import InvalidSignatureError
-from ledger.integrity.audit import record_body
 from ledger.integrity.canonical import canonical_bytes, parse_instant, sha256_hex, thaw
 from ledger.integrity.ledger_keys import LedgerKeyHistory
-from ledger.integrity.mapper import Record, stored_type_version
+from ledger.integrity.mapper import Record, stored_body, stored_type_version
 from ledger.integrity.sealing import seal_message
 from ledger.integrity.signed_bytes import signing_bytes
 from ledger.integrity.signing import b64decode, verify
@@ -53,7 +52,7 @@ def parse_record(line: bytes) -> Record:
                         type_version=stored_type_version(body))
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"not a stored ledger event ({exc})") from None
-    if canonical_bytes(record_body(record)) != line:
+    if canonical_bytes(stored_body(record)) != line:
         raise ValueError("not in canonical form (altered?)")
     try:
         record.event()

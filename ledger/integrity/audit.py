@@ -38,7 +38,7 @@ from ledger.integrity.signed_bytes import signing_bytes
 from ledger.integrity.signing import b64decode, verify
 
 __all__ = ["AuditError", "AuditReport", "Auditor", "Observer", "Progress", "audit_rows",
-           "audit_store", "record_body"]
+           "audit_store"]
 
 
 class Auditor:
@@ -114,7 +114,7 @@ class Auditor:
         self.batch = []
 
     def _check(self, record: Record, nid: int) -> None:
-        if canonical_bytes(record_body(record)) != record.raw:
+        if canonical_bytes(stored_body(record)) != record.raw:
             raise AuditFailure("stored bytes are not in canonical form (altered?)")
         if record.type not in EVENT_TYPES:
             raise AuditFailure(f"unknown event type {record.type!r}")
@@ -218,9 +218,6 @@ class Auditor:
         self.report.ledger_keys = sorted(self.keys.ledger.keys)
         self.report.errors.sort(key=lambda e: (e.consequence, e.notification_id))
 
-
-def record_body(record: Record) -> dict[str, Any]:
-    return stored_body(record)
 
 
 Progress = Callable[[str, int], None]
