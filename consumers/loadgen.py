@@ -45,10 +45,11 @@ from typing import Any
 
 from commands.demo.scenario import Dept, Scenario, derived_key
 from commands.demo.use import ACTIONS, Use
-from commands.signed.envelope import sign_envelope, signing_bytes
+from commands.signed.envelope import sign_envelope
 from ledger.domain.identifiers import make_licence_identifier
 from ledger.errors import ConfigurationError
 from ledger.integrity.canonical import format_instant
+from ledger.integrity.signed_bytes import signing_bytes
 from ledger.integrity.signing import b64encode, load_signing_key, save_signing_key
 
 BAD_KINDS = ("forged_signature", "wrong_department", "unknown_licence", "malformed_fields")

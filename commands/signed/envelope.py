@@ -29,7 +29,7 @@ from ledger.domain import text as policy
 from ledger.domain.text import quote
 from ledger.errors import InvalidCommandError
 from ledger.integrity.canonical import canonical_bytes, parse_instant, sha256_hex
-from ledger.integrity.signed_bytes import signing_bytes as signing_bytes
+from ledger.integrity.signed_bytes import signing_bytes
 from ledger.integrity.signing import SigningKey, b64decode, b64encode
 
 ENVELOPE_FIELDS = ("command_id", "type", "actor", "key_id", "issued_at", "payload", "signature")

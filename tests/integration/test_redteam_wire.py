@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 import pytest
 
-from commands.signed.envelope import signing_bytes
 from ledger.domain.identifiers import make_uscc
+from ledger.integrity.signed_bytes import signing_bytes
 from ledger.integrity.signing import b64encode, load_signing_key
 from tests.integration.test_poison_apply import ledger
 

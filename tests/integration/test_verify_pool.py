@@ -22,12 +22,13 @@ from commands.bootstrap import bootstrap
 from commands.bus.pipeline import Result
 from commands.settings import load_settings
 from commands.signed.authenticate import PreVerified
-from commands.signed.envelope import sign_envelope, signing_bytes
+from commands.signed.envelope import sign_envelope
 from consumers.loadgen import LoadGenerator
 from consumers.verify_pool import Decoded, Keys, VerifyPool, decode_chunk
 from ledger.domain.departments import apply_department
 from ledger.domain.streams import department_stream
 from ledger.integrity.canonical import format_instant
+from ledger.integrity.signed_bytes import signing_bytes
 from ledger.integrity.signing import SigningKey, b64encode
 from tests.conftest import FakeClock
 

@@ -11,9 +11,10 @@ import pytest
 
 from commands.cli.schema_gen import command_schema
 from commands.demo.scenario import Scenario
-from commands.signed.envelope import decode_envelope, decode_json_line, sign_envelope, signing_bytes
+from commands.signed.envelope import decode_envelope, decode_json_line, sign_envelope
 from ledger.errors import InvalidCommandError
 from ledger.integrity.canonical import canonical_bytes
+from ledger.integrity.signed_bytes import signing_bytes
 
 REPO = Path(__file__).resolve().parents[4]  # tests/unit/commands/signed/ → the repository
 SCHEMA_FILE = REPO / "commands" / "schema" / "command.schema.json"
