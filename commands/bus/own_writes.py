@@ -18,42 +18,40 @@ these events, so ``after_commit`` is not called.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from commands.bus.pipeline import MAX_RETRIES, MessageBus
+from commands.bus.conflicts import commit_retrying
+from commands.bus.pipeline import MessageBus
 from ledger.domain.events import DomainEvent
-from ledger.errors import ConcurrencyError
 from ledger.integrity.signing import SigningKey
+from ledger.store.application import UnitOfWork
 from ledger.store.own_write import OwnWrite
 from ledger.transparency.checkpoint import Checkpoint
 from ledger.transparency.log import TransparencyLog
 
-log = logging.getLogger("ledger.bus")
 T = TypeVar("T")
 
 
 def write_own(bus: MessageBus, prepare: Callable[[], OwnWrite[T]], at: str) -> T:
     """Prepare the ledger's own write and commit it as one sealed batch at ``at``;
-    returns its answer (prepared again, up to ``MAX_RETRIES`` times, on a conflict)."""
-    for attempt in range(1, MAX_RETRIES + 1):
+    returns its answer (prepared again on a conflict: commands/bus/conflicts.py)."""
+    def batch() -> tuple[OwnWrite[T], UnitOfWork | None]:
         prepared = prepare()
         if not prepared.events:
-            return prepared.answer
+            return prepared, None
         uow = bus.ledger.begin(at, prepared.lane)
         for stream, evt in prepared.events:
             uow.emit(stream, _latest, evt, None)
-        try:
+        return prepared, uow
+
+    def commit(written: tuple[OwnWrite[T], UnitOfWork | None]) -> T:
+        prepared, uow = written
+        if uow is not None:
             bus.save_with_position(uow, None)
-        except ConcurrencyError as exc:
-            if attempt == MAX_RETRIES:
-                raise
-            log.info("the ledger's own write conflicted with another writer (%s); retry %d",
-                     exc, attempt)
-            continue
         return prepared.answer
-    raise AssertionError("unreachable")
+
+    return commit_retrying(batch, commit, "the ledger's own write")
 
 
 def rotate_ledger_key(bus: MessageBus, previous: SigningKey, at: str) -> str:

@@ -48,6 +48,7 @@ import orjson
 from eventsourcing.persistence import Tracking
 
 from commands.authorisation import policy
+from commands.bus.conflicts import commit_retrying
 from commands.bus.failures import is_outage, log_unexpected
 from commands.bus.prefetch import streams_of, written_once
 from commands.handlers.context import Context
@@ -62,7 +63,6 @@ from ledger.domain import streams
 from ledger.domain.departments import Department, check_genesis_command
 from ledger.errors import (
     AccessRefusedError,
-    ConcurrencyError,
     DuplicateCommandError,
     LedgerError,
 )
@@ -71,7 +71,6 @@ from ledger.integrity.receipts import CommandRecorded, apply_receipt
 from ledger.store.application import Ledger, UnitOfWork
 
 log = logging.getLogger("ledger.bus")
-MAX_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -178,28 +177,27 @@ class MessageBus:
         redelivered batch collides and changes nothing. ``lane`` names the seal chain.
         """
         decoded = [self.decode(i) for i in items]
-        for attempt in range(1, MAX_RETRIES + 1):
+
+        def prepare() -> tuple[UnitOfWork, list[Result]]:
             now = self.clock()
             uow = self.ledger.begin(format_instant(now), lane)
             self.ledger.prefetch([streams.registry_stream()] + [
                 i for d in decoded if isinstance(d, SignedCommand) for i in streams_of(d)])
             self._register_ledger_key(uow)
-            results = [
-                d if isinstance(d, Result) else self.apply(uow, d, now) for d in decoded
-            ]
-            try:
-                ids = self.save_with_position(uow, tracking)
-            except ConcurrencyError as exc:
-                if attempt == MAX_RETRIES:
-                    raise
-                log.info("batch conflicted with another writer (%s); retry %d", exc, attempt)
-                self._ledger_key_checked = False
-                continue
-            self._ledger_key_checked = True
-            if ids and self.after_commit:
-                self.after_commit(ids)
-            return results
-        raise AssertionError("unreachable")
+            return uow, [d if isinstance(d, Result) else self.apply(uow, d, now)
+                         for d in decoded]
+
+        def commit(prepared: tuple[UnitOfWork, list[Result]]) -> tuple[list[int], list[Result]]:
+            return self.save_with_position(prepared[0], tracking), prepared[1]
+
+        def forget_key_check() -> None:
+            self._ledger_key_checked = False
+
+        ids, results = commit_retrying(prepare, commit, "batch", forget_key_check)
+        self._ledger_key_checked = True
+        if ids and self.after_commit:
+            self.after_commit(ids)
+        return results
 
     def execute_isolating(self, items: Sequence[Any], lane: str | None = None) -> list[Result]:
         """:meth:`execute`, but one command that breaks the whole batch cannot take the
