@@ -27,6 +27,7 @@ from ledger.domain.departments import (
 from ledger.domain.licence import apply_licence
 from ledger.domain.upcasting import UpcastError
 from ledger.errors import InvalidSignatureError
+from ledger.integrity.audit_keys import DelayedKeyEndings
 from ledger.integrity.canonical import canonical_bytes, parse_instant, sha256_hex, thaw
 from ledger.integrity.ledger_keys import LedgerKeyHistory
 from ledger.integrity.mapper import Record, stored_body, stored_type_version
@@ -109,7 +110,8 @@ class EventChecks:
         self._heads: dict[UUID, tuple[int, str]] = {}
         self._unsealed: dict[str, str] = {}  # event hash -> where
         self._causes: dict[str, list[Record]] = {}
-        self._pending_keys: dict[str, list[DepartmentKeyRetired | DepartmentKeyRevoked]] = {}
+        self._pending_keys: DelayedKeyEndings[DepartmentKeyRetired | DepartmentKeyRevoked] = (
+            DelayedKeyEndings())
 
     @property
     def ledger_keys(self) -> dict[str, tuple[str, bytes]]:
@@ -187,12 +189,12 @@ class EventChecks:
             command_id = str((record.cause or {}).get("command_id"))
             ending = record.event()
             assert isinstance(ending, DepartmentKeyRetired | DepartmentKeyRevoked)
-            self._pending_keys.setdefault(command_id, []).append(ending)
+            self._pending_keys.hold(command_id, ending)
             if record.cause is None:
                 self._end_keys(command_id)
 
     def _end_keys(self, command_id: str) -> None:
-        for ending in self._pending_keys.pop(command_id, []):
+        for ending in self._pending_keys.release(command_id):
             key = self._dept_keys.get((ending.code, ending.key_id))
             if key is not None:
                 self._dept_keys[(ending.code, ending.key_id)] = apply_key(key, ending)

@@ -29,7 +29,7 @@ from ledger.errors import InvalidSignatureError
 from ledger.integrity import all_events  # noqa: F401 - every event type must decode
 from ledger.integrity.audit_chains import ChainChecker, in_stream_order, rows_by_stream
 from ledger.integrity.audit_damage import guarded, readable_rows
-from ledger.integrity.audit_keys import ENDINGS, KEY_EVENTS, AuditKeys
+from ledger.integrity.audit_keys import ENDINGS, KEY_EVENTS, AuditKeys, DelayedKeyEndings
 from ledger.integrity.audit_report import MAX_ERRORS, AuditError, AuditFailure, AuditReport
 from ledger.integrity.canonical import canonical_bytes, sha256_hex
 from ledger.integrity.mapper import Record, RecordFormatError, decode_stored, stored_body
@@ -49,7 +49,7 @@ class Auditor:
         self.keys = AuditKeys()
         self.unreadable_receipts = 0
         self.causes: dict[str, list[tuple[Record, int]]] = {}
-        self.pending_endings: dict[str, list[Record]] = {}
+        self.pending_endings: DelayedKeyEndings[Record] = DelayedKeyEndings()
 
     def fail(self, stream: str, position: int, nid: int, reason: str,
              consequence: bool = False) -> None:
@@ -130,8 +130,7 @@ class Auditor:
             if record.cause is not None and record.type in ENDINGS:
                 # A rotation or revocation ends a key at the very moment its command was
                 # signed; apply it only after that command's own signature was checked.
-                self.pending_endings.setdefault(str(record.cause.get("command_id")),
-                                                []).append(record)
+                self.pending_endings.hold(str(record.cause.get("command_id")), record)
             else:
                 self.keys.apply(record)
         if record.cause is not None:
@@ -183,7 +182,7 @@ class Auditor:
         except AuditFailure as exc:
             raise AuditFailure(f"command {command_id}: {exc}") from None
         finally:
-            for ending in self.pending_endings.pop(command_id, []):
+            for ending in self.pending_endings.release(command_id):
                 self.keys.apply(ending)
         digest = sha256_hex(signing_bytes(command))
         if digest != data["digest"]:

@@ -8,7 +8,7 @@ signing time a command claims and the instant the ledger recorded it.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from ledger.domain.departments import (
     NOT_YET_VALID,
@@ -33,6 +33,27 @@ KEY_EVENTS: Final = frozenset({"LedgerKeyRegistered", "LedgerKeyRetired",
 ENDINGS: Final = frozenset({"DepartmentKeyRetired", "DepartmentKeyRevoked"})
 """Key events that end a department key: applied only after the command that caused them
 was judged, since such a command is often signed by the very key it ends."""
+
+
+E = TypeVar("E")
+
+
+class DelayedKeyEndings(Generic[E]):
+    """The one rule for when a rotation or revocation takes effect, kept by the audit and the
+    archive check alike: a key ends at the very instant its ending command was signed, yet
+    that command is judged by the keys as they were before it. An ending waits here under
+    its command's id until that command's receipt was checked; an ending with no command
+    (a ledger-initiated one) is released at once."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, list[E]] = {}
+
+    def hold(self, command_id: str, ending: E) -> None:
+        self._waiting.setdefault(command_id, []).append(ending)
+
+    def release(self, command_id: str) -> list[E]:
+        """The endings ``command_id`` caused, to apply now that it was judged (once)."""
+        return self._waiting.pop(command_id, [])
 
 
 class AuditKeys:

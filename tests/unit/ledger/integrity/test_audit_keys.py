@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from ledger.integrity.audit_keys import AuditKeys
+from ledger.integrity.audit_keys import AuditKeys, DelayedKeyEndings
 from ledger.integrity.audit_report import AuditFailure
 from ledger.integrity.mapper import Record
 from ledger.integrity.signed_bytes import signing_bytes
@@ -78,3 +78,14 @@ def test_ending_a_key_never_registered_fails() -> None:
                                  revoked_at=REGISTERED, reason="r"))
     with pytest.raises(AuditFailure, match=r"^retires a ledger key that was never registered$"):
         AuditKeys().apply(record("LedgerKeyRetired", key_id="k", retired_at=REGISTERED))
+
+
+def test_an_ending_waits_for_its_command_and_is_released_once() -> None:
+    endings: DelayedKeyEndings[str] = DelayedKeyEndings()
+    endings.hold("cmd-1", "retire k1")
+    endings.hold("cmd-1", "revoke k2")
+    endings.hold("cmd-2", "retire k3")
+    assert endings.release("cmd-other") == []
+    assert endings.release("cmd-1") == ["retire k1", "revoke k2"]
+    assert endings.release("cmd-1") == []  # applied once, never twice
+    assert endings.release("cmd-2") == ["retire k3"]
