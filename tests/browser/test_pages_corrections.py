@@ -31,8 +31,9 @@ def test_an_overdue_correction_shows_in_the_issuers_queue_and_to_management(
     city.sign(city.user, "ReportCorrection", {  # far past the five working days
         "correction_id": "X-OVERDUE-1", "kind": "error", "type_code": parts[5],
         "issuer_code": parts[6], "description": "名称有误（测试）", "identifier": ident})
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 390,
-                                                                      "height": 844})
+    # A desktop width, so the screenshot shows the whole row (a phone scrolls the table).
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1024,
+                                                                      "height": 800})
     page = context.new_page()
     log_in(page, served.base_url, "issuer", issuer.code)
     page.wait_for_url("**/issuer")
