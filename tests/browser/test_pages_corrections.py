@@ -49,6 +49,6 @@ def test_an_overdue_correction_shows_in_the_issuers_queue_and_to_management(
     log_in(page, served.base_url, "management", city.scenario.city.management.code)
     page.wait_for_url("**/manage")
     [overdue] = rows(page, "overdue")
-    assert ident in overdue and issuer.code in overdue
+    assert ident in overdue and issuer.name in overdue  # the name, not the code
     check_page(page)
     context.close()
