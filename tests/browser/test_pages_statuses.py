@@ -70,3 +70,21 @@ def test_each_status_of_the_ledger_shows_in_plain_words(city: FileCity, served: 
     city.sign(lapsed["issuer"], "ExpireLicence", {
         "identifier": lapsed["identifier"], "reason": "有效期届满（测试）", "as_of": today})
     assert shown(served, lapsed_ref) == ("已过期", "badge badge-bad")
+
+
+def test_face_values_with_markup_are_shown_as_text(city: FileCity, served: Served) -> None:
+    """A licence's disclosed face fields are the issuer's text: markup in them is escaped."""
+    types = city.scenario.city.types
+    public = next(x for x in city.scenario.issued
+                  if types[x["type_code"]].get("disclosure") == "public")
+    fields = types[public["type_code"]]["public_fields"]
+    hostile = {"<script>alert(1)</script>", '"><img src=x onerror=alert(2)>'}
+    city.sign(public["issuer"], "ChangeLicence", {
+        "identifier": public["identifier"], "kind": "change", "reason": "测试",
+        "changes": {"face": dict(zip(fields, sorted(hostile), strict=False))}})
+    old = parse_licence_identifier(public["identifier"])
+    newer = str(make_licence_identifier(old.type_code, old.issuer_code, old.serial, 2))
+    page = served.http.get(f"/v/{reference_of(city, newer)}").text
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page
