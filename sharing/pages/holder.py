@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from commands.bootstrap import Services
-from sharing.holder_queries import holder_licences, holder_reads
+from sharing.holder_queries import holder_licences
 from sharing.pages.directory import names, platform_key, type_names
 from sharing.pages.guard import fresh, login_first, signed_in_form, still_allowed
 from sharing.pages.render import page, redirect, refused
@@ -48,8 +48,7 @@ def holder_view(services: Services, session: Session) -> dict[str, Any] | None:
     before the platform signs anything (what the page shows is the recorded answers)."""
     if not still_allowed(fresh(services), session) or session.holder is None:
         return None
-    wallet = holder_licences(services, session.holder)
-    return {**wallet, "history": holder_reads(services, wallet["licences"])}
+    return holder_licences(services, session.holder)
 
 
 def _labelled(services: Services, answers: dict[str, Any]) -> dict[str, Any]:
