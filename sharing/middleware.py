@@ -16,8 +16,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 access_log = logging.getLogger("sharing.access")
 
 SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline';"
-     b" img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+    # Answers that are not pages (JSON, problems, a method or path no route takes) need
+    # nothing; the pages carry their own policy (sharing/pages/render.py).
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none';"
+     b" base-uri 'none'; form-action 'none'"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),

@@ -3,7 +3,10 @@
 The holder signed in at the platform's real-name service (here: its stand-in); every
 write is a command the platform department signs with its own key for that holder
 (``GrantHolderConsent``, ``DelegateUse``, ``RevokeGrant``), exactly what the platform's
-system would post to ``POST /api/v1/commands``.
+system would post to ``POST /api/v1/commands``. So is every view of the page: the
+holder's licences and who used them are the answers of the signed queries
+``ListHolderLicences`` and ``GetHolderAccessLog``, recorded like any read of personal data
+(actions ``holder_licences``, ``holder_access_log``), as the API records them.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from commands.bootstrap import Services
-from sharing.holder_queries import holder_licences, holder_reads
+from sharing.holder_queries import holder_licences
 from sharing.pages.directory import names, platform_key, type_names
 from sharing.pages.guard import fresh, login_first, signed_in_form, still_allowed
 from sharing.pages.render import page, redirect, refused
 from sharing.pages.session import Session, settings_of
-from sharing.pages.submit import submit
+from sharing.pages.submit import submit, submit_signed
+from sharing.routes.commands import completed
 from sharing.routes.common import on_ledger
 
 router = APIRouter(include_in_schema=False)
@@ -32,16 +36,44 @@ RIGHTS = ("verify", "view", "download")
 COMMANDS = ("GrantHolderConsent", "DelegateUse", "RevokeGrant")
 CODE = re.compile(r"[a-z_]{1,40}")
 GONE = "平台部门已不具备代持证人操作的职能，请重新登录。"
+OPERATOR = "持证人本人（政务服务平台）"
+# The stand-in login stands for the platform's real-name service, which authenticates a
+# holder by their identity certificate; production attests what the platform really used.
+AGENT_AUTH = "certificate"
+QUERIES = {"ListHolderLicences": "持证人查看本人证照", "GetHolderAccessLog": "持证人查看用证记录"}
 
 
 def holder_view(services: Services, session: Session) -> dict[str, Any] | None:
+    """The holder's licences and live grants, read to check a posted form against them
+    before the platform signs anything (what the page shows is the recorded answers)."""
     if not still_allowed(fresh(services), session) or session.holder is None:
         return None
-    wallet = holder_licences(services, session.holder)
-    history = holder_reads(services, wallet["licences"])
-    codes = {r["organisation"] for r in history} | {g["grantee"] for g in wallet["live_grants"]}
-    return {**wallet, "history": history, "names": names(services, codes),
+    return holder_licences(services, session.holder)
+
+
+def _labelled(services: Services, answers: dict[str, Any]) -> dict[str, Any]:
+    codes = ({r["organisation"] for r in answers["reads"]}
+             | {g["grantee"] for g in answers["live_grants"]})
+    return {**answers, "history": answers["reads"], "names": names(services, codes),
             "type_names": type_names(services)}
+
+
+async def recorded_view(request: Request, session: Session) -> dict[str, Any] | str:
+    """The page's data: the answers of the platform's two signed queries for this holder
+    (each recorded by the ledger), or the code the ledger answered instead."""
+    if session.department is None or session.holder is None or not await on_ledger(
+            request, lambda s: still_allowed(fresh(s), session)):
+        return "gone"
+    key = platform_key(settings_of(request).keys_dir, session.department)
+    answers: dict[str, Any] = {}
+    for command_type, purpose in QUERIES.items():
+        signed, result = await submit_signed(request, key, session.department, command_type, {
+            "holder_code": session.holder, "operator": OPERATOR, "purpose": purpose,
+            "agent_auth": AGENT_AUTH})
+        if signed is None or result.get("status") != "accepted":
+            return str(result.get("code") or result.get("status") or "rejected")
+        answers.update((await completed(request, signed, result)).get("data") or {})
+    return await on_ledger(request, lambda s: _labelled(s, answers))
 
 
 @router.get("/holder", response_class=HTMLResponse)
@@ -49,9 +81,14 @@ async def holder_page(request: Request) -> Response:
     session = login_first(request, "holder")
     if not isinstance(session, Session):
         return session
-    view = await on_ledger(request, lambda s: holder_view(s, session))
-    if view is None:
+    view = await recorded_view(request, session)
+    if view == "gone":
         return refused(request, 403, GONE)
+    if view == "pending":  # Kafka: the queries are taken, not yet answered within the bound
+        return refused(request, 503, "台账尚未答复本次查询，请稍后刷新本页。")
+    if isinstance(view, str):
+        return refused(request, 403, "台账拒绝了本次查询（"
+                       f"{view if CODE.fullmatch(view) else 'rejected'}）。")
     # Only the outcomes this portal's own redirects name are shown, never other text.
     done = request.query_params.get("done")
     code = request.query_params.get("code", "")

@@ -23,7 +23,7 @@ from licence_files.store import FileStore
 from sharing.downloads import Binding, DownloadRefusedError, Downloads
 from sharing.pages.directory import platform_key
 from sharing.pages.guard import signed_in_form
-from sharing.pages.holder import GONE, holder_view
+from sharing.pages.holder import AGENT_AUTH, GONE, OPERATOR, holder_view
 from sharing.pages.render import redirect, refused
 from sharing.pages.session import settings_of
 from sharing.pages.submit import submit_signed
@@ -32,11 +32,7 @@ from sharing.routes.common import on_ledger
 from sharing.routes.downloads import MEDIA
 
 router = APIRouter(include_in_schema=False)
-OPERATOR = "持证人本人（政务服务平台）"
 PURPOSE = "持证人下载本人证照文件"
-# The stand-in login stands for the platform's real-name service, which authenticates a
-# holder by their identity certificate; production attests what the platform really used.
-AGENT_AUTH = "certificate"
 NO_FILE = "此证照的文件未存放在本系统，暂时无法下载；如需文件请联系发证部门。"
 
 

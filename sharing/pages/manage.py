@@ -62,7 +62,9 @@ def manage_view(services: Services, session: Session) -> dict[str, Any] | None:
     if not still_allowed(fresh(services), session):
         return None
     rows = get_stats(services.read_db, None)["rows"]
-    dn = names(services, {r["department"] for r in rows})
+    overdue = get_corrections(services.read_db, datetime.now(UTC),
+                              overdue_only=True)["corrections"]
+    dn = names(services, {r["department"] for r in rows} | {c["issuer_code"] for c in overdue})
     tn = type_names(services)
 
     def chart(title: str, key: str, num: str, den: str, labels: dict[str, str], cid: str
@@ -80,8 +82,6 @@ def manage_view(services: Services, session: Session) -> dict[str, Any] | None:
         chart("用证率（按证照类型）", "licence_type", "cases_using_electronic",
               "cases_requiring", tn, "usage-by-type"),
     ]
-    overdue = get_corrections(services.read_db, datetime.now(UTC),
-                              overdue_only=True)["corrections"]
     checkpoint = services.transparency_log().latest()
     return {"charts": charts, "reconciliation": _reconciliation(rows), "dept_names": dn,
             "type_names": tn, "overdue": overdue, "checkpoint": checkpoint,

@@ -42,3 +42,10 @@ async def status_page(request: Request, reference: str) -> HTMLResponse:
     shown = {k: v for k, v in answer.items() if k != "status_code"}  # the ledger's own code
     return page(request, "status.html", cookie=False, found=True,
                 **{"public_fields": {}, "licence_number": None, **shown})
+
+
+@router.get("/v/{reference}/{rest:path}", response_class=HTMLResponse, include_in_schema=False)
+async def not_a_reference(request: Request, reference: str, rest: str) -> HTMLResponse:
+    """A path under /v/ that is no reference: the unknown reference's page, which repeats
+    nothing of the request (not the API's 404, which names the path)."""
+    return page(request, "status.html", status_code=404, cookie=False, found=False)

@@ -15,6 +15,7 @@ from commands.signed.envelope import sign_envelope
 from ledger.domain.localtime import beijing_date
 from ledger.integrity.canonical import format_instant
 from ledger.integrity.signing import SigningKey, b64encode
+from sharing.pages.holder import OPERATOR
 from tests.browser.a11y import check_page
 from tests.browser.conftest import Shots, reload_until
 from tests.browser.test_pages_public import rendered
@@ -62,6 +63,14 @@ def test_holder_grants_then_revokes_and_the_refused_read_shows_in_the_history(
     reload_until(page, lambda: ident in page.locator("main").inner_text())
     assert "原件（PDF，第 1 版" in page.locator(".files").inner_text()
     check_page(page)
+    # Each view of the page is the platform's two signed queries, recorded as the API's are.
+    city.services.projections.catch_up()
+    recorded = {tuple(r) for r in city.services.read_db.query(
+        "SELECT action, organisation, operator, outcome FROM access_log"
+        " WHERE case_number = ? AND matter_code = 'holder_query'", [holder])}
+    platform = city.scenario.platform.code
+    assert {("holder_licences", platform, OPERATOR, "allowed"),
+            ("holder_access_log", platform, OPERATOR, "allowed")} <= recorded
 
     form = page.locator("#grant-form")
     form.get_by_label("证照").select_option(ident)
@@ -133,6 +142,11 @@ def test_a_holder_cannot_grant_a_licence_that_is_not_theirs(
 
 def test_once_the_platforms_key_is_revoked_the_portals_writes_are_refused(
         city: FileCity, served: Served, browser: Browser) -> None:
+    ident = city.identifier()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    log_in_as_holder(page, served.base_url, city.scenario.holder_of(ident))
+    reload_until(page, lambda: ident in page.locator("main").inner_text())
     platform = city.scenario.platform
     new = SigningKey("ed25519", hashlib.sha256(b"platform key 2").digest())
     for envelope in (
@@ -144,19 +158,16 @@ def test_once_the_platforms_key_is_revoked_the_portals_writes_are_refused(
                           issued_at=format_instant(datetime.now(UTC)))):
         answer = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
         assert answer.status_code == 200, answer.text
-    ident = city.identifier()
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    log_in_as_holder(page, served.base_url, city.scenario.holder_of(ident))
-    reload_until(page, lambda: ident in page.locator("main").inner_text())
-    form = page.locator("#grant-form")
+    form = page.locator("#grant-form")  # the page as it was loaded before the revocation
     form.get_by_label("用证部门代码").fill(city.user.code)
     form.get_by_label("事项编码").fill(MATTER)
     form.get_by_label("截止日期").fill("2099-01-01")
     form.get_by_role("button", name="授权").click()  # a plain form post: no script
     page.wait_for_url("**/holder?code=key_not_valid")
-    assert "key_not_valid" in page.locator("#outcome").inner_text()
+    # The grant was refused, and so is the page's own query: nothing of the holder is shown.
+    assert "key_not_valid" in page.locator("main").inner_text()
     assert page.locator("table input[name=grant_id]").count() == 0
+    assert ident not in page.content()
     context.close()
 
 

@@ -136,3 +136,21 @@ def csrf_of_cookie(http: httpx.Client) -> str:
     body = value.split(".")[0]
     token: str = orjson.loads(base64.urlsafe_b64decode(body.encode()))["csrf"]
     return token
+
+
+def test_answers_at_page_paths_that_no_template_renders_are_strict_too(
+        city: FileCity, served: Served) -> None:
+    """A method the page does not take, a path under /v/ that is no reference, an unknown
+    path: none of them allows inline code, and a /v/ path gets the page that repeats
+    nothing of the request (not a document that names the path)."""
+    with fresh_client(served) as http:
+        for method, path, status in (("HEAD", "/v/" + "0" * 32, 405),
+                                     ("GET", "/v/a/<script>alert(1)</script>", 404),
+                                     ("GET", "/nothing-here", 404)):
+            answer = http.request(method, path)
+            assert answer.status_code == status, (method, path)
+            policy = answer.headers["content-security-policy"]
+            assert "'unsafe-inline'" not in policy and "default-src 'none'" in policy, path
+        nested = http.get("/v/a/<script>alert(1)</script>")
+        assert nested.headers["content-type"].startswith("text/html")
+        assert "未找到" in nested.text and "alert" not in nested.text
