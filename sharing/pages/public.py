@@ -6,16 +6,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from commands.bootstrap import Services
 from sharing.pages.render import page
 from sharing.public_status import public_status
-from sharing.routes.common import on_ledger, problems
-from sharing.routes.public import rate_limited
+from sharing.ratelimit import RateLimiter
+from sharing.routes.common import on_ledger
 
-router = APIRouter(tags=["public"], dependencies=[Depends(rate_limited)])
+router = APIRouter(tags=["public"])
+RETRY_AFTER_SECONDS = 5
+
+
+def _limited(request: Request) -> HTMLResponse | None:
+    """The JSON door's rate limit (same bucket per client address), answered as a page: a
+    person who scanned too often reads 请稍后再试, not a problem document."""
+    limiter: RateLimiter = request.app.state.limiter
+    if limiter.allow(request.client.host if request.client else "-"):
+        return None
+    response = page(request, "status.html", status_code=429, cookie=False, found=False,
+                    limited=True)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _with_checkpoint(services: Services, reference: str) -> dict[str, Any] | None:
@@ -33,9 +46,13 @@ def _with_checkpoint(services: Services, reference: str) -> dict[str, Any] | Non
 
 @router.get("/v/{reference}", response_class=HTMLResponse, responses={
     404: {"description": "no file carries this reference (a page that says only that)",
-          "content": {"text/html": {}}}, **problems(429)})
+          "content": {"text/html": {}}},
+    429: {"description": "too many queries from this address (a page asking to wait)",
+          "content": {"text/html": {}}}})
 async def status_page(request: Request, reference: str) -> HTMLResponse:
     """The page a QR code opens (zh-CN)."""
+    if (limited := _limited(request)) is not None:
+        return limited
     answer = await on_ledger(request, lambda s: _with_checkpoint(s, reference))
     if answer is None:
         return page(request, "status.html", status_code=404, cookie=False, found=False)
@@ -48,4 +65,6 @@ async def status_page(request: Request, reference: str) -> HTMLResponse:
 async def not_a_reference(request: Request, reference: str, rest: str) -> HTMLResponse:
     """A path under /v/ that is no reference: the unknown reference's page, which repeats
     nothing of the request (not the API's 404, which names the path)."""
+    if (limited := _limited(request)) is not None:
+        return limited
     return page(request, "status.html", status_code=404, cookie=False, found=False)
