@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from commands.bootstrap import Services, bootstrap
+from commands.cli.args import require_department
 from commands.cli.output import err, fail, result_table, table
 from commands.setting_sections import FileSettings
 from commands.settings import Settings, load_settings
@@ -36,9 +37,12 @@ def _reading(args: argparse.Namespace, fs: FileSettings, **extra: Any) -> Readin
     return Reading(actor, operator, args.purpose, args.matter, args.case, **extra)
 
 
-def _run(settings: Settings, fn: Any, *args: Any) -> Any:
+def _run(settings: Settings, fn: Any, *args: Any, actor: str | None = None) -> Any:
+    """``fn(services, *args)``; with ``actor``, first make sure that department exists."""
     services: Services = bootstrap(settings)
     try:
+        if actor is not None:
+            require_department(services.store, actor, "--as")
         return fn(services, *args)
     finally:
         services.close()
@@ -79,7 +83,8 @@ def annotate(args: argparse.Namespace) -> int:
                     " grant covers (the demo's grants cover MATTER-001)")
     try:
         data, payload = _run(settings, annotate_licence, fs, args.identifier, reading,
-                             args.recipient, args.until, datetime.now(UTC))
+                             args.recipient, args.until, datetime.now(UTC),
+                             actor=reading.actor)
     except CommandRefusedError as exc:
         err.print(f"error: {exc.message} [{exc.code}]")
         return 1
@@ -106,7 +111,8 @@ def verify(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail(f"cannot read {args.file}: {exc.strerror}")
     try:
-        answer = _run(settings, verify_file, fs, data, reading, datetime.now(UTC))
+        answer = _run(settings, verify_file, fs, data, reading, datetime.now(UTC),
+                      actor=reading.actor)
     except CommandRefusedError as exc:
         err.print(f"error: {exc.message} [{exc.code}]")
         return 2

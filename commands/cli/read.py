@@ -297,6 +297,8 @@ def corrections_queue(args: argparse.Namespace) -> int:
     services = _open()
     try:
         warn_if_behind(services)
+        if args.issuer:
+            require_department(services.store, args.issuer, "--issuer")
         data = get_corrections(services.read_db, datetime.now(UTC), issuer=args.issuer,
                                overdue_only=args.overdue, include_answered=args.all,
                                within=args.within)

@@ -106,9 +106,13 @@ def test_keys_issue_file_cert_and_doctor(demo: tuple[Path, list[list[str]]]) -> 
     doctor = ledger(cwd, "doctor", "--json")
     assert doctor.returncode == 0, doctor.stdout
     assert all(c["status"] != "PROBLEM" for c in json.loads(doctor.stdout))
-    missing = ledger(cwd, "keys", "issue-file-cert", "--department", "91350100M000100Y43",
+    no_key = ledger(cwd, "keys", "issue-file-cert", "--department", issuer, "--ca-cert",
+                    str(keys / "demo-ca.cert.pem"), "--ca-key", "nope.pem", "--out", "empty")
+    assert no_key.returncode == 2 and f"{issuer}.pem is missing" in no_key.stderr
+    unknown = ledger(cwd, "keys", "issue-file-cert", "--department", "91350100M000100Y43",
                      "--ca-cert", str(keys / "demo-ca.cert.pem"), "--ca-key", "nope.pem")
-    assert missing.returncode == 2 and "91350100M000100Y43.pem is missing" in missing.stderr
+    assert unknown.returncode == 2
+    assert "--department 91350100M000100Y43: no such department" in one_error(unknown)
 
 
 def test_doctor_on_a_fresh_clone_says_what_to_do(tmp_path: Path) -> None:
@@ -138,6 +142,12 @@ def one_error(result: subprocess.CompletedProcess[str]) -> str:
     (("access-log", "--issuer", "91350100M000100Y43"), "no such department is registered"),
     (("access-log", "--user", "not-a-code"), "is not a department code"),
     (("access-log", "--licence", "nope"), "is not a licence identifier"),
+    (("corrections", "--issuer", "91350100M000100Y43"), "no such department is registered"),
+    (("quality", "--issuer", "91350100M000100Y43"), "no such department is registered"),
+    (("archive", "export", "--department", "91350100M000100Y43", "--period", "2024-01",
+      "--out", "bag"), "no such department is registered"),
+    (("verify-file", ".ledger/keys/demo-ca.cert.pem", "--as", "91350100M000100Y43"),
+     "--as 91350100M000100Y43: no such department is registered"),
 ])
 def test_mistakes_on_the_demo_ledger(demo: tuple[Path, list[list[str]]], args: tuple[str, ...],
                                      expected: str) -> None:
