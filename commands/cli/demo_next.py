@@ -75,6 +75,8 @@ def try_next(s: Scenario, on_postgres: bool) -> None:
         ("check every hash, chain and signature; re-derive every event from its signed"
          " command", "audit --replay"),
         ("check the set-up", "doctor"),
+        ("the sharing service on http://127.0.0.1:8080: API, QR status pages, /portal"
+         " (Ctrl-C stops it)", "serve"),
     ]
     if on_postgres:
         rows.insert(0, ("bring the read models up to date first", "project"))

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
+
+from tests.integration.service_server import free_port
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 
@@ -53,15 +57,41 @@ def test_every_try_next_command_works_as_printed(demo: tuple[Path, list[list[str
     commands = [command for _, command in table[1:]]
     verbs = [c.split(" -m commands.cli.main ")[1].split()[0] for c in commands]
     assert verbs == ["show", "wallet", "access-log", "stats", "render", "verify-file",
-                     "annotate", "verify-file", "audit", "doctor"]
-    for command in commands:
+                     "annotate", "verify-file", "audit", "doctor", "serve"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    for command in commands[:-1]:
         ran = subprocess.run(["bash", "-c", command], cwd=cwd, capture_output=True, text=True,
-                             timeout=300, env={k: v for k, v in os.environ.items()
-                                               if not k.startswith("LEDGER_")})
+                             timeout=300, env=env)
         assert ran.returncode == 0, (command, ran.stdout, ran.stderr)
         assert ran.stdout.strip(), command  # the result is on stdout
         assert "Traceback" not in ran.stderr and "Warning" not in ran.stderr, command
     assert (cwd / "licence.pdf").exists() and (cwd / "copy.pdf").exists()
+    served, stderr = serve_until_healthy(commands[-1], cwd, env)
+    assert served == 0 and "Uvicorn running on http://127.0.0.1:" in stderr, stderr
+
+
+def serve_until_healthy(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
+    """Run the printed ``serve`` (on a free port: 8080 may be taken on a shared machine)
+    until /healthz answers, stop it with Ctrl-C; its exit code and stderr."""
+    port = free_port()
+    process = subprocess.Popen(["bash", "-c", f"exec {command} --port {port}"], cwd=cwd,
+                               env=env, text=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json() \
+                    == {"status": "ok"}
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "ledger serve did not start"
+                time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    return process.returncode, stderr
 
 
 @pytest.mark.slow
@@ -203,8 +233,10 @@ def test_try_next_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     done = ledger(tmp_path, "demo", "--licences", "20", "--seed", "17", env=env)
     assert done.returncode == 0, done.stderr
     commands = [c for _, c in tsv_table(done.stdout, "try next")[1:]]
-    assert commands[0].endswith(" project")
-    for command in commands:
+    assert commands[0].endswith(" project") and commands[-1].endswith(" serve")
+    for command in commands[:-1]:
         ran = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True,
                              text=True, timeout=300, env={**os.environ, **env})
         assert ran.returncode == 0, (command, ran.stdout, ran.stderr)
+    served, stderr = serve_until_healthy(commands[-1], tmp_path, {**os.environ, **env})
+    assert served == 0, stderr
