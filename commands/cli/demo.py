@@ -134,8 +134,13 @@ def _summary(services: Services, results: dict[str, Result], elapsed: float) -> 
     err.print("status: " + ", ".join(status_label(c) for c in columns))
     err.print(f"{accepted} commands accepted, {len(results) - accepted} rejected in"
               f" {elapsed:.1f} s ({accepted / max(elapsed, 1e-9):.0f}/s);"
-              f" versions: {dict(summary.versions)};"
+              f" new versions: {_counted(summary.versions)};"
               f" cancelled as issued in error: {summary.cancelled_in_error}")
+
+
+def _counted(kinds: Counter[str]) -> str:
+    """``{'change': 76, 'renewal': 2}`` as ``76 change, 2 renewal`` (``none`` if empty)."""
+    return ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "none"
 
 
 def unexpected_outcomes(results: dict[str, Result], expected: dict[str, str]) -> list[str]:
