@@ -116,6 +116,9 @@ def test_the_demo_face_reads_like_the_licence(demo: tuple[Path, list[list[str]]]
             "business_scope"} <= set(face)
     assert face["company_name"].startswith("常熟") and face["address"].startswith("江苏省常熟市")
     assert face["uscc"] == shown["holders"][0]["code"]
+    rows = tsv_table(ledger(cwd, "show", identifier).stdout, "licence ")
+    assert ["licence type", f"营业执照 ({shown['type_code']})"] in rows
+    assert ["face: 名称 (company_name)", face["company_name"]] in rows  # labelled as printed
     pdftotext = subprocess.run(["pdftotext", str(cwd / "licence.pdf"), "-"],
                                capture_output=True, text=True)
     if pdftotext.returncode == 0:  # poppler-utils is installed with pdfsig
