@@ -58,13 +58,11 @@ def render(args: argparse.Namespace) -> int:
         err.print(f"error: {exc.message} [{exc.code}]")
         return 1
     write_atomically(args.out, data)
-    table(f"original of {args.identifier}", ["field", "value"], [
+    return _written(args, f"original of {args.identifier}", [
         ("format", args.format), ("sha256", summary["file_hash"]),
         ("verification reference", summary["reference"]),
         ("template", f"{summary['template_id']} v{summary['template_version']}"),
         ("file", str(args.out))])
-    print(summary["file_hash"])
-    return 0
 
 
 def annotate(args: argparse.Namespace) -> int:
@@ -89,11 +87,21 @@ def annotate(args: argparse.Namespace) -> int:
         err.print(f"error: {exc.message} [{exc.code}]")
         return 1
     write_atomically(args.out, data)
-    table(f"annotated copy of {args.identifier}", ["field", "value"], [
+    return _written(args, f"annotated copy of {args.identifier}", [
         ("copy", payload["copy_id"]), ("purpose", args.purpose), ("maker", reading.actor),
         ("recipient", args.recipient), ("valid until", args.until),
         ("sha256", payload["file_hash"]), ("file", str(args.out))])
-    print(payload["file_hash"])
+
+
+def _written(args: argparse.Namespace, title: str, rows: list[tuple[str, str]]) -> int:
+    """The file's SHA-256 on stdout and its summary on stderr; or all as one JSON object
+    (keys with ``_`` for spaces)."""
+    if args.json:
+        print(json.dumps({k.replace(" ", "_"): v for k, v in rows}, ensure_ascii=False,
+                         indent=2))
+    else:
+        table(title, ["field", "value"], rows)
+        print(dict(rows)["sha256"])
     return 0
 
 

@@ -4,6 +4,7 @@ fast."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -124,6 +125,25 @@ def test_the_demo_face_reads_like_the_licence(demo: tuple[Path, list[list[str]]]
     if pdftotext.returncode == 0:  # poppler-utils is installed with pdfsig
         assert "统一社会信用代码" in pdftotext.stdout and "法定代表人" in pdftotext.stdout
         assert "company_name" not in pdftotext.stdout
+
+
+@pytest.mark.slow
+def test_render_and_annotate_have_json(demo: tuple[Path, list[list[str]]]) -> None:
+    cwd, table = demo
+    identifier = table[1][1].split()[-1]
+    rendered = ledger(cwd, "render", identifier, "--format", "pdf", "--out", "j.pdf", "--json")
+    assert rendered.returncode == 0 and rendered.stderr == "", rendered.stderr
+    summary = json.loads(rendered.stdout)
+    assert summary["sha256"] == hashlib.sha256((cwd / "j.pdf").read_bytes()).hexdigest()
+    assert summary["file"] == "j.pdf" and len(summary["verification_reference"]) == 32
+    annotate = next(c for _, c in table[1:] if " annotate " in c).split()
+    args = annotate[annotate.index("annotate"):]
+    args[args.index("--out") + 1] = "j-copy.pdf"
+    args[args.index("--purpose") + 1] = "办理税务登记"  # the table quotes it for the shell
+    copy = ledger(cwd, *args, "--json")
+    assert copy.returncode == 0, copy.stderr
+    assert json.loads(copy.stdout)["sha256"] == hashlib.sha256(
+        (cwd / "j-copy.pdf").read_bytes()).hexdigest()
 
 
 @pytest.mark.slow
