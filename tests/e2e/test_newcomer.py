@@ -96,6 +96,19 @@ def serve_until_healthy(command: str, cwd: Path, env: dict[str, str]) -> tuple[i
 
 
 @pytest.mark.slow
+def test_the_demo_has_json_too(tmp_path: Path, demo: tuple[Path, list[list[str]]]) -> None:
+    done = ledger(tmp_path, "demo", "--licences", "50", "--seed", "16", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)  # the whole stdout: one object, no tables
+    assert report["ok"] is True and report["unexpected"] == [] and report["seed"] == 16
+    assert report["audit"]["ok"] is True and report["commands"]["IssueLicence"]["accepted"] == 50
+    verbs = [row["command"].split(" -m commands.cli.main ")[1].split()[0]
+             for row in report["try_next"]]
+    assert verbs == [command.split(" -m commands.cli.main ")[1].split()[0]
+                     for _, command in demo[1][1:]]
+
+
+@pytest.mark.slow
 def test_piped_tables_have_one_line_per_row(demo: tuple[Path, list[list[str]]]) -> None:
     cwd, _ = demo
     stats = ledger(cwd, "stats")
