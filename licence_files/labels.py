@@ -26,3 +26,15 @@ def labelled(definition: Mapping[str, Any]) -> dict[str, Any]:
               else {**spec, "label": STANDARD_LABELS[spec["name"]]}
               for spec in definition["face_fields"]]
     return {**definition, "face_fields": fields}
+
+
+def face_labels(face: Mapping[str, Any], definition: Mapping[str, Any] | None,
+                ) -> list[tuple[str, str | None]]:
+    """The keys of ``face`` in the catalogue's order, each with the label the rendered face
+    prints (``None`` for a key the definition and this vocabulary do not label); keys the
+    definition does not list come last, sorted."""
+    specs = labelled(definition)["face_fields"] if definition else []
+    labels = {spec["name"]: spec.get("label") for spec in specs}
+    order = [spec["name"] for spec in specs if spec["name"] in face]
+    order += sorted(key for key in face if key not in labels)
+    return [(key, labels.get(key) or STANDARD_LABELS.get(key)) for key in order]

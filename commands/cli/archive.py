@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from commands.bootstrap import bootstrap
+from commands.cli.args import require_department
 from commands.cli.output import err, fail, table
 from commands.maintenance import backup as backups
 from commands.settings import load_settings
@@ -84,6 +85,7 @@ def archive_export(args: argparse.Namespace) -> int:
         paper = (str(args.paper), parse_paper_csv(text, str(args.paper)))
     services = bootstrap(load_settings())
     try:
+        require_department(services.store, department, "--department")
         summary = export_bag(services.store, services.read_db, services.ledger,
                              services.publish_checkpoint, department, period, args.out,
                              _now(), paper)

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from commands.bootstrap import Services, bootstrap
 from commands.bus.pipeline import Result
-from commands.cli.demo_next import try_next, write_demo_keys
+from commands.cli.demo_next import try_next, try_next_rows, write_demo_keys
 from commands.cli.output import err, fail, progress, result_table
 from commands.cli.tools import audit_with_progress, print_audit
 from commands.demo.scenario import Scenario
@@ -30,6 +32,9 @@ def register(sub: Any) -> None:
     p.add_argument("--licences", type=_positive, default=1000, metavar="N",
                    help="licences to issue (default 1000)")
     p.add_argument("--seed", type=int, default=None, help="make the city reproducible")
+    p.add_argument("--json", action="store_true", help="print one JSON object (counts,"
+                   " licences by type and status, the audit, the try-next commands)"
+                   " instead of the tables")
     p.set_defaults(func=demo)
 
 
@@ -99,9 +104,10 @@ def _run(services: Services, args: argparse.Namespace) -> int:
                 results.update((r.command_id, r) for r in services.bus.execute(chunk))
                 bar.advance(task, len(chunk))
     elapsed = time.perf_counter() - started
-    _summary(services, results, elapsed)
+    summary = _summary(services, results, elapsed, args.json)
     report = audit_with_progress(services.store)
-    print_audit(report)
+    if not args.json:
+        print_audit(report)
     surprises = unexpected_outcomes(results, scenario.expected_refusals)
     for line in surprises[:20]:
         err.print(f"[bold red]unexpected:[/] {line}", markup=True)
@@ -109,33 +115,51 @@ def _run(services: Services, args: argparse.Namespace) -> int:
         err.print(f"{len(scenario.expected_refusals)} read(s) were refused exactly as the demo"
                   " intends (a matter outside the reader's usage list, a public query of a"
                   " licence type that is not disclosed) and recorded as access events")
-    if not report.ok or surprises:
+    ok = report.ok and not surprises
+    if not ok:
         err.print(f"[bold red]the demo failed:[/] {len(surprises)} unexpected outcome(s)"
                   f"{'' if report.ok else ', and the audit failed'}", markup=True)
-        return 1
-    try_next(scenario, services.settings.is_postgres)
-    return 0
+    if args.json:
+        rows = try_next_rows(scenario, services.settings.is_postgres) if ok else []
+        print(orjson.dumps({"ok": ok, "seed": seed, **summary, "audit": report.to_json(),
+                            "refused_as_intended": len(scenario.expected_refusals),
+                            "unexpected": surprises,
+                            "try_next": [{"what": w, "command": c} for w, c in rows]}).decode())
+    elif ok:
+        try_next(scenario, services.settings.is_postgres)
+    return 0 if ok else 1
 
-
-def _summary(services: Services, results: dict[str, Result], elapsed: float) -> None:
+def _summary(services: Services, results: dict[str, Result], elapsed: float,
+             as_json: bool) -> dict[str, Any]:
+    """Print the tables of commands and licences (unless ``as_json``); return them."""
     counts: Counter[tuple[str, str]] = Counter(
         (r.command_type or "?", r.status) for r in results.values())
     accepted = sum(n for (_, status), n in counts.items() if status == "accepted")
-    result_table("commands", ["type", "accepted", "rejected"], [
-        (t, counts[(t, "accepted")], counts[(t, "rejected")])
-        for t in sorted({t for t, _ in counts})
-    ])
+    per_type = [(t, counts[(t, "accepted")], counts[(t, "rejected")])
+                for t in sorted({t for t, _ in counts})]
     summary = summarise(services.store.iter_rows())
     columns = summary.status_columns()
-    result_table("licences by type and status (a projection of the event log)",
-                 ["licence type", *columns, "total"],
-                 [(summary.type_names.get(t, t), *[c[s] for s in columns], sum(c.values()))
-                  for t, c in summary.by_type_and_status()])
+    by_type = [(summary.type_names.get(t, t), *[c[s] for s in columns], sum(c.values()))
+               for t, c in summary.by_type_and_status()]
+    if not as_json:
+        result_table("commands", ["type", "accepted", "rejected"], per_type)
+        result_table("licences by type and status (a projection of the event log)",
+                     ["licence type", *columns, "total"], by_type)
     err.print("status: " + ", ".join(status_label(c) for c in columns))
     err.print(f"{accepted} commands accepted, {len(results) - accepted} rejected in"
               f" {elapsed:.1f} s ({accepted / max(elapsed, 1e-9):.0f}/s);"
-              f" versions: {dict(summary.versions)};"
+              f" new versions: {_counted(summary.versions)};"
               f" cancelled as issued in error: {summary.cancelled_in_error}")
+    return {"commands": {t: {"accepted": a, "rejected": r} for t, a, r in per_type},
+            "licences_by_type_and_status": {row[0]: dict(zip([*columns, "total"], row[1:],
+                                                              strict=True)) for row in by_type},
+            "new_versions": dict(summary.versions),
+            "cancelled_in_error": summary.cancelled_in_error}
+
+
+def _counted(kinds: Counter[str]) -> str:
+    """``{'change': 76, 'renewal': 2}`` as ``76 change, 2 renewal`` (``none`` if empty)."""
+    return ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "none"
 
 
 def unexpected_outcomes(results: dict[str, Result], expected: dict[str, str]) -> list[str]:

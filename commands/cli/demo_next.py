@@ -52,6 +52,14 @@ def program() -> str:
 
 def try_next(s: Scenario, on_postgres: bool) -> None:
     """The table of commands to copy, with values taken from the demo's own ledger."""
+    result_table("try next (copy a command; they run in this order)", ["what", "command"],
+                 try_next_rows(s, on_postgres))
+    err.print("department keys and file certificates are in LEDGER_KEYS_DIR (default"
+              " .ledger/keys); they come from a demo CA, for trying the ledger only")
+
+
+def try_next_rows(s: Scenario, on_postgres: bool) -> list[tuple[str, str]]:
+    """(what, command) pairs, the command as the user types it."""
     lic = next((x for x in s.issued if x["status"] == "01"
                 and s.city.types[x["type_code"]]["name"] == "营业执照"), s.issued[0])
     ident, issuer, holder = lic["identifier"], lic["issuer"], lic["holder"]
@@ -75,10 +83,9 @@ def try_next(s: Scenario, on_postgres: bool) -> None:
         ("check every hash, chain and signature; re-derive every event from its signed"
          " command", "audit --replay"),
         ("check the set-up", "doctor"),
+        ("the sharing service on http://127.0.0.1:8080: API, QR status pages, /portal"
+         " (Ctrl-C stops it)", "serve"),
     ]
     if on_postgres:
         rows.insert(0, ("bring the read models up to date first", "project"))
-    result_table("try next (copy a command; they run in this order)", ["what", "command"],
-                 [(what, f"{ledger} {command}") for what, command in rows])
-    err.print("department keys and file certificates are in LEDGER_KEYS_DIR (default"
-              " .ledger/keys); they come from a demo CA, for trying the ledger only")
+    return [(what, f"{ledger} {command}") for what, command in rows]

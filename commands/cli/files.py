@@ -20,6 +20,8 @@ def register(sub: Any) -> None:
     p.add_argument("identifier", metavar="IDENTIFIER")
     p.add_argument("--format", choices=("pdf", "ofd"), required=True)
     p.add_argument("--out", type=Path, required=True, metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print one JSON object (instead of"
+                   " the SHA-256 line on stdout and the summary on stderr)")
     p.set_defaults(func=_later("render"))
 
     p = sub.add_parser("annotate", help="make, sign and record an annotated copy (加注件)")
@@ -34,6 +36,8 @@ def register(sub: Any) -> None:
     p.add_argument("--agent", metavar="CODE", help="delegation: who presents the licence")
     p.add_argument("--agent-auth", choices=AGENT_AUTH_METHODS, help="delegation through a"
                    " platform: how it authenticated the agent's real name")
+    p.add_argument("--json", action="store_true", help="print one JSON object (instead of"
+                   " the SHA-256 line on stdout and the summary on stderr)")
     p.set_defaults(func=_later("annotate"))
 
     p = sub.add_parser("verify-file", help="verify a licence file (exit 0 only for a genuine,"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from commands.bootstrap import Services, bootstrap
+from commands.cli.args import require_department
 from commands.cli.output import err, fail, result_table, table
 from commands.setting_sections import FileSettings
 from commands.settings import Settings, load_settings
@@ -36,9 +37,12 @@ def _reading(args: argparse.Namespace, fs: FileSettings, **extra: Any) -> Readin
     return Reading(actor, operator, args.purpose, args.matter, args.case, **extra)
 
 
-def _run(settings: Settings, fn: Any, *args: Any) -> Any:
+def _run(settings: Settings, fn: Any, *args: Any, actor: str | None = None) -> Any:
+    """``fn(services, *args)``; with ``actor``, first make sure that department exists."""
     services: Services = bootstrap(settings)
     try:
+        if actor is not None:
+            require_department(services.store, actor, "--as")
         return fn(services, *args)
     finally:
         services.close()
@@ -54,13 +58,11 @@ def render(args: argparse.Namespace) -> int:
         err.print(f"error: {exc.message} [{exc.code}]")
         return 1
     write_atomically(args.out, data)
-    table(f"original of {args.identifier}", ["field", "value"], [
+    return _written(args, f"original of {args.identifier}", [
         ("format", args.format), ("sha256", summary["file_hash"]),
         ("verification reference", summary["reference"]),
         ("template", f"{summary['template_id']} v{summary['template_version']}"),
         ("file", str(args.out))])
-    print(summary["file_hash"])
-    return 0
 
 
 def annotate(args: argparse.Namespace) -> int:
@@ -79,16 +81,27 @@ def annotate(args: argparse.Namespace) -> int:
                     " grant covers (the demo's grants cover MATTER-001)")
     try:
         data, payload = _run(settings, annotate_licence, fs, args.identifier, reading,
-                             args.recipient, args.until, datetime.now(UTC))
+                             args.recipient, args.until, datetime.now(UTC),
+                             actor=reading.actor)
     except CommandRefusedError as exc:
         err.print(f"error: {exc.message} [{exc.code}]")
         return 1
     write_atomically(args.out, data)
-    table(f"annotated copy of {args.identifier}", ["field", "value"], [
+    return _written(args, f"annotated copy of {args.identifier}", [
         ("copy", payload["copy_id"]), ("purpose", args.purpose), ("maker", reading.actor),
         ("recipient", args.recipient), ("valid until", args.until),
         ("sha256", payload["file_hash"]), ("file", str(args.out))])
-    print(payload["file_hash"])
+
+
+def _written(args: argparse.Namespace, title: str, rows: list[tuple[str, str]]) -> int:
+    """The file's SHA-256 on stdout and its summary on stderr; or all as one JSON object
+    (keys with ``_`` for spaces)."""
+    if args.json:
+        print(json.dumps({k.replace(" ", "_"): v for k, v in rows}, ensure_ascii=False,
+                         indent=2))
+    else:
+        table(title, ["field", "value"], rows)
+        print(dict(rows)["sha256"])
     return 0
 
 
@@ -106,7 +119,8 @@ def verify(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail(f"cannot read {args.file}: {exc.strerror}")
     try:
-        answer = _run(settings, verify_file, fs, data, reading, datetime.now(UTC))
+        answer = _run(settings, verify_file, fs, data, reading, datetime.now(UTC),
+                      actor=reading.actor)
     except CommandRefusedError as exc:
         err.print(f"error: {exc.message} [{exc.code}]")
         return 2

@@ -16,8 +16,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from commands.bootstrap import bootstrap
-from commands.cli.args import department_code
+from commands.bootstrap import Services, bootstrap
+from commands.bus.pipeline import Result
+from commands.cli.args import department_code, require_department
 from commands.cli.output import fail, result_table
 from commands.settings import load_settings
 from commands.signed.envelope import sign_envelope
@@ -96,9 +97,11 @@ def write_file_signer(ca: DevCA, keys_dir: Path, code: str, common_name: str,
     return ca.chain_pem(cert)
 
 
-def issue_file_cert(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    out = args.out or settings.files.keys_dir
+def _certify_and_register(args: argparse.Namespace, keys_dir: Path,
+                          services: Services) -> int | tuple[Path, str, Result]:
+    """Write the certified key beside the command key, register it; an exit code if the
+    input is unusable."""
+    out = args.out or keys_dir
     code = args.department
     command_key = out / f"{code}.pem"
     if not command_key.exists():
@@ -118,11 +121,21 @@ def issue_file_cert(args: argparse.Namespace) -> int:
     envelope = sign_envelope(load_signing_key(command_key), command_type="RegisterFileCertificate",
                              actor=code, payload={"code": code, "certificate": chain},
                              issued_at=format_instant(datetime.now(UTC)))
+    [result] = services.bus.execute([envelope])
+    return out, code, result
+
+
+def issue_file_cert(args: argparse.Namespace) -> int:
+    settings = load_settings()
     services = bootstrap(settings)
     try:
-        [result] = services.bus.execute([envelope])
+        require_department(services.store, args.department, "--department")
+        outcome = _certify_and_register(args, settings.files.keys_dir, services)
     finally:
         services.close()
+    if isinstance(outcome, int):
+        return outcome
+    out, code, result = outcome
     answer = {"department": code, "key": str(out / f"{code}.file-key.pem"),
               "certificate": str(out / f"{code}.file-cert.pem"),
               "crl": str(out / f"{code}.file-crl.pem"),

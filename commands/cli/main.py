@@ -92,10 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
     cli_import.register(sub)
     cli_quality.register(sub)
     register_serve(sub)
-    for command in sub.choices.values():  # each command's --help ends with the exit codes
+    _add_exit_codes(sub)
+    return parser
+
+
+def _add_exit_codes(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Each command's --help ends with the exit codes (``proof inclusion`` too)."""
+    for command in sub.choices.values():
         if "exit codes" not in (command.description or "") + (command.epilog or ""):
             command.epilog = EXIT_CODES
-    return parser
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_exit_codes(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

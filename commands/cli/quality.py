@@ -20,6 +20,7 @@ import orjson
 
 from commands.bootstrap import Services, bootstrap
 from commands.cli import quality_data as data
+from commands.cli.args import require_department
 from commands.cli.output import fail, result_table
 from commands.settings import load_settings
 from commands.signed.envelope import sign_envelope
@@ -60,6 +61,8 @@ def quality(args: argparse.Namespace) -> int:
             return fail(f"--issuer {args.issuer!r}: {exc.message}")
     services = bootstrap(load_settings())
     try:
+        if args.issuer is not None:
+            require_department(services.store, args.issuer, "--issuer")
         services.projections.catch_up()  # the checks read the read models: bring them up
         signer = _Signer(args.keys, args.signer) if args.keys else None
         if args.close and signer is not None:

@@ -19,9 +19,10 @@ from ledger.domain.localtime import beijing_date, to_beijing
 from ledger.domain.text import is_ascii_digits
 from ledger.errors import NotFoundError
 from ledger.store.sql import ProjectionDB
+from licence_files.labels import face_labels
 from projections.engine.runner import check
 from projections.models.corrections_queries import get_corrections
-from projections.models.queries import get_licence
+from projections.models.queries import get_catalogue_entry, get_licence
 from projections.models.use_queries import get_access_log, get_stats, get_wallet
 
 
@@ -60,6 +61,7 @@ def show(args: argparse.Namespace) -> int:
     try:
         warn_if_behind(services)
         licence = get_licence(services.read_db, args.identifier)
+        entry = get_catalogue_entry(services.read_db, licence["type_code"])
     finally:
         services.close()
     if args.json:
@@ -74,14 +76,16 @@ def show(args: argparse.Namespace) -> int:
         ("status", f"{licence['status']} {licence['status_name']}"
          + (f" — {licence['status_reason']}" if licence["status_reason"] else "")
          + (f" ({licence['cancel_kind']})" if licence["cancel_kind"] else "")),
-        ("licence type", licence["type_code"]), ("issuer", licence["issuer_code"]),
+        ("licence type", f"{entry['name']} ({licence['type_code']})" if entry
+         else licence["type_code"]), ("issuer", licence["issuer_code"]),
         ("licence number", licence["licence_number"]), ("holders", holders),
         ("version", licence["version"]), ("catalogue version", licence["catalogue_version"]),
         ("issue date", licence["issue_date"]),
         ("valid", f"{licence['valid_from']} – {licence['valid_until'] or 'open-ended'}"),
         ("paper licence", licence["paper_number"] or "-"),
         ("matter / case", f"{licence['matter_code']} / {licence['case_number']}"),
-        *[(f"face: {k}", v) for k, v in sorted(licence["face"].items())],
+        *[(f"face: {label} ({key})" if label else f"face: {key}", licence["face"][key])
+          for key, label in face_labels(licence["face"], entry)],
     ])
     result_table("versions", ["version", "identifier", "operation", "kind", "recorded", "reason"],
           [(v["version"], v["identifier"], v["operation"], v["kind"], v["recorded_at"],
@@ -297,6 +301,8 @@ def corrections_queue(args: argparse.Namespace) -> int:
     services = _open()
     try:
         warn_if_behind(services)
+        if args.issuer:
+            require_department(services.store, args.issuer, "--issuer")
         data = get_corrections(services.read_db, datetime.now(UTC), issuer=args.issuer,
                                overdue_only=args.overdue, include_answered=args.all,
                                within=args.within)

@@ -12,6 +12,7 @@ import logging
 import signal
 from typing import Any
 
+from commands.cli.output import fail
 from commands.settings import load_settings
 
 GRACEFUL_SECONDS = 10
@@ -47,6 +48,7 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(serving_services(settings), settings.service, kafka, settings.pages)
     open_ledger(app)
     logging.getLogger("sharing.access").setLevel(logging.INFO)
+    _say_where_it_listens()
     # uvicorn stops gracefully on SIGTERM, then raises the signal again for the handler
     # that was there before; the stop is complete by then, so that handler exits with 0.
     signal.signal(signal.SIGTERM, lambda *_: None)
@@ -57,6 +59,21 @@ def serve(args: argparse.Namespace) -> int:
                     timeout_graceful_shutdown=GRACEFUL_SECONDS, limit_concurrency=1000)
     except SystemExit as exc:  # uvicorn could not start (it logged why, e.g. port in use)
         app.state.writer.stop()
-        return 2 if exc.code else 0
+        if not exc.code:
+            return 0
+        return fail(f"the service could not start on {args.host}:{args.port} (the reason is"
+                    " above); if another process holds the port, stop it or give --port P")
     app.state.writer.stop()  # normally done at shutdown already; then this does nothing
     return 0
+
+
+def _say_where_it_listens() -> None:
+    """Let uvicorn's one line "Uvicorn running on http://…" through once it listens (so a
+    user sees where, and that Ctrl-C stops it); its other start-up lines only with
+    --verbose."""
+    log = logging.getLogger("uvicorn.error")
+    if log.getEffectiveLevel() <= logging.INFO:  # --verbose: everything anyway
+        return
+    log.setLevel(logging.INFO)
+    log.addFilter(lambda record: record.levelno >= logging.WARNING
+                  or record.getMessage().startswith("Uvicorn running on"))

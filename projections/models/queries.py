@@ -55,3 +55,9 @@ def get_licence(db: ProjectionDB, identifier: str) -> dict[str, Any]:
         "versions": versions,
         "status_history": history,
     }
+
+
+def get_catalogue_entry(db: ProjectionDB, type_code: str) -> dict[str, Any] | None:
+    """The latest catalogue definition of a licence type (name, face fields …), if known."""
+    rows = db.query("SELECT definition FROM catalogue_entries WHERE type_code = ?", [type_code])
+    return orjson.loads(rows[0][0]) if rows else None

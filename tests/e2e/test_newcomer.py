@@ -4,14 +4,19 @@ fast."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
+
+from tests.integration.service_server import free_port
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 
@@ -53,15 +58,54 @@ def test_every_try_next_command_works_as_printed(demo: tuple[Path, list[list[str
     commands = [command for _, command in table[1:]]
     verbs = [c.split(" -m commands.cli.main ")[1].split()[0] for c in commands]
     assert verbs == ["show", "wallet", "access-log", "stats", "render", "verify-file",
-                     "annotate", "verify-file", "audit", "doctor"]
-    for command in commands:
+                     "annotate", "verify-file", "audit", "doctor", "serve"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    for command in commands[:-1]:
         ran = subprocess.run(["bash", "-c", command], cwd=cwd, capture_output=True, text=True,
-                             timeout=300, env={k: v for k, v in os.environ.items()
-                                               if not k.startswith("LEDGER_")})
+                             timeout=300, env=env)
         assert ran.returncode == 0, (command, ran.stdout, ran.stderr)
         assert ran.stdout.strip(), command  # the result is on stdout
         assert "Traceback" not in ran.stderr and "Warning" not in ran.stderr, command
     assert (cwd / "licence.pdf").exists() and (cwd / "copy.pdf").exists()
+    served, stderr = serve_until_healthy(commands[-1], cwd, env)
+    assert served == 0 and "Uvicorn running on http://127.0.0.1:" in stderr, stderr
+
+
+def serve_until_healthy(command: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
+    """Run the printed ``serve`` (on a free port: 8080 may be taken on a shared machine)
+    until /healthz answers, stop it with Ctrl-C; its exit code and stderr."""
+    port = free_port()
+    process = subprocess.Popen(["bash", "-c", f"exec {command} --port {port}"], cwd=cwd,
+                               env=env, text=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json() \
+                    == {"status": "ok"}
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "ledger serve did not start"
+                time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    return process.returncode, stderr
+
+
+@pytest.mark.slow
+def test_the_demo_has_json_too(tmp_path: Path, demo: tuple[Path, list[list[str]]]) -> None:
+    done = ledger(tmp_path, "demo", "--licences", "50", "--seed", "16", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)  # the whole stdout: one object, no tables
+    assert report["ok"] is True and report["unexpected"] == [] and report["seed"] == 16
+    assert report["audit"]["ok"] is True and report["commands"]["IssueLicence"]["accepted"] == 50
+    verbs = [row["command"].split(" -m commands.cli.main ")[1].split()[0]
+             for row in report["try_next"]]
+    assert verbs == [command.split(" -m commands.cli.main ")[1].split()[0]
+                     for _, command in demo[1][1:]]
 
 
 @pytest.mark.slow
@@ -86,11 +130,33 @@ def test_the_demo_face_reads_like_the_licence(demo: tuple[Path, list[list[str]]]
             "business_scope"} <= set(face)
     assert face["company_name"].startswith("常熟") and face["address"].startswith("江苏省常熟市")
     assert face["uscc"] == shown["holders"][0]["code"]
+    rows = tsv_table(ledger(cwd, "show", identifier).stdout, "licence ")
+    assert ["licence type", f"营业执照 ({shown['type_code']})"] in rows
+    assert ["face: 名称 (company_name)", face["company_name"]] in rows  # labelled as printed
     pdftotext = subprocess.run(["pdftotext", str(cwd / "licence.pdf"), "-"],
                                capture_output=True, text=True)
     if pdftotext.returncode == 0:  # poppler-utils is installed with pdfsig
         assert "统一社会信用代码" in pdftotext.stdout and "法定代表人" in pdftotext.stdout
         assert "company_name" not in pdftotext.stdout
+
+
+@pytest.mark.slow
+def test_render_and_annotate_have_json(demo: tuple[Path, list[list[str]]]) -> None:
+    cwd, table = demo
+    identifier = table[1][1].split()[-1]
+    rendered = ledger(cwd, "render", identifier, "--format", "pdf", "--out", "j.pdf", "--json")
+    assert rendered.returncode == 0 and rendered.stderr == "", rendered.stderr
+    summary = json.loads(rendered.stdout)
+    assert summary["sha256"] == hashlib.sha256((cwd / "j.pdf").read_bytes()).hexdigest()
+    assert summary["file"] == "j.pdf" and len(summary["verification_reference"]) == 32
+    annotate = next(c for _, c in table[1:] if " annotate " in c).split()
+    args = annotate[annotate.index("annotate"):]
+    args[args.index("--out") + 1] = "j-copy.pdf"
+    args[args.index("--purpose") + 1] = "办理税务登记"  # the table quotes it for the shell
+    copy = ledger(cwd, *args, "--json")
+    assert copy.returncode == 0, copy.stderr
+    assert json.loads(copy.stdout)["sha256"] == hashlib.sha256(
+        (cwd / "j-copy.pdf").read_bytes()).hexdigest()
 
 
 @pytest.mark.slow
@@ -106,9 +172,13 @@ def test_keys_issue_file_cert_and_doctor(demo: tuple[Path, list[list[str]]]) -> 
     doctor = ledger(cwd, "doctor", "--json")
     assert doctor.returncode == 0, doctor.stdout
     assert all(c["status"] != "PROBLEM" for c in json.loads(doctor.stdout))
-    missing = ledger(cwd, "keys", "issue-file-cert", "--department", "91350100M000100Y43",
+    no_key = ledger(cwd, "keys", "issue-file-cert", "--department", issuer, "--ca-cert",
+                    str(keys / "demo-ca.cert.pem"), "--ca-key", "nope.pem", "--out", "empty")
+    assert no_key.returncode == 2 and f"{issuer}.pem is missing" in no_key.stderr
+    unknown = ledger(cwd, "keys", "issue-file-cert", "--department", "91350100M000100Y43",
                      "--ca-cert", str(keys / "demo-ca.cert.pem"), "--ca-key", "nope.pem")
-    assert missing.returncode == 2 and "91350100M000100Y43.pem is missing" in missing.stderr
+    assert unknown.returncode == 2
+    assert "--department 91350100M000100Y43: no such department" in one_error(unknown)
 
 
 def test_doctor_on_a_fresh_clone_says_what_to_do(tmp_path: Path) -> None:
@@ -138,6 +208,12 @@ def one_error(result: subprocess.CompletedProcess[str]) -> str:
     (("access-log", "--issuer", "91350100M000100Y43"), "no such department is registered"),
     (("access-log", "--user", "not-a-code"), "is not a department code"),
     (("access-log", "--licence", "nope"), "is not a licence identifier"),
+    (("corrections", "--issuer", "91350100M000100Y43"), "no such department is registered"),
+    (("quality", "--issuer", "91350100M000100Y43"), "no such department is registered"),
+    (("archive", "export", "--department", "91350100M000100Y43", "--period", "2024-01",
+      "--out", "bag"), "no such department is registered"),
+    (("verify-file", ".ledger/keys/demo-ca.cert.pem", "--as", "91350100M000100Y43"),
+     "--as 91350100M000100Y43: no such department is registered"),
 ])
 def test_mistakes_on_the_demo_ledger(demo: tuple[Path, list[list[str]]], args: tuple[str, ...],
                                      expected: str) -> None:
@@ -193,8 +269,10 @@ def test_try_next_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     done = ledger(tmp_path, "demo", "--licences", "20", "--seed", "17", env=env)
     assert done.returncode == 0, done.stderr
     commands = [c for _, c in tsv_table(done.stdout, "try next")[1:]]
-    assert commands[0].endswith(" project")
-    for command in commands:
+    assert commands[0].endswith(" project") and commands[-1].endswith(" serve")
+    for command in commands[:-1]:
         ran = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True,
                              text=True, timeout=300, env={**os.environ, **env})
         assert ran.returncode == 0, (command, ran.stdout, ran.stderr)
+    served, stderr = serve_until_healthy(commands[-1], tmp_path, {**os.environ, **env})
+    assert served == 0, stderr
