@@ -16,15 +16,17 @@ from commands.settings import Settings, load_settings
 from ledger.errors import LedgerError
 from ledger.integrity.signing import load_signing_key
 from ledger.store.event_store import EventStore, redact
+from ledger.store.sql import ProjectionDB
+from projections.registry import all_projections
 
 OK, PROBLEM, NOTE = "ok", "PROBLEM", "note"
 Check = tuple[str, str, str]  # (what, status, detail or what to do)
 
 HELP = """\
 Checks the set-up and says what to fix: the database (reachable, holding a ledger), the
-ledger key, the departments' command keys and file-signing certificates in
-LEDGER_KEYS_DIR, the face font, pdfsig (an independent PDF signature checker), and the
-Kafka broker when KAFKA_BOOTSTRAP_SERVERS is set.
+read models (how far behind the ledger they are), the ledger key, the departments' command
+keys and file-signing certificates in LEDGER_KEYS_DIR, the face font, pdfsig (an
+independent PDF signature checker), and the Kafka broker when KAFKA_BOOTSTRAP_SERVERS is set.
 
 exit codes: 0 nothing to fix (notes may remain); 1 at least one PROBLEM.
 """
@@ -41,7 +43,7 @@ def doctor(args: argparse.Namespace) -> int:
     settings = load_settings()
     fs = settings.files
     checks: list[Check] = []
-    for step in (_database, _ledger_key, _keys, _font, _pdfsig, _broker):
+    for step in (_database, _read_models, _ledger_key, _keys, _font, _pdfsig, _broker):
         checks += step(settings, fs)
     if args.json:
         print(json.dumps([{"check": c, "status": s, "detail": d} for c, s, d in checks],
@@ -72,6 +74,35 @@ def _database(settings: Settings, _fs: FileSettings) -> list[Check]:
     if events == 0:
         return [("database", NOTE, f"{shown}: reachable, empty; `ledger demo` fills it")]
     return [("database", OK, f"{shown}: {events:,} events")]
+
+
+def _read_models(settings: Settings, _fs: FileSettings) -> list[Check]:
+    """How far the read models (show, wallet, stats, the pages) are behind the ledger: a
+    note, not a problem (`ledger project` or a running `project --follow` catches up).
+    Only reads: a database without a ledger was reported above and is left untouched."""
+    if settings.database_url.startswith("sqlite:///") and not Path(
+            settings.database_url.removeprefix("sqlite:///")).exists():
+        return []
+    try:
+        store = EventStore(settings.database_url, create_table=False)
+        try:
+            head = store.max_notification_id()
+        finally:
+            store.close()
+        db = ProjectionDB(settings.database_url)
+        try:
+            rows = db.query("SELECT name, position FROM projection_positions")
+        finally:
+            db.close()
+    except Exception:  # no ledger or no read models yet: the database line says which
+        return [("read models", NOTE, "not built yet; `ledger project` builds them")]
+    wanted = {p.name for p in all_projections()}
+    positions = {str(name): int(pos) for name, pos in rows if name in wanted}
+    behind = head - min((positions.get(name, 0) for name in wanted), default=head)
+    if behind > 0:
+        return [("read models", NOTE, f"{behind:,} event(s) behind the ledger; run `ledger"
+                 " project` (or keep `ledger project --follow` running)")]
+    return [("read models", OK, f"up to date with the ledger ({head:,} events)")]
 
 
 def _ledger_key(settings: Settings, _fs: FileSettings) -> list[Check]:

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -171,7 +172,9 @@ def test_keys_issue_file_cert_and_doctor(demo: tuple[Path, list[list[str]]]) -> 
     assert json.loads(made.stdout)["registered"] is True
     doctor = ledger(cwd, "doctor", "--json")
     assert doctor.returncode == 0, doctor.stdout
-    assert all(c["status"] != "PROBLEM" for c in json.loads(doctor.stdout))
+    checks = {c["check"]: c for c in json.loads(doctor.stdout)}
+    assert all(c["status"] != "PROBLEM" for c in checks.values())
+    assert checks["read models"]["status"] == "ok", checks["read models"]
     no_key = ledger(cwd, "keys", "issue-file-cert", "--department", issuer, "--ca-cert",
                     str(keys / "demo-ca.cert.pem"), "--ca-key", "nope.pem", "--out", "empty")
     assert no_key.returncode == 2 and f"{issuer}.pem is missing" in no_key.stderr
@@ -276,3 +279,20 @@ def test_try_next_on_postgresql(tmp_path: Path, pg_url: str) -> None:
         assert ran.returncode == 0, (command, ran.stdout, ran.stderr)
     served, stderr = serve_until_healthy(commands[-1], tmp_path, {**os.environ, **env})
     assert served == 0, stderr
+
+
+def test_doctor_says_how_far_the_read_models_are_behind(
+        demo: tuple[Path, list[list[str]]], tmp_path: Path) -> None:
+    cwd, _ = demo
+    (tmp_path / ".ledger").mkdir()
+    copy = tmp_path / ".ledger" / "ledger.db"
+    with sqlite3.connect(cwd / ".ledger" / "ledger.db") as source, sqlite3.connect(copy) as to:
+        source.backup(to)  # a copy whose read models lag: the demo's own stays untouched
+    with sqlite3.connect(copy) as db:
+        head = db.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
+        db.execute("UPDATE projection_positions SET position = ? WHERE name = 'access_log'",
+                   [head - 5])
+    doctor = ledger(tmp_path, "doctor", "--json")
+    read_models = next(c for c in json.loads(doctor.stdout) if c["check"] == "read models")
+    assert read_models["status"] == "note"
+    assert read_models["detail"].startswith("5 event(s) behind the ledger; run `ledger project`")
