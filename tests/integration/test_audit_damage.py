@@ -90,7 +90,18 @@ SQLITE_DAMAGE: dict[str, Callable[[Path], None]] = {
         db.read_bytes()[:len(db.read_bytes()) * 2 // 3]),
     "schema page overwritten": lambda db: _garbage(db, 1, length=3996, offset=100),
     "file header overwritten": lambda db: _garbage(db, 1, length=100),
+    "schema text not UTF-8": lambda db: _schema_text_not_utf8(db),
 }
+
+
+def _schema_text_not_utf8(db: Path) -> None:
+    """A byte of a read model's CREATE statement turned into one that is not UTF-8: SQLite
+    calls the schema malformed and quotes the bytes, which Python then cannot decode."""
+    data = bytearray(db.read_bytes())
+    at = data.find(b"CREATE TABLE access_log")
+    assert at > 0
+    data[at + 7] = 0xF2
+    db.write_bytes(bytes(data))
 
 
 @pytest.mark.parametrize("name", sorted(SQLITE_DAMAGE))
@@ -106,6 +117,18 @@ def test_damaged_sqlite_pages_are_reported_not_raised(
         assert e["stream"] == "storage" and e["position"] == e["notification_id"] >= 0
 
 
+@pytest.mark.parametrize("name", sorted(SQLITE_DAMAGE))
+def test_damaged_sqlite_pages_under_replay_are_reported_not_raised(
+        ledger_copy: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    SQLITE_DAMAGE[name](ledger_copy)
+    code = main(["audit", "--replay", "--json"])
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert code == 1 and report["ok"] is False, report
+    assert "Traceback" not in out.err
+    assert report["replay"]["ok"] is False or _damaged(report), report
+
+
 def test_damage_mid_table_names_the_last_row_read(
         ledger_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     leaves = _pages(ledger_copy, "stored_events", "leaf")
@@ -119,11 +142,15 @@ def test_damage_mid_table_names_the_last_row_read(
     assert "malformed" in first["reason"] or "corrupt" in first["reason"], first
 
 
+@pytest.mark.parametrize("replay", [[], ["--replay"]], ids=["audit", "audit --replay"])
 def test_a_dropped_events_table_is_damage_and_is_not_recreated(
-        ledger_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        ledger_copy: Path, capsys: pytest.CaptureFixture[str], replay: list[str]) -> None:
     with sqlite3.connect(ledger_copy) as conn:
         conn.execute("DROP TABLE stored_events")
-    code, report, _ = _audit(capsys)
+    code = main(["audit", "--json", *replay])
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert "Traceback" not in out.err
     assert code == 1 and report["events"] == 0
     assert report["first_error"]["reason"].startswith("storage damaged: no such table"), report
     with sqlite3.connect(ledger_copy) as conn:
