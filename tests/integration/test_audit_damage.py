@@ -293,3 +293,15 @@ def test_nothing_is_proved_or_signed_from_damaged_storage(
     out = capsys.readouterr()
     assert code == 1 and out.out == "", out
     assert "refused: storage damaged" in out.err and "Traceback" not in out.err
+
+
+@pytest.mark.parametrize("command", [["stats"], ["project"], ["project", "--check"],
+                                     ["corrections"]])
+def test_other_commands_on_damaged_storage_say_so_without_a_traceback(
+        ledger_copy: Path, capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    SQLITE_DAMAGE["events table root page overwritten"](ledger_copy)
+    code = main(command)
+    out = capsys.readouterr()
+    assert code == 1 and "Traceback" not in out.err, out
+    assert "storage damaged: database disk image is malformed" in out.err, out.err
+    assert "run `ledger audit` to see where" in out.err
