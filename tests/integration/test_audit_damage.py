@@ -305,3 +305,16 @@ def test_other_commands_on_damaged_storage_say_so_without_a_traceback(
     assert code == 1 and "Traceback" not in out.err, out
     assert "storage damaged: database disk image is malformed" in out.err, out.err
     assert "run `ledger audit` to see where" in out.err
+
+
+def test_a_dropped_events_table_is_never_recreated_by_other_commands(
+        ledger_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Re-creating it empty would hide the loss: the audit would then pass on 0 events."""
+    with sqlite3.connect(ledger_copy) as conn:
+        conn.execute("DROP TABLE stored_events")
+    for command in (["project"], ["stats"], ["checkpoint"]):
+        assert main(command) == 2, command
+        assert "its events table is missing" in capsys.readouterr().err
+    code, report, _ = _audit(capsys)
+    assert code == 1 and report["first_error"]["reason"].startswith(
+        "storage damaged: no such table"), report
