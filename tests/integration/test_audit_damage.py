@@ -318,3 +318,25 @@ def test_a_dropped_events_table_is_never_recreated_by_other_commands(
     code, report, _ = _audit(capsys)
     assert code == 1 and report["first_error"]["reason"].startswith(
         "storage damaged: no such table"), report
+
+
+@pytest.mark.parametrize("state", [b"\xff\xfe not JSON any more", None],
+                         ids=["row no longer JSON", "one character of a value changed"])
+@pytest.mark.parametrize("command", [["checkpoint", "--json"],
+                                     ["proof", "inclusion", "--index", "3", "--json"]],
+                         ids=["checkpoint", "inclusion"])
+def test_no_checkpoint_or_proof_covers_a_row_its_seal_does_not_list(
+        ledger_copy: Path, capsys: pytest.CaptureFixture[str], command: list[str],
+        state: bytes | None) -> None:
+    """Rot or an edit the database still reads: the ledger's signature must not vouch for
+    it (the leaves are made from the rows, and each batch's rows from its seal's list)."""
+    with sqlite3.connect(ledger_copy) as conn:
+        old = bytes(conn.execute("SELECT state FROM stored_events WHERE rowid = 40"
+                                 ).fetchone()[0])
+        new = state or old.replace(b'"at":"2', b'"at":"3', 1)
+        assert new != old
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = 40", [new])
+    code = main(command)
+    out = capsys.readouterr()
+    assert code == 1 and out.out == "" and "Traceback" not in out.err, out
+    assert "event id 40 is not what the seal" in out.err, out.err
