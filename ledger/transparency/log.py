@@ -33,7 +33,7 @@ from ledger.transparency.checkpoint import (
     sign_checkpoint,
 )
 from ledger.transparency.merkle import MerkleTree, hash_leaf
-from ledger.transparency.sealed_rows import SealMismatch, sealed_prefix
+from ledger.transparency.sealed_rows import SEAL_TOPIC, SealMismatch, sealed_prefix
 
 LANE: Final = "transparency"
 PAGE: Final = 5000
@@ -106,8 +106,10 @@ class TransparencyLog:
         """Append a leaf for every event stored since the last call; returns leaves added."""
         self._prepare()
         added, size = 0, PAGE
-        resumed = self._position()[0] > 0
-        self._check_last_leaf(*self._position())
+        count, last_nid = self._position()
+        self._check_last_leaf(count, last_nid)
+        # A table written by older software may end inside a batch; ours end with a seal.
+        resumed = count > 0 and not self._is_seal(last_nid)
         while True:
             count, last_nid = self._position()
             rows = self.store.recorder.select_notifications(last_nid + 1, size)
@@ -135,6 +137,10 @@ class TransparencyLog:
                                     " notification_id, leaf_hash) VALUES (?, ?, ?)"
                                     " ON CONFLICT DO NOTHING", leaves)
             added += len(leaves)
+
+    def _is_seal(self, nid: int) -> bool:
+        rows = self.store.recorder.select_notifications(nid, 1)
+        return bool(rows) and rows[0].id == nid and rows[0].topic == SEAL_TOPIC
 
     def _position(self) -> tuple[int, int]:
         # Both maxima come from indexes; COUNT(*) would scan the whole table each page.

@@ -39,7 +39,7 @@ def sealed_prefix(rows: Sequence[Any], resumed: bool = False) -> int:
             pending.append((int(row.id), hashlib.sha256(state).hexdigest()))
             continue
         listed = _listed(int(row.id), state)
-        if resumed and covered == 0 and len(listed) > len(pending):
+        if resumed and covered == 0 and pending and len(listed) > len(pending):
             listed = listed[len(listed) - len(pending):]
         for (nid, digest), expected in zip(pending, listed, strict=False):
             if digest != expected:
