@@ -139,6 +139,11 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> i
     except Exception as exc:
         if not _database_error(exc):
             raise
+        if _damaged_storage(exc):  # the same statement fails the same way: no retry advice
+            words = " ".join(str(exc).split())
+            print(f"error: storage damaged: {words}; run `ledger audit` to see where"
+                  " [storage]", file=sys.stderr)
+            return 1
         # The server went away or refused a statement midway. Every write is a transaction
         # of its own (a batch, a page of read models): what was committed stays, what was
         # not is rolled back, and running the command again resumes.
@@ -149,12 +154,29 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> i
 
 
 def _database_error(exc: BaseException) -> bool:
-    """An error of the database driver (psycopg, only if it was loaded; sqlite3)."""
+    """An error of the database driver (psycopg, only if it was loaded; sqlite3), or
+    eventsourcing's translation of one."""
     import sqlite3
 
+    from eventsourcing.persistence import PersistenceError
+
     psycopg = sys.modules.get("psycopg")
-    return isinstance(exc, sqlite3.Error) or (
+    return isinstance(exc, sqlite3.Error | PersistenceError) or (
         psycopg is not None and isinstance(exc, psycopg.Error))
+
+
+def _damaged_storage(exc: BaseException) -> bool:
+    """The database answers but its files are damaged: SQLite's plain DatabaseError ("database
+    disk image is malformed", "file is not a database"), PostgreSQL's data or index
+    corruption (SQLSTATE XX001, XX002); eventsourcing's error carries the driver's as cause."""
+    import sqlite3
+
+    driver = exc.__cause__ if exc.__cause__ is not None else exc
+    if type(driver) is sqlite3.DatabaseError:
+        return True
+    errors = getattr(sys.modules.get("psycopg"), "errors", None)
+    return errors is not None and isinstance(driver, errors.DataCorrupted
+                                             | errors.IndexCorrupted)
 
 
 if __name__ == "__main__":

@@ -7,12 +7,16 @@ from typing import Any
 from commands.cli.output import err, progress, result_table
 from commands.replay.report import ReplayReport
 from commands.replay.run import replay_store
+from ledger.integrity.audit_damage import STORAGE_ERRORS
 from ledger.store.event_store import EventStore
 
 
 def run_replay(store: EventStore) -> ReplayReport:
     """Replay the whole history with a progress bar (by notification id)."""
-    total = store.max_notification_id() or None
+    try:
+        total = store.max_notification_id() or None
+    except STORAGE_ERRORS:  # damaged storage: the replay reports the first unreadable row
+        total = None
     with progress() as bar:
         task = bar.add_task("audit: replay of the signed commands", total=total)
         report = replay_store(store, lambda nid: bar.update(task, completed=nid))

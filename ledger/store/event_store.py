@@ -136,7 +136,7 @@ class EventStore:
 
     def __init__(self, url: str, *, create_table: bool = True) -> None:
         env = persistence_env(url)
-        env["CREATE_TABLE"] = "y" if create_table else "n"
+        env["CREATE_TABLE"] = "n"  # created below, on a new database only
         if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
             env["PROCESS_RECORDER_TOPIC"] = f"{__name__}:{BinaryInsertRecorder.__name__}"
             probe(env, redact(url))  # named in a second or two, not after the pool's 10 s
@@ -150,6 +150,40 @@ class EventStore:
         recorder = self.app.recorder
         assert isinstance(recorder, ProcessRecorder)
         self.recorder: ProcessRecorder = recorder
+        if create_table:
+            self._create_tables(url)
+
+    def _create_tables(self, url: str) -> None:
+        """Create the events and tracking tables if they do not exist (eventsourcing's
+        ``create_table``, with its migrations), but never the events table alone: the two
+        are made together, so an events table missing beside its tracking table was
+        dropped, and making it again, empty, would hide the loss from the audit, which
+        would then pass on an empty history."""
+        r: Any = self.recorder
+        names = [r.events_table_name, getattr(r, "tracking_table_name", None) or "tracking"]
+        try:
+            if url.startswith("sqlite"):
+                with r.datastore.transaction(commit=False) as c:
+                    c.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name"
+                              " IN (?, ?)", names)
+                    found = {row["name"] for row in c.fetchall()}
+            else:
+                with r.datastore.get_connection() as conn, conn.cursor() as curs:
+                    curs.execute("SELECT table_name FROM information_schema.tables WHERE"
+                                 " table_schema = %s AND table_name = ANY(%s)",
+                                 [r.datastore.schema, names])
+                    found = {row["table_name"] for row in curs.fetchall()}
+            if names[0] in found or not found:  # as before: IF NOT EXISTS, migrations
+                r.create_table()
+                return
+        except Exception as exc:  # as opening: the drivers raise many types
+            raise ConfigurationError(
+                f"cannot open the ledger database {redact(url)}: {exc}") from None
+        raise ConfigurationError(
+            f"cannot open the ledger database {redact(url)}: its events table is missing"
+            f" though its tracking table ({names[1]}) is there: the history was dropped"
+            " (storage damaged). It is not made again empty; run `ledger audit`, and"
+            " restore the latest backup (docs/backup.md)")
 
     def read_stream(self, stream: UUID) -> list[Record]:
         return [decode_stored(s) for s in self.recorder.select_events(stream)]

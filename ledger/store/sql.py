@@ -86,7 +86,8 @@ class ProjectionDB:
                 self._pg.execute(psycopg.sql.SQL("SET search_path TO {}").format(
                     psycopg.sql.Identifier(schema)))
                 self._cursor = self._pg.cursor()
-        except (sqlite3.Error, psycopg.Error) as exc:
+        except (sqlite3.Error, psycopg.Error, UnicodeDecodeError) as exc:
+            # UnicodeDecodeError: SQLite quotes a damaged schema's bytes in its message
             raise ConfigurationError(
                 f"cannot open the read-model database {redact(url)}: {exc}") from None
         self._depth = 0

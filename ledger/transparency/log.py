@@ -33,9 +33,11 @@ from ledger.transparency.checkpoint import (
     sign_checkpoint,
 )
 from ledger.transparency.merkle import MerkleTree, hash_leaf
+from ledger.transparency.sealed_rows import SEAL_TOPIC, SealMismatch, sealed_prefix
 
 LANE: Final = "transparency"
 PAGE: Final = 5000
+MAX_UNSEALED: Final = 320_000  # rows read to find one batch's seal before calling it damage
 LEAVES_DDL: Final = (
     "CREATE TABLE IF NOT EXISTS transparency_leaves (leaf_index BIGINT PRIMARY KEY,"
     " notification_id BIGINT NOT NULL UNIQUE, leaf_hash TEXT NOT NULL)"
@@ -103,15 +105,31 @@ class TransparencyLog:
     def catch_up(self) -> int:
         """Append a leaf for every event stored since the last call; returns leaves added."""
         self._prepare()
-        added = 0
-        self._check_last_leaf(*self._position())
+        added, size = 0, PAGE
+        count, last_nid = self._position()
+        self._check_last_leaf(count, last_nid)
+        # A table written by older software may end inside a batch; ours end with a seal.
+        resumed = count > 0 and not self._is_seal(last_nid)
         while True:
             count, last_nid = self._position()
-            rows = self.store.recorder.select_notifications(last_nid + 1, PAGE)
-            if not rows:
-                return added
+            rows = self.store.recorder.select_notifications(last_nid + 1, size)
+            try:  # only rows their batch's seal lists (sealed_rows.py)
+                covered = sealed_prefix(rows, resumed)
+            except SealMismatch as exc:
+                raise LeafTableError(exc.message) from None
+            resumed = False
+            if not covered:
+                if len(rows) < size:  # nothing, or the newest rows before their seal
+                    return added
+                if size >= MAX_UNSEALED:
+                    raise LeafTableError(f"no seal within {size} rows after event id"
+                                         f" {last_nid}: the history is damaged (run"
+                                         " `ledger audit`)")
+                size *= 4  # one batch longer than a page
+                continue
+            size = PAGE
             leaves = [(count + i, row.id, hash_leaf(bytes(row.state)).hex())
-                      for i, row in enumerate(rows)]
+                      for i, row in enumerate(rows[:covered])]
             # A concurrent catch-up computes the same rows (the numbering is a function
             # of the log), so a conflict means the rows are already there.
             with self.db.transaction():
@@ -119,6 +137,10 @@ class TransparencyLog:
                                     " notification_id, leaf_hash) VALUES (?, ?, ?)"
                                     " ON CONFLICT DO NOTHING", leaves)
             added += len(leaves)
+
+    def _is_seal(self, nid: int) -> bool:
+        rows = self.store.recorder.select_notifications(nid, 1)
+        return bool(rows) and rows[0].id == nid and rows[0].topic == SEAL_TOPIC
 
     def _position(self) -> tuple[int, int]:
         # Both maxima come from indexes; COUNT(*) would scan the whole table each page.

@@ -2,16 +2,17 @@
 traceback: garbage written over SQLite pages (of the events table, of its index, of the
 file header), a truncated file, dropped tables, columns edited to what they cannot hold.
 
-Every case damages a copy of one SQLite ledger built once for the module; the PostgreSQL
-cases use a fresh schema on the shared server (and a private cluster for page damage,
-which breaks the server's own files).
+Every case damages a copy of one SQLite ledger built once for the module
+(tests/integration/damaged_ledger.py); the PostgreSQL cases use a fresh schema on the
+shared server (and a private cluster for page damage, which breaks the server's own
+files). The other commands on damaged storage: test_damage_other_commands.py.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,53 +20,22 @@ import psycopg
 import pytest
 
 from commands.cli.main import main
-from tests.builders import RawEvents, apply_all, build_city, copy_ledger, sqlite_services
+from tests.builders import RawEvents, apply_all, build_city
 from tests.conftest import FakeClock
+from tests.integration.damaged_ledger import (
+    SQLITE_DAMAGE,
+    audit_json,
+    built,
+    garbage,
+    ledger_copy,
+    pages,
+)
 
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("damage-source")
-    clock = FakeClock()
-    services = sqlite_services(directory, clock)
-    try:
-        build_city(services, clock, licences=20, lifecycle=True)
-    finally:
-        services.close()
-    return directory
-
-
-@pytest.fixture
-def ledger_copy(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    url = copy_ledger(built, tmp_path)
-    monkeypatch.setenv("LEDGER_DATABASE_URL", url)
-    monkeypatch.setenv("LEDGER_KEY_FILE", str(tmp_path / "ledger-key.pem"))
-    return tmp_path / "ledger.db"
-
-
-def _audit(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any], str]:
-    code = main(["audit", "--json"])
-    out = capsys.readouterr()
-    return code, json.loads(out.out), out.err
-
-
-def _pages(db: Path, name: str, kind: str | None = None) -> list[int]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT pageno, pagetype FROM dbstat WHERE name = ?"
-                            " ORDER BY pageno", [name]).fetchall()
-    return [int(n) for n, t in rows if kind is None or t == kind]
-
-
-def _garbage(db: Path, page: int, length: int = 4096, offset: int = 0) -> None:
-    with sqlite3.connect(db) as conn:
-        size = int(conn.execute("PRAGMA page_size").fetchone()[0])
-    with db.open("r+b") as handle:
-        handle.seek((page - 1) * size + offset)
-        handle.write(bytes((i * 151 + 7) % 256 for i in range(length)))
+__all__ = ["built", "ledger_copy"]  # fixtures, used by name
 
 
 def test_an_undamaged_copy_passes(ledger_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, report, _ = _audit(capsys)
+    code, report, _ = audit_json(capsys)
     assert code == 0 and report["ok"] is True and report["events"] > 100
 
 
@@ -73,31 +43,11 @@ def _damaged(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [e for e in report["errors"] if e["reason"].startswith("storage damaged")]
 
 
-SQLITE_DAMAGE: dict[str, Callable[[Path], None]] = {
-    "index root page overwritten": lambda db: _garbage(
-        db, _pages(db, "sqlite_autoindex_stored_events_1")[0]),
-    "index leaf page overwritten": lambda db: _garbage(
-        db, _pages(db, "sqlite_autoindex_stored_events_1", "leaf")[1]),
-    "index page header bytes flipped": lambda db: _garbage(
-        db, _pages(db, "sqlite_autoindex_stored_events_1", "leaf")[0], length=12),
-    "events table page overwritten mid-file": lambda db: _garbage(
-        db, (p := _pages(db, "stored_events", "leaf"))[len(p) // 2]),
-    "events table root page overwritten": lambda db: _garbage(
-        db, _pages(db, "stored_events")[0]),
-    "events table page header bytes": lambda db: _garbage(
-        db, _pages(db, "stored_events", "leaf")[3], length=8),
-    "last pages cut off the file": lambda db: db.write_bytes(
-        db.read_bytes()[:len(db.read_bytes()) * 2 // 3]),
-    "schema page overwritten": lambda db: _garbage(db, 1, length=3996, offset=100),
-    "file header overwritten": lambda db: _garbage(db, 1, length=100),
-}
-
-
 @pytest.mark.parametrize("name", sorted(SQLITE_DAMAGE))
 def test_damaged_sqlite_pages_are_reported_not_raised(
         ledger_copy: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
     SQLITE_DAMAGE[name](ledger_copy)
-    code, report, err = _audit(capsys)
+    code, report, err = audit_json(capsys)
     assert code == 1 and report["ok"] is False, report
     assert "Traceback" not in err
     damage = _damaged(report)
@@ -106,11 +56,23 @@ def test_damaged_sqlite_pages_are_reported_not_raised(
         assert e["stream"] == "storage" and e["position"] == e["notification_id"] >= 0
 
 
+@pytest.mark.parametrize("name", sorted(SQLITE_DAMAGE))
+def test_damaged_sqlite_pages_under_replay_are_reported_not_raised(
+        ledger_copy: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    SQLITE_DAMAGE[name](ledger_copy)
+    code = main(["audit", "--replay", "--json"])
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert code == 1 and report["ok"] is False, report
+    assert "Traceback" not in out.err
+    assert report["replay"]["ok"] is False or _damaged(report), report
+
+
 def test_damage_mid_table_names_the_last_row_read(
         ledger_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    leaves = _pages(ledger_copy, "stored_events", "leaf")
-    _garbage(ledger_copy, leaves[len(leaves) // 2])
-    code, report, _ = _audit(capsys)
+    leaves = pages(ledger_copy, "stored_events", "leaf")
+    garbage(ledger_copy, leaves[len(leaves) // 2])
+    code, report, _ = audit_json(capsys)
     damage = _damaged(report)
     assert code == 1 and damage, report
     first = damage[0]
@@ -119,11 +81,15 @@ def test_damage_mid_table_names_the_last_row_read(
     assert "malformed" in first["reason"] or "corrupt" in first["reason"], first
 
 
+@pytest.mark.parametrize("replay", [[], ["--replay"]], ids=["audit", "audit --replay"])
 def test_a_dropped_events_table_is_damage_and_is_not_recreated(
-        ledger_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        ledger_copy: Path, capsys: pytest.CaptureFixture[str], replay: list[str]) -> None:
     with sqlite3.connect(ledger_copy) as conn:
         conn.execute("DROP TABLE stored_events")
-    code, report, _ = _audit(capsys)
+    code = main(["audit", "--json", *replay])
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert "Traceback" not in out.err
     assert code == 1 and report["events"] == 0
     assert report["first_error"]["reason"].startswith("storage damaged: no such table"), report
     with sqlite3.connect(ledger_copy) as conn:
@@ -152,7 +118,7 @@ def test_a_column_edited_to_what_it_cannot_hold_is_reported(
     column, value = COLUMN_EDITS[name]
     with sqlite3.connect(ledger_copy) as conn:
         conn.execute(f"UPDATE stored_events SET {column} = ? WHERE rowid = 40", [value])
-    code, report, err = _audit(capsys)
+    code, report, err = audit_json(capsys)
     assert code == 1 and report["ok"] is False and "Traceback" not in err
     first = report["first_error"]
     assert first["notification_id"] == 40, report  # named at the row itself
@@ -195,7 +161,7 @@ def _pg(url: str, statement: str) -> None:
 def test_postgres_schema_damage_is_reported(pg_ledger: str, capsys: pytest.CaptureFixture[str],
                                             statement: str) -> None:
     _pg(pg_ledger, statement)
-    code, report, err = _audit(capsys)
+    code, report, err = audit_json(capsys)
     assert code == 1 and report["ok"] is False and "Traceback" not in err
     assert all(e["reason"].startswith(("storage damaged", "unreadable"))
                for e in report["errors"] if not e["reason"].startswith("hash chain")), report
@@ -239,7 +205,7 @@ def test_a_corrupted_postgres_heap_page_is_reported(
         server.start()
         monkeypatch.setenv("LEDGER_DATABASE_URL", server.url)
         monkeypatch.setenv("LEDGER_KEY_FILE", str(tmp_path / "ledger-key.pem"))
-        code, report, err = _audit(capsys)
+        code, report, err = audit_json(capsys)
         assert code == 1 and "Traceback" not in err
         damage = _damaged(report)
         assert damage and "invalid page" in damage[0]["reason"], report
@@ -250,19 +216,3 @@ def test_a_corrupted_postgres_heap_page_is_reported(
         finally:
             import shutil
             shutil.rmtree(server.dir, ignore_errors=True)
-
-
-@pytest.mark.parametrize("command", [["checkpoint", "--json"],
-                                     ["proof", "consistency", "--from", "1", "--json"],
-                                     ["proof", "inclusion", "--index", "3", "--json"]],
-                         ids=["checkpoint", "consistency", "inclusion"])
-@pytest.mark.parametrize("damage", ["events table page overwritten mid-file",
-                                    "index leaf page overwritten"])
-def test_nothing_is_proved_or_signed_from_damaged_storage(
-        ledger_copy: Path, capsys: pytest.CaptureFixture[str], command: list[str],
-        damage: str) -> None:
-    SQLITE_DAMAGE[damage](ledger_copy)
-    code = main(command)
-    out = capsys.readouterr()
-    assert code == 1 and out.out == "", out
-    assert "refused: storage damaged" in out.err and "Traceback" not in out.err
