@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rich.console import Console
-
-from commands.cli.output import err, table
-
-# Wide enough for the growth tables when stderr is a file or a pipe (rich's default is 80).
-wide = err if err.is_terminal else Console(stderr=True, highlight=False, width=132)
+from commands.cli.output import result_table as table  # the run's results: on stdout
 
 MB_CONSUMER, MB_AUDIT, FLAT = 300, 500, 1.5
 
@@ -163,15 +158,14 @@ def render(r: dict[str, Any]) -> None:
             "project µs/event"],
             [(p["licences"], p["load"]["per_command_us"], p["audit"]["seconds"],
               p["audit"]["us_per_event"], p["project"]["seconds"], p["project"]["us_per_event"])
-             for p in g["points"]], console=wide)
+             for p in g["points"]])
         table("growth: each child's own peak RSS (MB) and latency (ms)", [
             "licences", "loader MB", "audit MB", "project MB", "show p50", "show p99",
             "verify p50", "verify p99"],
             [(p["licences"], p["load"]["peak_rss_mb"], p["audit"]["rss_mb"],
               p["project"]["rss_mb"], p["show"]["p50_ms"], p["show"]["p99_ms"],
-              p["verify"]["p50_ms"], p["verify"]["p99_ms"]) for p in g["points"]],
-            console=wide)
+              p["verify"]["p50_ms"], p["verify"]["p99_ms"]) for p in g["points"]])
     table(f"targets ({r['mode']} run, {r['duration_s']} s)", ["target", "bound", "measured",
                                                               "status"],
           [(t["target"], t["bound"], "-" if t["value"] is None else t["value"], t["status"])
-           for t in r["targets"]], console=wide)
+           for t in r["targets"]])

@@ -11,9 +11,12 @@ from commands.cli.main import main
 
 
 @pytest.mark.postgres
-def test_bench_smoke_writes_every_figure(pg_database: str, tmp_path: Path) -> None:
+def test_bench_smoke_writes_every_figure(pg_database: str, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "bench.json"
     assert main(["bench", "--smoke", "--json", str(out), "--database-url", pg_database]) == 0
+    printed = capsys.readouterr()  # the results on stdout (one TSV table after another)
+    assert "# targets (smoke run" in printed.out and "# targets" not in printed.err
     report = json.loads(out.read_text())
     assert report["mode"] == "smoke"
     assert {"cpus", "cpu_model", "python"} <= report["machine"].keys()
