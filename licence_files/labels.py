@@ -26,3 +26,9 @@ def labelled(definition: Mapping[str, Any]) -> dict[str, Any]:
               else {**spec, "label": STANDARD_LABELS[spec["name"]]}
               for spec in definition["face_fields"]]
     return {**definition, "face_fields": fields}
+
+
+def face_labels(definition: Mapping[str, Any]) -> dict[str, str]:
+    """Face field → the label its face prints (only the fields that have one)."""
+    return {spec["name"]: spec["label"] for spec in labelled(definition)["face_fields"]
+            if spec.get("label")}

@@ -28,6 +28,7 @@ from ledger.integrity.signing import load_signing_key
 from ledger.stock.columns import Columns, MappingError, check_mapping, locate
 from ledger.stock.rows import Existing, Finding, RowChecker
 from ledger.stock.values import comparison_key
+from licence_files.labels import face_labels
 
 
 def register(sub: Any) -> None:
@@ -61,7 +62,7 @@ def import_file(args: argparse.Namespace) -> int:
         columns_map, defaults = _mapping(entry, args.mapping)
         area = _area(services, args.issuer)
         defaults = {"area_code": area, **defaults} if area else defaults
-        columns = locate(entry, source.top(), columns_map)
+        columns = locate(entry, source.top(), columns_map, face_labels(entry.definition))
         checker = RowChecker(entry, columns.labels, defaults, _existing(services, entry),
                              _holder_names(services, args.issuer))
         header = _header_findings(checker.required, columns, defaults)

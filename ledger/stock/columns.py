@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Final
 
 from ledger.domain.catalogue import CatalogueEntry
@@ -30,6 +31,7 @@ STANDARD_LABELS: Final[Mapping[str, str]] = {
 }
 """Chinese headers (GB/T 36903 metadata names and common variants) that map themselves."""
 HEADER_SCAN_ROWS: Final = 10
+EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 
 
 class MappingError(LedgerError):
@@ -48,15 +50,21 @@ class Columns:
     unmapped: tuple[str, ...]
 
 
-def targets_of(entry: CatalogueEntry) -> dict[str, str]:
-    """Every header that names a field by itself → the field (keys, standard labels)."""
+def targets_of(entry: CatalogueEntry, face_labels: Mapping[str, str] = EMPTY
+               ) -> dict[str, str]:
+    """Every header that names a field by itself → the field: its key, a standard label,
+    or the label the licence face prints for a face field (``face_labels``: field → label).
+
+    A standard label wins over a face label (统一社会信用代码 is the holder's code, not a
+    营业执照's ``uscc`` face field)."""
     known = {comparison_key(k): v for k, v in STANDARD_LABELS.items()}
     for name in CORE_FIELDS:
         known[comparison_key(name)] = name
-    # The catalogue's face fields have keys, not display labels: a Chinese header for a
-    # face field is named in the mapping file.
     for spec in entry.definition["face_fields"]:
         known[comparison_key(spec["name"])] = spec["name"]
+        label = face_labels.get(spec["name"])
+        if label:
+            known.setdefault(comparison_key(label), spec["name"])
     return known
 
 
@@ -87,9 +95,12 @@ def check_mapping(entry: CatalogueEntry, raw: Mapping[str, Any], source: str
 
 
 def locate(entry: CatalogueEntry, top: Sequence[Sequence[str]],
-           columns: Mapping[str, str]) -> Columns:
-    """Find the header among the first rows: the row whose columns name most fields."""
-    known = targets_of(entry)
+           columns: Mapping[str, str], face_labels: Mapping[str, str] = EMPTY) -> Columns:
+    """Find the header among the first rows: the row whose columns name most fields.
+
+    ``columns`` is the mapping file's ``[columns]``; ``face_labels`` the face fields'
+    printed labels (field → label), which map themselves as keys do."""
+    known = targets_of(entry, face_labels)
     known.update({comparison_key(h): t for h, t in columns.items()})
     best: Columns | None = None
     for r, cells in enumerate(top):

@@ -92,6 +92,15 @@ def test_utf8_csv_with_bom_reads_too(city: dict[str, Any]) -> None:
     assert found(report, shift=2) == {row: sorted(items) for row, items in EXPECTED.items()}
 
 
+def test_the_face_labels_name_their_columns_without_a_mapping(city: dict[str, Any]) -> None:
+    # 经营者名称 and 经营场所 are what the licence face prints for operator_name and premises.
+    book = write_food_book(city["folder"] / "food.xlsx")
+    result = ledger(city["folder"], "import", str(book), "--type", city["food"], "--issuer",
+                    city["market"], "--keys", str(city["keys"]), "--dry-run", "--json")
+    report = json.loads(result.stdout)
+    assert found(report) == {row: sorted(items) for row, items in EXPECTED.items()}
+
+
 def test_citizen_ids_lost_x_damaged_and_lower_case(city: dict[str, Any]) -> None:
     code, report, _ = run_import(city, write_doctor_book(city["folder"] / "doctor.xlsx"),
                                  "--dry-run", kind="doctor")
