@@ -122,8 +122,19 @@ def _xlsx_rows(sheet: Any, limit: int | None) -> Iterator[tuple[int, list[object
 def _csv_rows(path: Path, encoding: str, limit: int | None) -> Iterator[tuple[int, list[object]]]:
     with path.open(encoding=encoding, newline="") as handle:
         reader = csv.reader(handle)
-        for number, cells in enumerate(reader, 1):
+        number = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # a cell over csv's field limit (131,072 characters)
+                raise ConfigurationError(
+                    f"{path}: record {number + 1} (line {reader.line_num}) cannot be read"
+                    f" ({exc}): a licence register's cells are short; is this the right"
+                    " file?") from None
+            number += 1
             if limit is not None and number > limit:
                 return
-            yield number, list(cells)
+            yield number, list[object](cells)
 

@@ -14,11 +14,14 @@ from typing import Any, Final
 
 from ledger.domain.catalogue import CatalogueEntry, _check_face_value
 from ledger.domain.licence import check_validity
+from ledger.domain.text import CODE, NAME, NUMBER, TEXT
 from ledger.errors import InvalidCommandError
 from ledger.stock.values import (
     ValueProblem,
     cell_text,
     check_damaged_number,
+    check_length,
+    check_policy,
     comparison_key,
     holder_code,
     parse_date,
@@ -32,6 +35,17 @@ CORE_FIELDS: Final = (
 DATE_FIELDS: Final = ("issue_date", "valid_from", "valid_until")
 ALWAYS_REQUIRED: Final = ("licence_number", "holder_name", "holder_code", "issue_date")
 STOCK_MATTER: Final = "STOCK-CONVERSION"  # default matter: conversion of a stock licence
+# The longest value an IssueLicence takes per field, and its text kind: the limits of
+# commands/messages/limits.py (tests/unit/ledger/stock/test_rows.py keeps them equal).
+MAX_CODE, MAX_NUMBER, MAX_NAME, MAX_FACE_TEXT, MAX_DATE = 64, 100, 200, 500, 64
+TEXT_RULES: Final[Mapping[str, tuple[str | None, int]]] = {
+    "licence_number": (NUMBER, MAX_NUMBER), "paper_number": (NUMBER, MAX_NUMBER),
+    "case_number": (NUMBER, MAX_NUMBER), "holder_code": (None, MAX_NUMBER),
+    "holder_name": (NAME, MAX_NAME), "holder_code_type": (CODE, MAX_CODE),
+    "area_code": (CODE, MAX_CODE), "matter_code": (CODE, MAX_CODE),
+    **{d: (None, MAX_DATE) for d in ("issue_date", "valid_from", "valid_until")},
+}
+FACE_RULE: Final = (TEXT, MAX_FACE_TEXT)
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,11 @@ class RowChecker:
                      f" type {self.entry.type_code} v{self.entry.version} and is empty")
         for target, raw in values.items():
             try:
+                kind, most = TEXT_RULES.get(target, FACE_RULE)
+                if type(raw) is str:
+                    check_length(raw, most)
+                    if kind is not None:
+                        check_policy(raw, kind)
                 text[target] = self._value(target, raw, note, values.get("holder_code_type"))
             except ValueProblem as exc:
                 note(target, "error", exc.code, exc.message)

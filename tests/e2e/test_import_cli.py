@@ -197,6 +197,8 @@ def test_bad_usage_is_refused_clearly(city: dict[str, Any], args: tuple[str, ...
     ("latin.csv", "证照编号".encode("utf-16"), "not UTF-8 and not GB18030"),
     ("empty.csv", b"", "no header row found"),
     ("nothing.csv", "甲,乙\n1,2\n".encode(), "no header row found"),
+    ("huge-cell.csv", "证照编号,持证主体名称\nA1,".encode() + b"x" * 10_000_000 + b"\n",
+     "record 2 (line 2) cannot be read"),
 ])
 def test_unreadable_files_are_refused_clearly(city: dict[str, Any], name: str, content: bytes,
                                               expected: str) -> None:
