@@ -70,6 +70,9 @@ def import_file(args: argparse.Namespace) -> int:
             services, key, args.issuer, source.sha256, settings.batch_size,
             columns.labels.get("licence_number", "licence_number"))
         totals, findings = _run(source, columns, checker, issuer)
+        if totals["rows"] == 0:
+            raise ConfigurationError(f"{args.file}: no licence rows below the header (row"
+                                     f" {columns.header_row}); nothing to check")
     except MappingError as exc:
         raise ConfigurationError(exc.message) from None
     finally:

@@ -87,6 +87,8 @@ def open_source(path: Path) -> Source:
                         del text_ok[name]
     except OSError as exc:
         raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from None
+    if digest.hexdigest() == hashlib.sha256(b"").hexdigest():
+        raise ConfigurationError(f"{path}: the file is empty")
     if suffix == ".xlsx":
         return Source(path, digest.hexdigest(), None, _check_workbook(path))
     if not text_ok:
