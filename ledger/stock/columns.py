@@ -90,6 +90,14 @@ def check_mapping(entry: CatalogueEntry, raw: Mapping[str, Any], source: str
                 raise MappingError(f"{source}: [{table}] {key!r}: {target!r} is not a field"
                                    f" of licence type {entry.type_code}; expected one of"
                                    f" {', '.join(sorted(allowed))}")
+        if table == "columns":
+            seen: dict[str, str] = {}
+            for header in body:
+                other = seen.setdefault(comparison_key(header), header)
+                if other != header:
+                    raise MappingError(f"{source}: [columns] {other!r} and {header!r} are the"
+                                       " same header (spaces and full/half-width ignored);"
+                                       " give a second field of one column in [defaults]")
         out.append(dict(body))
     return out[0], out[1]
 
