@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from commands.stock_import.source import Source, open_source
 from ledger.domain import streams
 from ledger.domain.catalogue import CatalogueEntry, apply_catalogue
 from ledger.domain.departments import apply_department
+from ledger.domain.localtime import beijing_date
 from ledger.errors import ConfigurationError
 from ledger.integrity.signing import load_signing_key
 from ledger.stock.columns import Columns, MappingError, check_mapping, locate
@@ -64,7 +66,8 @@ def import_file(args: argparse.Namespace) -> int:
         defaults = {"area_code": area, **defaults} if area else defaults
         columns = locate(entry, source.top(), columns_map, face_labels(entry.definition))
         checker = RowChecker(entry, columns.labels, defaults, _existing(services, entry),
-                             _holder_names(services, args.issuer))
+                             _holder_names(services, args.issuer),
+                             beijing_date(datetime.now(UTC)).isoformat())
         header = _header_findings(checker.required, columns, defaults)
         issuer = None if key is None else Issuer(
             services, key, args.issuer, source.sha256, settings.batch_size,

@@ -84,6 +84,7 @@ class RowChecker:
     defaults: Mapping[str, str]
     existing: Callable[[str], Existing | None] = lambda _key: None
     holder_names: Callable[[str], tuple[str, ...]] = lambda _code: ()  # in the ledger
+    today: str = ""  # YYYY-MM-DD (Beijing): rows valid until before it have expired
     required: tuple[str, ...] = field(default=(), init=False)  # fields every row needs
     _face: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     _numbers: dict[str, int] = field(default_factory=dict)
@@ -131,6 +132,11 @@ class RowChecker:
             note("valid_until", "error", "bad_validity", exc.message)
         if any(f.severity == "error" for f in found):
             return None, found
+        until = payload["valid_until"]
+        if self.today and until and until < self.today:
+            note("valid_until", "warning", "expired", f"valid until {until}: the licence has"
+                 " expired; it is issued as valid (01), so record its expiry (ExpireLicence)"
+                 " after the import, or drop the row if it need not be converted")
         return payload, found
 
     def __post_init__(self) -> None:

@@ -179,3 +179,14 @@ def test_the_stock_limits_are_the_commands_limits() -> None:
 
     assert (rows.MAX_CODE, rows.MAX_NUMBER, rows.MAX_NAME, rows.MAX_FACE_TEXT) == (
         limits.MAX_CODE, limits.MAX_NUMBER, limits.MAX_NAME, limits.MAX_FACE_TEXT)
+
+
+def test_a_licence_that_has_expired_is_issued_with_a_warning() -> None:
+    checking = RowChecker(entry(), {}, {}, today="2030-06-01")
+    payload, found = checking.check(2, cells(valid_until="2030-05-31"))
+    assert payload is not None
+    assert [(f.column, f.severity, f.code) for f in found] == [
+        ("valid_until", "warning", "expired")]
+    assert "2030-05-31" in found[0].message
+    assert RowChecker(entry(), {}, {}, today="2030-06-01").check(
+        2, cells(valid_until="2030-06-01"))[1] == []
