@@ -85,6 +85,11 @@ def open_source(path: Path) -> Source:
                         decoder.decode(chunk)
                     except UnicodeDecodeError:
                         del text_ok[name]
+        for name, decoder in list(text_ok.items()):
+            try:
+                decoder.decode(b"", final=True)  # a character cut off at the very end
+            except UnicodeDecodeError:
+                del text_ok[name]
     except OSError as exc:
         raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from None
     if digest.hexdigest() == hashlib.sha256(b"").hexdigest():

@@ -195,6 +195,7 @@ def test_bad_usage_is_refused_clearly(city: dict[str, Any], args: tuple[str, ...
     ("stock.txt", b"x", "expected a .xlsx workbook or a .csv file"),
     ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable .xlsx workbook"),
     ("latin.csv", "证照编号".encode("utf-16"), "not UTF-8 and not GB18030"),
+    ("cut.csv", "证照编号,持证主体名称\n".encode() + b"\xe7", "not UTF-8 and not GB18030"),
     ("empty.csv", b"", "the file is empty"),
     ("empty.xlsx", b"", "the file is empty"),
     ("header-only.csv", "证照编号,持证主体名称,持证主体代码,发证日期\n".encode(),
