@@ -37,6 +37,7 @@ class Source:
     sha256: str
     encoding: str | None
     stream: bool = False  # a large workbook, read as a stream (not held in memory)
+    lines: int | None = None  # CSV: line breaks (records, but for breaks inside cells)
     _sheet: Any = None  # the workbook's first sheet, parsed once for header and rows
 
     def top(self) -> list[list[str]]:
@@ -44,7 +45,9 @@ class Source:
         return [[cell_text(v) for v in cells] for _, cells in self._rows(HEADER_SCAN_ROWS)]
 
     def rows_after(self, after: int) -> int | None:
-        """How many rows follow row ``after`` (for the progress bar); None for CSV."""
+        """About how many rows follow row ``after`` (for the progress bar), if known."""
+        if self.lines is not None:
+            return max(0, self.lines - after)
         if self._sheet is None or self.stream:
             return None
         return max(0, int((self._sheet.start or (0, 0))[0] + self._sheet.height) - after)
@@ -76,10 +79,12 @@ def open_source(path: Path) -> Source:
     if suffix not in (".xlsx", ".csv"):
         raise ConfigurationError(f"{path}: expected a .xlsx workbook or a .csv file")
     digest, text_ok = hashlib.sha256(), {e: codecs.getincrementaldecoder(e)() for e in ENCODINGS}
+    lines, last = 0, b"\n"
     try:
         with path.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
+                lines, last = lines + chunk.count(b"\n"), chunk[-1:]
                 for name, decoder in list(text_ok.items()):
                     try:
                         decoder.decode(chunk)
@@ -99,7 +104,8 @@ def open_source(path: Path) -> Source:
     if not text_ok:
         raise ConfigurationError(f"{path}: not UTF-8 and not GB18030 text; save the CSV as"
                                  " UTF-8 (Excel: CSV UTF-8) and try again")
-    return Source(path, digest.hexdigest(), next(iter(text_ok)))
+    return Source(path, digest.hexdigest(), next(iter(text_ok)),
+                  lines=lines + (last != b"\n"))
 
 
 def _check_workbook(path: Path) -> bool:
