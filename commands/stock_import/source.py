@@ -100,7 +100,8 @@ def open_source(path: Path) -> Source:
     if digest.hexdigest() == hashlib.sha256(b"").hexdigest():
         raise ConfigurationError(f"{path}: the file is empty")
     if suffix == ".xlsx":
-        return Source(path, digest.hexdigest(), None, _check_workbook(path))
+        stream, sheet = _check_workbook(path)
+        return Source(path, digest.hexdigest(), None, stream, _sheet=sheet)
     if not text_ok:
         raise ConfigurationError(f"{path}: not UTF-8 and not GB18030 text; save the CSV as"
                                  " UTF-8 (Excel: CSV UTF-8) and try again")
@@ -108,22 +109,23 @@ def open_source(path: Path) -> Source:
                   lines=lines + (last != b"\n"))
 
 
-def _check_workbook(path: Path) -> bool:
-    """Refuse a workbook that cannot be read or unpacks to too much; whether to stream it."""
+def _check_workbook(path: Path) -> tuple[bool, Any]:
+    """Refuse a workbook that cannot be read or unpacks to too much. Whether to stream it
+    and, if not, its first sheet, parsed whole here so that damaged XML is found now."""
     from python_calamine import CalamineWorkbook
 
     try:
         size = sheet_size(path)  # sizes checked before anything is unpacked
         if size > STREAM_ABOVE:
-            return True
+            return True, None
         book = CalamineWorkbook.from_path(str(path))
         if not book.sheet_names:
             raise ConfigurationError(f"{path}: the workbook has no sheets")
+        return False, book.get_sheet_by_index(0)
     except ConfigurationError:
         raise
     except Exception as exc:  # calamine raises its own types for damaged zips and XML
         raise ConfigurationError(f"{path}: not a readable .xlsx workbook ({exc})") from None
-    return False
 
 
 def _xlsx_rows(sheet: Any, limit: int | None) -> Iterator[tuple[int, list[object]]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,19 @@ def test_bad_usage_is_refused_clearly(city: dict[str, Any], args: tuple[str, ...
                     str(city["folder"] / "map.toml"))
     assert result.returncode == 2 and expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_workbook_with_damaged_xml_is_refused_clearly(city: dict[str, Any]) -> None:
+    good = zipfile.ZipFile(write_food_book(city["folder"] / "good.xlsx"))
+    path = city["folder"] / "damaged.xlsx"
+    with zipfile.ZipFile(path, "w") as book:
+        for name in good.namelist():
+            body = good.read(name)
+            book.writestr(name, body[: len(body) // 2] if "worksheets" in name else body)
+    result = ledger(city["folder"], "import", str(path), "--type", city["food"], "--issuer",
+                    city["market"], "--keys", str(city["keys"]), "--dry-run")
+    assert result.returncode == 2, result.stderr
+    assert "not a readable .xlsx workbook" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
