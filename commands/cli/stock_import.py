@@ -84,7 +84,7 @@ def import_file(args: argparse.Namespace) -> int:
     findings.sort(key=lambda f: (f.row, f.column))
     invalid_rows = {f.row for f in findings if f.severity == "error" and f.row > columns.header_row}
     report = {"rows": totals["rows"], "valid": totals["rows"] - len(invalid_rows),
-              "invalid": len(invalid_rows), "findings": [f.to_json() for f in findings]}
+              "invalid": len(invalid_rows), "findings": findings}
     if args.report is not None:
         write_report(args.report, report)
     _print(report, args.json, issuer)
@@ -180,12 +180,17 @@ def _run(source: Source, columns: Columns, checker: RowChecker,
 
 
 def _print(report: dict[str, Any], as_json: bool, issuer: Issuer | None) -> None:
-    if as_json:
-        sys.stdout.buffer.write(orjson.dumps(report) + b"\n")
+    if as_json:  # one finding at a time: a dirty file has findings by the hundred thousand
+        out = sys.stdout.buffer
+        out.write(orjson.dumps({k: report[k] for k in ("rows", "valid", "invalid")})[:-1]
+                  + b',"findings":[')
+        for i, f in enumerate(report["findings"]):
+            out.write(b"," + orjson.dumps(f) if i else orjson.dumps(f))
+        out.write(b"]}\n")
     else:
         for f in report["findings"]:
-            message = " ".join(str(f["message"]).split())
-            print(f"{f['row']}\t{f['column']}\t{f['severity']}\t{f['code']}\t{message}")
+            message = " ".join(f.message.split())
+            print(f"{f.row}\t{f.column}\t{f.severity}\t{f.code}\t{message}")
     sys.stdout.flush()
     rows = [("rows", report["rows"]), ("valid", report["valid"]),
             ("invalid", report["invalid"])]

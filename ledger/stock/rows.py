@@ -48,7 +48,7 @@ TEXT_RULES: Final[Mapping[str, tuple[str | None, int]]] = {
 FACE_RULE: Final = (TEXT, MAX_FACE_TEXT)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem or repair: spreadsheet row, column header, severity, code, message."""
 
