@@ -27,7 +27,7 @@ STANDARD_LABELS: Final[Mapping[str, str]] = {
     "有效期起始日期": "valid_from", "有效期起": "valid_from", "有效期自": "valid_from",
     "有效期截止日期": "valid_until", "有效期止": "valid_until", "有效期至": "valid_until",
     "纸质证照编号": "paper_number", "纸质证书编号": "paper_number",
-    "行政区划代码": "area_code", "事项编码": "matter_code", "办件编号": "case_number",
+    "行政区划代码": "area_code", "办件编号": "case_number",
 }
 """Chinese headers (GB/T 36903 metadata names and common variants) that map themselves."""
 HEADER_SCAN_ROWS: Final = 10

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ledger.domain.catalogue import CatalogueEntry, _check_face_value
-from ledger.domain.licence import check_validity
+from ledger.domain.licence import STOCK_CONVERSION, check_validity
 from ledger.domain.text import CODE, NAME, NUMBER, TEXT
 from ledger.errors import InvalidCommandError
 from ledger.stock.values import (
@@ -29,12 +29,12 @@ from ledger.stock.values import (
 
 CORE_FIELDS: Final = (
     "licence_number", "holder_name", "holder_code", "holder_code_type", "issue_date",
-    "valid_from", "valid_until", "paper_number", "area_code", "matter_code", "case_number",
+    "valid_from", "valid_until", "paper_number", "area_code", "case_number",
 )
 """Targets a column or default may name besides the entry's face fields."""
 DATE_FIELDS: Final = ("issue_date", "valid_from", "valid_until")
 ALWAYS_REQUIRED: Final = ("licence_number", "holder_name", "holder_code", "issue_date")
-STOCK_MATTER: Final = "STOCK-CONVERSION"  # default matter: conversion of a stock licence
+STOCK_MATTER: Final = STOCK_CONVERSION  # the matter of every import: reconcile reads it
 # The longest value an IssueLicence takes per field, and its text kind: the limits of
 # commands/messages/limits.py (tests/unit/ledger/stock/test_rows.py keeps them equal).
 MAX_CODE, MAX_NUMBER, MAX_NAME, MAX_FACE_TEXT, MAX_DATE = 64, 100, 200, 500, 64
@@ -42,7 +42,7 @@ TEXT_RULES: Final[Mapping[str, tuple[str | None, int]]] = {
     "licence_number": (NUMBER, MAX_NUMBER), "paper_number": (NUMBER, MAX_NUMBER),
     "case_number": (NUMBER, MAX_NUMBER), "holder_code": (None, MAX_NUMBER),
     "holder_name": (NAME, MAX_NAME), "holder_code_type": (CODE, MAX_CODE),
-    "area_code": (CODE, MAX_CODE), "matter_code": (CODE, MAX_CODE),
+    "area_code": (CODE, MAX_CODE),
     **{d: (None, MAX_DATE) for d in ("issue_date", "valid_from", "valid_until")},
 }
 FACE_RULE: Final = (TEXT, MAX_FACE_TEXT)
@@ -200,7 +200,7 @@ class RowChecker:
             "valid_until": text.get("valid_until") or None,
             "area_code": text.get("area_code", ""),
             "face": {n: text[n] for n in self._face if n in text},
-            "matter_code": text.get("matter_code") or STOCK_MATTER,
+            "matter_code": STOCK_MATTER,
             "case_number": text.get("case_number") or f"STOCK-{paper or number}",
             "paper_number": paper,
         }

@@ -146,16 +146,19 @@ def test_reconcile_after_import_matches_the_paper_counts(city: dict[str, Any]) -
     assert report["valid"] == 5
     period = beijing_period(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     paper = city["folder"] / "paper.csv"
-    # The department's register for the month of conversion: five licences converted
-    # (counted as issued electronically that month), all five in force at its end.
+    # The department's register for the month of conversion: no new paper licence (the
+    # five were issued on paper years ago), and the five converted ones in force at its end.
     paper.write_text("department,licence_type,period,issued,changed,withdrawn,in_force\n"
-                     f"{city['market']},{city['food']},{period},5,0,0,5\n", encoding="utf-8")
+                     f"{city['market']},{city['food']},{period},0,0,0,5\n", encoding="utf-8")
     result = ledger(city["folder"], "reconcile", "--paper", str(paper), "--json")
     assert result.returncode == 0, result.stdout + result.stderr
-    wrong = city["folder"] / "wrong.csv"
-    wrong.write_text(paper.read_text(encoding="utf-8").replace(",5,0,0,5", ",6,0,0,6"),
-                     encoding="utf-8")
-    assert ledger(city["folder"], "reconcile", "--paper", str(wrong)).returncode == 1
+    figures = json.loads(result.stdout)["rows"][0]["ledger"]
+    assert (figures["issued"], figures["in_force"]) == (0, 5)
+    for wrong_counts in (",5,0,0,5", ",0,0,0,6"):  # conversions counted as new issues
+        wrong = city["folder"] / "wrong.csv"
+        wrong.write_text(paper.read_text(encoding="utf-8").replace(",0,0,0,5", wrong_counts),
+                         encoding="utf-8")
+        assert ledger(city["folder"], "reconcile", "--paper", str(wrong)).returncode == 1
 
 
 def test_report_file_lists_every_finding(city: dict[str, Any]) -> None:

@@ -44,6 +44,7 @@ def test_a_mapping_names_columns_and_defaults() -> None:
     ({"columns": {"x": "colour"}}, "'colour' is not a field of licence type T"),
     ({"defaults": {"colour": "red"}}, "[defaults] 'colour': 'colour' is not a field"),
     ({"defaults": {"area_code": 320581}}, "must be text"),
+    ({"defaults": {"matter_code": "M-1"}}, "'matter_code' is not a field"),  # always a conversion
     ({"columns": {"名称": "capital", "名称 ": "scope"}}, "'名称' and '名称 ' are the same header"),
 ])
 def test_a_bad_mapping_is_refused_naming_the_entry(raw: dict[str, Any], fragment: str) -> None:

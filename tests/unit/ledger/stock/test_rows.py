@@ -138,11 +138,11 @@ def test_the_code_type_follows_the_column_the_category_or_the_shape() -> None:
 
 
 def test_paper_numbers_name_the_case_and_defaults_fill_empty_cells() -> None:
-    rows = RowChecker(entry(), {}, {"area_code": "320581", "matter_code": "M-1"})
+    rows = RowChecker(entry(), {}, {"area_code": "320581"})
     payload, _ = rows.check(2, cells(paper_number="P-9", area_code=""))
     assert payload is not None
     assert (payload["case_number"], payload["paper_number"]) == ("STOCK-P-9", "P-9")
-    assert (payload["area_code"], payload["matter_code"]) == ("320581", "M-1")
+    assert (payload["area_code"], payload["matter_code"]) == ("320581", STOCK_MATTER)
 
 
 def test_a_serial_is_the_same_for_every_spelling_of_a_number() -> None:
