@@ -38,3 +38,9 @@ def face_labels(face: Mapping[str, Any], definition: Mapping[str, Any] | None,
     order = [spec["name"] for spec in specs if spec["name"] in face]
     order += sorted(key for key in face if key not in labels)
     return [(key, labels.get(key) or STANDARD_LABELS.get(key)) for key in order]
+
+
+def printed_labels(definition: Mapping[str, Any]) -> dict[str, str]:
+    """Face field → the label its face prints (only the fields that have one)."""
+    return {spec["name"]: spec["label"] for spec in labelled(definition)["face_fields"]
+            if spec.get("label")}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,13 @@ from commands.stock_import.source import Source, open_source
 from ledger.domain import streams
 from ledger.domain.catalogue import CatalogueEntry, apply_catalogue
 from ledger.domain.departments import apply_department
+from ledger.domain.localtime import beijing_date
 from ledger.errors import ConfigurationError
 from ledger.integrity.signing import load_signing_key
 from ledger.stock.columns import Columns, MappingError, check_mapping, locate
 from ledger.stock.rows import Existing, Finding, RowChecker
 from ledger.stock.values import comparison_key
+from licence_files.labels import printed_labels
 
 
 def register(sub: Any) -> None:
@@ -61,14 +64,18 @@ def import_file(args: argparse.Namespace) -> int:
         columns_map, defaults = _mapping(entry, args.mapping)
         area = _area(services, args.issuer)
         defaults = {"area_code": area, **defaults} if area else defaults
-        columns = locate(entry, source.top(), columns_map)
+        columns = locate(entry, source.top(), columns_map, printed_labels(entry.definition))
         checker = RowChecker(entry, columns.labels, defaults, _existing(services, entry),
-                             _holder_names(services, args.issuer))
+                             _holder_names(services, args.issuer),
+                             beijing_date(datetime.now(UTC)).isoformat())
         header = _header_findings(checker.required, columns, defaults)
         issuer = None if key is None else Issuer(
             services, key, args.issuer, source.sha256, settings.batch_size,
             columns.labels.get("licence_number", "licence_number"))
         totals, findings = _run(source, columns, checker, issuer)
+        if totals["rows"] == 0:
+            raise ConfigurationError(f"{args.file}: no licence rows below the header (row"
+                                     f" {columns.header_row}); nothing to check")
     except MappingError as exc:
         raise ConfigurationError(exc.message) from None
     finally:
@@ -77,7 +84,7 @@ def import_file(args: argparse.Namespace) -> int:
     findings.sort(key=lambda f: (f.row, f.column))
     invalid_rows = {f.row for f in findings if f.severity == "error" and f.row > columns.header_row}
     report = {"rows": totals["rows"], "valid": totals["rows"] - len(invalid_rows),
-              "invalid": len(invalid_rows), "findings": [f.to_json() for f in findings]}
+              "invalid": len(invalid_rows), "findings": findings}
     if args.report is not None:
         write_report(args.report, report)
     _print(report, args.json, issuer)
@@ -173,12 +180,17 @@ def _run(source: Source, columns: Columns, checker: RowChecker,
 
 
 def _print(report: dict[str, Any], as_json: bool, issuer: Issuer | None) -> None:
-    if as_json:
-        sys.stdout.buffer.write(orjson.dumps(report) + b"\n")
+    if as_json:  # one finding at a time: a dirty file has findings by the hundred thousand
+        out = sys.stdout.buffer
+        out.write(orjson.dumps({k: report[k] for k in ("rows", "valid", "invalid")})[:-1]
+                  + b',"findings":[')
+        for i, f in enumerate(report["findings"]):
+            out.write(b"," + orjson.dumps(f) if i else orjson.dumps(f))
+        out.write(b"]}\n")
     else:
         for f in report["findings"]:
-            message = " ".join(str(f["message"]).split())
-            print(f"{f['row']}\t{f['column']}\t{f['severity']}\t{f['code']}\t{message}")
+            message = " ".join(f.message.split())
+            print(f"{f.row}\t{f.column}\t{f.severity}\t{f.code}\t{message}")
     sys.stdout.flush()
     rows = [("rows", report["rows"]), ("valid", report["valid"]),
             ("invalid", report["invalid"])]

@@ -81,13 +81,24 @@ class Issuer:
             batch.append(sign_envelope(self.key, command_type="IssueLicence", actor=self.actor,
                                        payload=payload, issued_at=now, command_id=ids[row]))
             rows[ids[row]] = row
-        for result in self.services.bus.execute(batch) if batch else []:
+        results = self.services.bus.execute(batch) if batch else []
+        if not all(result.accepted for result in results):
+            ledger.forget()  # another run of this file may have written since the check
+        payloads = dict(pending)
+        for result in results:
+            row = rows[result.command_id]
             if result.accepted:
                 self.issued += 0 if result.duplicate else 1
                 self.already += 1 if result.duplicate else 0
+            elif (issued := ledger.get(licences[row], apply_licence)) is not None:
+                # Another run of the same file, started at the same time, issued it
+                # between our check and our batch (our command, signed a moment apart,
+                # then reuses its id or its number): issued before, not a refusal.
+                self.already += 1
+                self._compare(row, payloads[row], issued)
             else:
                 self.findings.append(Finding(
-                    rows[result.command_id], self.label, "error", "not_issued",
+                    row, self.label, "error", "not_issued",
                     f"the ledger refused the licence: {result.message} [{result.code}]"))
         self.on_batch(len(pending))
 

@@ -15,7 +15,7 @@ KEYS = ("row", "column", "severity", "code", "message")
 def write_report(path: Path, report: dict[str, Any]) -> None:
     """Write findings (one per line) and totals; ``.xlsx`` or ``.csv`` (UTF-8 with BOM,
     which Excel opens correctly)."""
-    rows = [[f[k] for k in KEYS] for f in report["findings"]]
+    rows = ([getattr(f, k) for k in KEYS] for f in report["findings"])  # Finding objects
     totals = [("rows", report["rows"]), ("valid", report["valid"]),
               ("invalid", report["invalid"])]
     try:

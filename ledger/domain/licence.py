@@ -33,6 +33,10 @@ OP_ISSUE, OP_RENEW, OP_SUSPEND, OP_EXPIRE, OP_WITHDRAW, OP_END_SUSPENSION = (
 )
 OP_OTHER, OP_TRANSFER_IN, OP_CHANGE, OP_CANCEL_TRANSFER_OUT = "07", "08", "09", "10"
 
+# The matter code of an IssueLicence that converts an existing paper licence (存量证照,
+# Art. 12 ¶2): not a new issue, so reconciliation leaves it out of the month's issues.
+STOCK_CONVERSION = "STOCK-CONVERSION"
+
 # Statuses in which the licence no longer counts as live for its holders.
 WITHDRAWN = frozenset({REVOKED, CANCELLED, EXPIRED, TRANSFERRED_OUT, PENALTY_REVOKED})
 VERSION_FIELDS = (

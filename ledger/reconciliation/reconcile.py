@@ -11,6 +11,10 @@ month ``P`` (``D`` is the licence's issuer code):
 
 ``issued``
     first versions recorded in ``P``: new issues (operation 01) and transfers in (08).
+    A conversion of a paper licence issued before (matter ``STOCK-CONVERSION``, what
+    ``ledger import`` issues, Art. 12 ¶2) is not a new issue and is left out: the paper
+    register has no new act for it. It counts in ``in_force`` like any licence, so once
+    the stock is converted the two in-force counts agree (Art. 12 ¶3).
 ``changed``
     new versions recorded in ``P``: changes and corrections (09) and renewals (02).
 ``withdrawn``
@@ -37,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from ledger.domain.licence import WITHDRAWN
+from ledger.domain.licence import STOCK_CONVERSION, WITHDRAWN
 from ledger.domain.localtime import BEIJING, beijing_period
 from ledger.errors import LedgerError
 from ledger.integrity.canonical import format_instant
@@ -176,7 +180,9 @@ def _tally(events: list[Record], period: Period, out: Counts) -> None:
             if record.type == "LicenceIssued" or data["kind"] == "renewal":
                 status = "01"
             target = issued if record.type == "LicenceIssued" else acts["changed"]
-            if inside:
+            converted = record.type == "LicenceIssued" and fields.get(
+                "matter_code") == STOCK_CONVERSION
+            if inside and not converted:
                 target.append({"identifier": identifier, **entry})
             continue
         status = data["status"]

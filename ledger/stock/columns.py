@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Final
 
 from ledger.domain.catalogue import CatalogueEntry
@@ -26,10 +27,11 @@ STANDARD_LABELS: Final[Mapping[str, str]] = {
     "有效期起始日期": "valid_from", "有效期起": "valid_from", "有效期自": "valid_from",
     "有效期截止日期": "valid_until", "有效期止": "valid_until", "有效期至": "valid_until",
     "纸质证照编号": "paper_number", "纸质证书编号": "paper_number",
-    "行政区划代码": "area_code", "事项编码": "matter_code", "办件编号": "case_number",
+    "行政区划代码": "area_code", "办件编号": "case_number",
 }
 """Chinese headers (GB/T 36903 metadata names and common variants) that map themselves."""
 HEADER_SCAN_ROWS: Final = 10
+EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 
 
 class MappingError(LedgerError):
@@ -48,15 +50,21 @@ class Columns:
     unmapped: tuple[str, ...]
 
 
-def targets_of(entry: CatalogueEntry) -> dict[str, str]:
-    """Every header that names a field by itself → the field (keys, standard labels)."""
+def targets_of(entry: CatalogueEntry, face_labels: Mapping[str, str] = EMPTY
+               ) -> dict[str, str]:
+    """Every header that names a field by itself → the field: its key, a standard label,
+    or the label the licence face prints for a face field (``face_labels``: field → label).
+
+    A standard label wins over a face label (统一社会信用代码 is the holder's code, not a
+    营业执照's ``uscc`` face field)."""
     known = {comparison_key(k): v for k, v in STANDARD_LABELS.items()}
     for name in CORE_FIELDS:
         known[comparison_key(name)] = name
-    # The catalogue's face fields have keys, not display labels: a Chinese header for a
-    # face field is named in the mapping file.
     for spec in entry.definition["face_fields"]:
         known[comparison_key(spec["name"])] = spec["name"]
+        label = face_labels.get(spec["name"])
+        if label:
+            known.setdefault(comparison_key(label), spec["name"])
     return known
 
 
@@ -82,14 +90,25 @@ def check_mapping(entry: CatalogueEntry, raw: Mapping[str, Any], source: str
                 raise MappingError(f"{source}: [{table}] {key!r}: {target!r} is not a field"
                                    f" of licence type {entry.type_code}; expected one of"
                                    f" {', '.join(sorted(allowed))}")
+        if table == "columns":
+            seen: dict[str, str] = {}
+            for header in body:
+                other = seen.setdefault(comparison_key(header), header)
+                if other != header:
+                    raise MappingError(f"{source}: [columns] {other!r} and {header!r} are the"
+                                       " same header (spaces and full/half-width ignored);"
+                                       " give a second field of one column in [defaults]")
         out.append(dict(body))
     return out[0], out[1]
 
 
 def locate(entry: CatalogueEntry, top: Sequence[Sequence[str]],
-           columns: Mapping[str, str]) -> Columns:
-    """Find the header among the first rows: the row whose columns name most fields."""
-    known = targets_of(entry)
+           columns: Mapping[str, str], face_labels: Mapping[str, str] = EMPTY) -> Columns:
+    """Find the header among the first rows: the row whose columns name most fields.
+
+    ``columns`` is the mapping file's ``[columns]``; ``face_labels`` the face fields'
+    printed labels (field → label), which map themselves as keys do."""
+    known = targets_of(entry, face_labels)
     known.update({comparison_key(h): t for h, t in columns.items()})
     best: Columns | None = None
     for r, cells in enumerate(top):

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ledger.domain.catalogue import CatalogueEntry, _check_face_value
-from ledger.domain.licence import check_validity
+from ledger.domain.licence import STOCK_CONVERSION, check_validity
+from ledger.domain.text import CODE, NAME, NUMBER, TEXT
 from ledger.errors import InvalidCommandError
 from ledger.stock.values import (
     ValueProblem,
     cell_text,
     check_damaged_number,
+    check_length,
+    check_policy,
     comparison_key,
     holder_code,
     parse_date,
@@ -26,15 +29,26 @@ from ledger.stock.values import (
 
 CORE_FIELDS: Final = (
     "licence_number", "holder_name", "holder_code", "holder_code_type", "issue_date",
-    "valid_from", "valid_until", "paper_number", "area_code", "matter_code", "case_number",
+    "valid_from", "valid_until", "paper_number", "area_code", "case_number",
 )
 """Targets a column or default may name besides the entry's face fields."""
 DATE_FIELDS: Final = ("issue_date", "valid_from", "valid_until")
 ALWAYS_REQUIRED: Final = ("licence_number", "holder_name", "holder_code", "issue_date")
-STOCK_MATTER: Final = "STOCK-CONVERSION"  # default matter: conversion of a stock licence
+STOCK_MATTER: Final = STOCK_CONVERSION  # the matter of every import: reconcile reads it
+# The longest value an IssueLicence takes per field, and its text kind: the limits of
+# commands/messages/limits.py (tests/unit/ledger/stock/test_rows.py keeps them equal).
+MAX_CODE, MAX_NUMBER, MAX_NAME, MAX_FACE_TEXT, MAX_DATE = 64, 100, 200, 500, 64
+TEXT_RULES: Final[Mapping[str, tuple[str | None, int]]] = {
+    "licence_number": (NUMBER, MAX_NUMBER), "paper_number": (NUMBER, MAX_NUMBER),
+    "case_number": (NUMBER, MAX_NUMBER), "holder_code": (None, MAX_NUMBER),
+    "holder_name": (NAME, MAX_NAME), "holder_code_type": (CODE, MAX_CODE),
+    "area_code": (CODE, MAX_CODE),
+    **{d: (None, MAX_DATE) for d in ("issue_date", "valid_from", "valid_until")},
+}
+FACE_RULE: Final = (TEXT, MAX_FACE_TEXT)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem or repair: spreadsheet row, column header, severity, code, message."""
 
@@ -70,6 +84,7 @@ class RowChecker:
     defaults: Mapping[str, str]
     existing: Callable[[str], Existing | None] = lambda _key: None
     holder_names: Callable[[str], tuple[str, ...]] = lambda _code: ()  # in the ledger
+    today: str = ""  # YYYY-MM-DD (Beijing): rows valid until before it have expired
     required: tuple[str, ...] = field(default=(), init=False)  # fields every row needs
     _face: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     _numbers: dict[str, int] = field(default_factory=dict)
@@ -97,6 +112,11 @@ class RowChecker:
                      f" type {self.entry.type_code} v{self.entry.version} and is empty")
         for target, raw in values.items():
             try:
+                kind, most = TEXT_RULES.get(target, FACE_RULE)
+                if type(raw) is str:
+                    check_length(raw, most)
+                    if kind is not None:
+                        check_policy(raw, kind)
                 text[target] = self._value(target, raw, note, values.get("holder_code_type"))
             except ValueProblem as exc:
                 note(target, "error", exc.code, exc.message)
@@ -112,6 +132,11 @@ class RowChecker:
             note("valid_until", "error", "bad_validity", exc.message)
         if any(f.severity == "error" for f in found):
             return None, found
+        until = payload["valid_until"]
+        if self.today and until and until < self.today:
+            note("valid_until", "warning", "expired", f"valid until {until}: the licence has"
+                 " expired; it is issued as valid (01), so record its expiry (ExpireLicence)"
+                 " after the import, or drop the row if it need not be converted")
         return payload, found
 
     def __post_init__(self) -> None:
@@ -175,7 +200,7 @@ class RowChecker:
             "valid_until": text.get("valid_until") or None,
             "area_code": text.get("area_code", ""),
             "face": {n: text[n] for n in self._face if n in text},
-            "matter_code": text.get("matter_code") or STOCK_MATTER,
+            "matter_code": STOCK_MATTER,
             "case_number": text.get("case_number") or f"STOCK-{paper or number}",
             "paper_number": paper,
         }

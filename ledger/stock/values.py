@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ledger.domain.check_digits import citizen_id_check_char
 from ledger.domain.identifiers import IdentifierError, validate_citizen_id, validate_holder_code
+from ledger.domain.text import TextPolicyError, check_text, quote
 
 # Excel's day 0 is 1899-12-30 (it believes 1900 was a leap year; serials from 61 on agree).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -74,6 +75,23 @@ def cell_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
+
+
+def check_length(text: str, most: int) -> None:
+    """Raise if ``text`` is longer than a command takes (``most`` characters): the message
+    quotes only its start, so a huge cell is never echoed back."""
+    if len(text) > most:
+        raise ValueProblem("too_long", f"{quote(text, 32)} is too long: at most {most}"
+                           " characters")
+
+
+def check_policy(text: str, kind: str) -> None:
+    """Raise if ``text`` breaks the ledger's text policy for ``kind`` (ledger.domain.text):
+    the ledger would refuse it (a control character such as NUL, an invisible one …)."""
+    try:
+        check_text(text, kind)
+    except TextPolicyError as exc:
+        raise ValueProblem("bad_value", f"{quote(text)}: {exc}") from None
 
 
 def check_damaged_number(text: str) -> None:

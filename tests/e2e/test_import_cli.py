@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,15 @@ def test_utf8_csv_with_bom_reads_too(city: dict[str, Any]) -> None:
     assert found(report, shift=2) == {row: sorted(items) for row, items in EXPECTED.items()}
 
 
+def test_the_face_labels_name_their_columns_without_a_mapping(city: dict[str, Any]) -> None:
+    # 经营者名称 and 经营场所 are what the licence face prints for operator_name and premises.
+    book = write_food_book(city["folder"] / "food.xlsx")
+    result = ledger(city["folder"], "import", str(book), "--type", city["food"], "--issuer",
+                    city["market"], "--keys", str(city["keys"]), "--dry-run", "--json")
+    report = json.loads(result.stdout)
+    assert found(report) == {row: sorted(items) for row, items in EXPECTED.items()}
+
+
 def test_citizen_ids_lost_x_damaged_and_lower_case(city: dict[str, Any]) -> None:
     code, report, _ = run_import(city, write_doctor_book(city["folder"] / "doctor.xlsx"),
                                  "--dry-run", kind="doctor")
@@ -136,16 +146,19 @@ def test_reconcile_after_import_matches_the_paper_counts(city: dict[str, Any]) -
     assert report["valid"] == 5
     period = beijing_period(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     paper = city["folder"] / "paper.csv"
-    # The department's register for the month of conversion: five licences converted
-    # (counted as issued electronically that month), all five in force at its end.
+    # The department's register for the month of conversion: no new paper licence (the
+    # five were issued on paper years ago), and the five converted ones in force at its end.
     paper.write_text("department,licence_type,period,issued,changed,withdrawn,in_force\n"
-                     f"{city['market']},{city['food']},{period},5,0,0,5\n", encoding="utf-8")
+                     f"{city['market']},{city['food']},{period},0,0,0,5\n", encoding="utf-8")
     result = ledger(city["folder"], "reconcile", "--paper", str(paper), "--json")
     assert result.returncode == 0, result.stdout + result.stderr
-    wrong = city["folder"] / "wrong.csv"
-    wrong.write_text(paper.read_text(encoding="utf-8").replace(",5,0,0,5", ",6,0,0,6"),
-                     encoding="utf-8")
-    assert ledger(city["folder"], "reconcile", "--paper", str(wrong)).returncode == 1
+    figures = json.loads(result.stdout)["rows"][0]["ledger"]
+    assert (figures["issued"], figures["in_force"]) == (0, 5)
+    for wrong_counts in (",5,0,0,5", ",0,0,0,6"):  # conversions counted as new issues
+        wrong = city["folder"] / "wrong.csv"
+        wrong.write_text(paper.read_text(encoding="utf-8").replace(",0,0,0,5", wrong_counts),
+                         encoding="utf-8")
+        assert ledger(city["folder"], "reconcile", "--paper", str(wrong)).returncode == 1
 
 
 def test_report_file_lists_every_finding(city: dict[str, Any]) -> None:
@@ -182,12 +195,31 @@ def test_bad_usage_is_refused_clearly(city: dict[str, Any], args: tuple[str, ...
     assert "Traceback" not in result.stderr
 
 
+def test_a_workbook_with_damaged_xml_is_refused_clearly(city: dict[str, Any]) -> None:
+    good = zipfile.ZipFile(write_food_book(city["folder"] / "good.xlsx"))
+    path = city["folder"] / "damaged.xlsx"
+    with zipfile.ZipFile(path, "w") as book:
+        for name in good.namelist():
+            body = good.read(name)
+            book.writestr(name, body[: len(body) // 2] if "worksheets" in name else body)
+    result = ledger(city["folder"], "import", str(path), "--type", city["food"], "--issuer",
+                    city["market"], "--keys", str(city["keys"]), "--dry-run")
+    assert result.returncode == 2, result.stderr
+    assert "not a readable .xlsx workbook" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(("name", "content", "expected"), [
     ("stock.txt", b"x", "expected a .xlsx workbook or a .csv file"),
     ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable .xlsx workbook"),
     ("latin.csv", "证照编号".encode("utf-16"), "not UTF-8 and not GB18030"),
-    ("empty.csv", b"", "no header row found"),
+    ("cut.csv", "证照编号,持证主体名称\n".encode() + b"\xe7", "not UTF-8 and not GB18030"),
+    ("empty.csv", b"", "the file is empty"),
+    ("empty.xlsx", b"", "the file is empty"),
+    ("header-only.csv", "证照编号,持证主体名称,持证主体代码,发证日期\n".encode(),
+     "no licence rows below the header (row 1)"),
     ("nothing.csv", "甲,乙\n1,2\n".encode(), "no header row found"),
+    ("huge-cell.csv", "证照编号,持证主体名称\nA1,".encode() + b"x" * 10_000_000 + b"\n",
+     "record 2 (line 2) cannot be read"),
 ])
 def test_unreadable_files_are_refused_clearly(city: dict[str, Any], name: str, content: bytes,
                                               expected: str) -> None:

@@ -21,10 +21,10 @@ from tests.e2e.import_books import MAPPING, env, ledger, make_ledger
 ROWS = 400
 
 
-def write_big_csv(path: Path) -> Path:
+def write_big_csv(path: Path, rows: int = ROWS) -> Path:
     lines = ["证照编号,持证主体名称,持证主体代码,发证日期,有效期至,纸质证照编号,"
              "经营者名称,经营场所"]
-    for i in range(ROWS):
+    for i in range(rows):
         code = make_uscc("91320581", f"MA{i:06d}")
         lines.append(f"食经(2022){i:05d},企业{i},{code},2022.6.{1 + i % 28},2027-05-31,"
                      f"ZP{i:05d},企业{i},常熟市{i}号")
@@ -99,3 +99,23 @@ def counted(stderr: str) -> tuple[int, int]:
     before = re.search(r"issued before \(skipped\)[\s│]*(\d+)", stderr)
     assert now and before, stderr
     return int(now[1]), int(before[1])
+
+
+@pytest.mark.slow
+def test_two_imports_of_one_file_at_once_report_no_refusal(tmp_path: Path) -> None:
+    # Two clerks start the same file together: each row is issued once, and a row the
+    # other run issued first is "issued before", not a refused command id.
+    city = setup_city(tmp_path / "city")
+    data = write_big_csv(tmp_path / "stock.csv", 3000)
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    runs = [subprocess.Popen(command(city, data), cwd=city["folder"], text=True,
+                             env={**base, **env(city["folder"]), "LEDGER_BATCH_SIZE": "10"},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    for run, (stdout, stderr) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, stdout[-2000:] + stderr[-2000:]
+    issued_now = [counted(stderr) for _, stderr in outputs]
+    assert sum(now for now, _ in issued_now) == 3000
+    assert all(now + before == 3000 for now, before in issued_now)
+    assert len(issued(city["folder"])) == 3000

@@ -22,6 +22,14 @@ def test_fields_name_themselves_by_key_and_by_standard_chinese_label() -> None:
     assert known[key("有效期至")] == "valid_until"
 
 
+def test_face_labels_name_their_fields_but_never_a_standard_header() -> None:
+    known = targets_of(ENTRY, {"capital": "注册资本", "scope": "统一社会信用代码"})
+    assert known[comparison_key("注册资本")] == "capital"
+    assert known[comparison_key("统一社会信用代码")] == "holder_code"
+    top = [["证照编号", "持证主体", "注册资本"], ["No.1", "某公司", "100万"]]
+    assert locate(ENTRY, top, {}, {"capital": "注册资本"}).index["capital"] == 2
+
+
 def test_a_mapping_names_columns_and_defaults() -> None:
     columns, defaults = check_mapping(ENTRY, {"columns": {"注册资本": "capital"},
                                               "defaults": {"area_code": "320581"}}, "m.toml")
@@ -36,6 +44,8 @@ def test_a_mapping_names_columns_and_defaults() -> None:
     ({"columns": {"x": "colour"}}, "'colour' is not a field of licence type T"),
     ({"defaults": {"colour": "red"}}, "[defaults] 'colour': 'colour' is not a field"),
     ({"defaults": {"area_code": 320581}}, "must be text"),
+    ({"defaults": {"matter_code": "M-1"}}, "'matter_code' is not a field"),  # always a conversion
+    ({"columns": {"名称": "capital", "名称 ": "scope"}}, "'名称' and '名称 ' are the same header"),
 ])
 def test_a_bad_mapping_is_refused_naming_the_entry(raw: dict[str, Any], fragment: str) -> None:
     with pytest.raises(MappingError) as info:

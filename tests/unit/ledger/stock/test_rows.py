@@ -138,11 +138,11 @@ def test_the_code_type_follows_the_column_the_category_or_the_shape() -> None:
 
 
 def test_paper_numbers_name_the_case_and_defaults_fill_empty_cells() -> None:
-    rows = RowChecker(entry(), {}, {"area_code": "320581", "matter_code": "M-1"})
+    rows = RowChecker(entry(), {}, {"area_code": "320581"})
     payload, _ = rows.check(2, cells(paper_number="P-9", area_code=""))
     assert payload is not None
     assert (payload["case_number"], payload["paper_number"]) == ("STOCK-P-9", "P-9")
-    assert (payload["area_code"], payload["matter_code"]) == ("320581", "M-1")
+    assert (payload["area_code"], payload["matter_code"]) == ("320581", STOCK_MATTER)
 
 
 def test_a_serial_is_the_same_for_every_spelling_of_a_number() -> None:
@@ -154,3 +154,39 @@ def test_a_serial_is_the_same_for_every_spelling_of_a_number() -> None:
 def test_a_finding_is_json_for_the_report() -> None:
     assert Finding(2, "证照编号", "error", "x", "m").to_json() == {
         "row": 2, "column": "证照编号", "severity": "error", "code": "x", "message": "m"}
+
+
+@pytest.mark.parametrize(("changes", "column", "code"), [
+    ({"holder_name": "x" * 10_000_000}, "holder_name", "too_long"),
+    ({"licence_number": "No." + "1" * 100}, "证照编号", "too_long"),
+    ({"scope": "批" * 501}, "scope", "too_long"),
+    ({"issue_date": "2" * 65}, "issue_date", "too_long"),
+    ({"holder_name": "某\x00公司"}, "holder_name", "bad_value"),
+    ({"scope": "批\x00发"}, "scope", "bad_value"),
+    ({"licence_number": "No.\u200b1"}, "证照编号", "bad_value"),
+])
+def test_what_the_ledger_would_refuse_is_found_before_issuing(
+        changes: dict[str, object], column: str, code: str) -> None:
+    payload, found = checker().check(2, cells(**changes))
+    assert payload is None
+    assert [(f.column, f.severity, f.code) for f in found] == [(column, "error", code)]
+    assert len(found[0].message) < 200  # a huge cell is quoted, never echoed whole
+
+
+def test_the_stock_limits_are_the_commands_limits() -> None:
+    from commands.messages import limits
+    from ledger.stock import rows
+
+    assert (rows.MAX_CODE, rows.MAX_NUMBER, rows.MAX_NAME, rows.MAX_FACE_TEXT) == (
+        limits.MAX_CODE, limits.MAX_NUMBER, limits.MAX_NAME, limits.MAX_FACE_TEXT)
+
+
+def test_a_licence_that_has_expired_is_issued_with_a_warning() -> None:
+    checking = RowChecker(entry(), {}, {}, today="2030-06-01")
+    payload, found = checking.check(2, cells(valid_until="2030-05-31"))
+    assert payload is not None
+    assert [(f.column, f.severity, f.code) for f in found] == [
+        ("valid_until", "warning", "expired")]
+    assert "2030-05-31" in found[0].message
+    assert RowChecker(entry(), {}, {}, today="2030-06-01").check(
+        2, cells(valid_until="2030-06-01"))[1] == []
