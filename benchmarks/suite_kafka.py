@@ -211,14 +211,18 @@ def through_kafka(base: str, lines: list[bytes], batch: int, work: Path) -> dict
 def profiled_split(broker: Any, base: str, commands: list[Prepared], key: Path, batch: int,
                    work: Path, writer_us: float, workers: int | None = None) -> dict[str, Any]:
     """The same run once more with the consumer under cProfile: the writer's µs split."""
-    from benchmarks.suite_profile import scaled, split
+    from benchmarks.suite_profile import scaled, split, wall_split
 
     stats = work / "consumer.prof"
     run_once(broker, base, commands, key, batch, 1, work, workers=workers, profile=stats)
-    seconds = split(f"{stats}.0")
+    seconds, wall = split(f"{stats}.0"), wall_split(f"{stats}.0")
     return {"us_per_command": scaled(seconds, writer_us),
             "profiled_us_per_command": {k: round(v / len(commands) * 1e6, 1)
-                                        for k, v in seconds.items()}}
+                                        for k, v in seconds.items()},
+            # where the writer's wall time went, waiting included (the profiled run's whole
+            # life: start-up and the idle tail before --until-idle stops it count in poll)
+            "wall_us_per_command": {k: round(v / len(commands) * 1e6, 1)
+                                    for k, v in wall.items()}}
 
 
 def _raw(producer_type: Any, read_topic: Any, bootstrap: str, topic: str,
@@ -299,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
                                                   workers)
                     print(f"  writer µs/command by stage: {row['split']['us_per_command']}",
                           file=sys.stderr)
+                    print(f"  writer wall µs/command by stage (waiting included):"
+                          f" {row['split']['wall_us_per_command']}", file=sys.stderr)
                 rows.append(row)
                 print(f"batch {batch:>4}, {consumers} consumer(s), verify workers"
                       f" {workers}: steady"

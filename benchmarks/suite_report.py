@@ -88,10 +88,12 @@ def _cpu(k: dict[str, Any]) -> None:
               ("CPU bound with both cores busy (commands/s)", k.get("cpu_bound_per_s_2_cores")),
               ("core utilisation (end to end ÷ that bound)", k.get("core_utilisation"))])
     split = (k.get("split") or {}).get("us_per_command")
+    wall = (k.get("split") or {}).get("wall_us_per_command") or {}
     if split:
         table("the writer's CPU per command by stage (µs; sampled shares of an unprofiled"
-              " run's writer CPU, benchmarks/suite_profile.py)", ["stage", "µs/command"],
-              list(split.items()))
+              " run's writer CPU) and its wall time there, waiting included (profiled run;"
+              " benchmarks/suite_profile.py)", ["stage", "CPU µs/command", "wall µs/command"],
+              [(stage, us, wall.get(stage, "-")) for stage, us in split.items()])
 
 
 def render(r: dict[str, Any]) -> None:
