@@ -6,8 +6,9 @@ import argparse
 import json
 import signal
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from commands.bootstrap import Services, bootstrap
 from commands.cli.args import department_code, holder_code, licence_identifier, require_department
@@ -48,6 +49,32 @@ def _open() -> Services:
     return bootstrap(load_settings())
 
 
+T = TypeVar("T")
+
+
+def read_models(query: Callable[[Services], T]) -> T:
+    """What ``query`` reads from the read models, saying first when they lag the ledger:
+    the open ▸ warn ▸ query ▸ close every read command shares."""
+    services = _open()
+    try:
+        warn_if_behind(services)
+        return query(services)
+    finally:
+        services.close()
+
+
+def _licence_and_entry(services: Services, identifier: str
+                       ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    licence = get_licence(services.read_db, identifier)
+    return licence, get_catalogue_entry(services.read_db, licence["type_code"])
+
+
+def print_json(data: Any) -> int:
+    """A read command's ``--json`` answer: one document on stdout."""
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    return 0
+
+
 def warn_if_behind(services: Services) -> None:
     head = services.store.max_notification_id()
     behind = head - min(services.projections.positions().values(), default=head)
@@ -57,16 +84,9 @@ def warn_if_behind(services: Services) -> None:
 
 
 def show(args: argparse.Namespace) -> int:
-    services = _open()
-    try:
-        warn_if_behind(services)
-        licence = get_licence(services.read_db, args.identifier)
-        entry = get_catalogue_entry(services.read_db, licence["type_code"])
-    finally:
-        services.close()
+    licence, entry = read_models(lambda s: _licence_and_entry(s, args.identifier))
     if args.json:
-        print(json.dumps(licence, ensure_ascii=False, indent=2))
-        return 0
+        return print_json(licence)
     if not licence["is_current_version"]:
         err.print(f"[bold yellow]{args.identifier} is superseded; the current version is"
                   f" {licence['identifier']}[/]", markup=True)
@@ -224,19 +244,14 @@ def _period(text: str) -> str:
 
 
 def wallet(args: argparse.Namespace) -> int:
-    services = _open()
-    try:
-        warn_if_behind(services)
-        data = get_wallet(services.read_db, args.holder_code, beijing_date(datetime.now(UTC)))
-    finally:
-        services.close()
+    data = read_models(lambda s: get_wallet(s.read_db, args.holder_code,
+                                            beijing_date(datetime.now(UTC))))
     if not data["licences"] and not data["live_grants"]:
         raise NotFoundError(f"no licence in this ledger names {args.holder_code} as holder"
                             " (`ledger demo` prints one holder under \"try next\")",
                             code="unknown_holder")
     if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-        return 0
+        return print_json(data)
     result_table(f"licences held by {args.holder_code}",
                  ["identifier", "number", "status", "until"],
                  [(x["identifier"], x["licence_number"], f"{x['status']} {x['status_name']}",
@@ -248,22 +263,19 @@ def wallet(args: argparse.Namespace) -> int:
 
 
 def access_log(args: argparse.Namespace) -> int:
-    services = _open()
-    try:
-        warn_if_behind(services)
+    def query(services: Services) -> list[dict[str, Any]]:
         if args.issuer or args.user:
             require_department(services.store, args.issuer or args.user,
                                "--issuer" if args.issuer else "--user")
-        rows = get_access_log(services.read_db, licence=args.licence, issuer=args.issuer,
+        return get_access_log(services.read_db, licence=args.licence, issuer=args.issuer,
                               user=args.user, limit=args.limit)
-    finally:
-        services.close()
+
+    rows = read_models(query)
     if len(rows) == args.limit:
         err.print(f"note: showing the first {args.limit} reads; there may be more"
                   " (raise --limit)")
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
+        return print_json(rows)
     result_table(f"access log ({len(rows)} reads)",
           ["when", "action", "mode", "outcome", "by", "operator", "matter/case", "licence"],
           [(r["recorded_at"][:19], r["action"], r["mode"], r["outcome"]
@@ -273,15 +285,9 @@ def access_log(args: argparse.Namespace) -> int:
 
 
 def stats(args: argparse.Namespace) -> int:
-    services = _open()
-    try:
-        warn_if_behind(services)
-        data = get_stats(services.read_db, args.period)
-    finally:
-        services.close()
+    data = read_models(lambda s: get_stats(s.read_db, args.period))
     if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-        return 0
+        return print_json(data)
 
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{v:.1%}"
@@ -298,19 +304,16 @@ def stats(args: argparse.Namespace) -> int:
 
 
 def corrections_queue(args: argparse.Namespace) -> int:
-    services = _open()
-    try:
-        warn_if_behind(services)
+    def query(services: Services) -> dict[str, Any]:
         if args.issuer:
             require_department(services.store, args.issuer, "--issuer")
-        data = get_corrections(services.read_db, datetime.now(UTC), issuer=args.issuer,
+        return get_corrections(services.read_db, datetime.now(UTC), issuer=args.issuer,
                                overdue_only=args.overdue, include_answered=args.all,
                                within=args.within)
-    finally:
-        services.close()
+
+    data = read_models(query)
     if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-        return 0
+        return print_json(data)
     rows = data["corrections"]
 
     def when(instant: str | None) -> str:
