@@ -195,6 +195,15 @@ def test_bad_usage_is_refused_clearly(city: dict[str, Any], args: tuple[str, ...
     assert "Traceback" not in result.stderr
 
 
+def test_a_wrong_type_lists_the_catalogue_types_to_choose_from(city: dict[str, Any]) -> None:
+    book = write_food_book(city["folder"] / "food.xlsx")
+    result = ledger(city["folder"], "import", str(book), "--type", "11320581AY4CL12T22999",
+                    "--issuer", city["market"], "--keys", str(city["keys"]), "--dry-run")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert f"{city['food']} " in result.stderr and city["market"] in result.stderr
+
+
 def test_a_workbook_with_damaged_xml_is_refused_clearly(city: dict[str, Any]) -> None:
     good = zipfile.ZipFile(write_food_book(city["folder"] / "good.xlsx"))
     path = city["folder"] / "damaged.xlsx"
