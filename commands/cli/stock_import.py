@@ -24,6 +24,7 @@ from commands.stock_import.source import Source, open_source
 from ledger.domain import streams
 from ledger.domain.catalogue import CatalogueEntry, apply_catalogue
 from ledger.domain.departments import apply_department
+from ledger.domain.identifiers import IdentifierError, validate_uscc
 from ledger.domain.localtime import beijing_date
 from ledger.errors import ConfigurationError
 from ledger.integrity.signing import load_signing_key
@@ -97,6 +98,10 @@ def _entry(services: Services, type_code: str, issuer: str) -> CatalogueEntry:
     if entry is None:
         raise ConfigurationError(f"--type {type_code}: no such licence type in the catalogue;"
                                  f" {_known_types(services)}")
+    try:
+        validate_uscc(issuer)  # its shape before the lookup, as every command checks a code
+    except IdentifierError as exc:
+        raise ConfigurationError(f"--issuer {issuer!r}: {exc.message}") from None
     if issuer not in entry.issuers:
         raise ConfigurationError(f"--issuer {issuer}: not among the issuers of licence type"
                                  f" {type_code} ({', '.join(entry.issuers)})")

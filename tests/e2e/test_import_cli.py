@@ -180,6 +180,7 @@ def test_report_file_lists_every_finding(city: dict[str, Any]) -> None:
 @pytest.mark.parametrize(("args", "expected"), [
     (("--type", "11320581AY4CL12T22999"), "no such licence type"),
     (("--issuer", "91320581MA1XK2C34D"), "not among the issuers"),
+    (("--issuer", "garbage"), "--issuer 'garbage'"),
     (("--report", "out.txt"), "expected a file name ending .xlsx or .csv"),
     (("--keys", "nowhere"), "cannot read key file"),
 ])
