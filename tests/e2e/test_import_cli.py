@@ -220,6 +220,7 @@ def test_a_workbook_with_damaged_xml_is_refused_clearly(city: dict[str, Any]) ->
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
     ("stock.txt", b"x", "expected a .xlsx workbook or a .csv file"),
+    ("stock.xls", b"\xd0\xcf\x11\xe0", "a .xls workbook is not read; open it in Excel"),
     ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable .xlsx workbook"),
     ("latin.csv", "证照编号".encode("utf-16"), "not UTF-8 and not GB18030"),
     ("cut.csv", "证照编号,持证主体名称\n".encode() + b"\xe7", "not UTF-8 and not GB18030"),
