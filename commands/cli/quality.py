@@ -147,10 +147,15 @@ def _record(services: Services, signer: _Signer, problems: dict[str, Problem],
     return recorded, len(batch) - recorded
 
 
-def _close_one(services: Services, signer: _Signer, fid: str, note: str) -> int:
+def _close_one(services: Services, signer: _Signer, given: str, note: str) -> int:
+    fid = data.resolve_finding(services, given)  # the table shows 8 characters of the id
+    if fid is None:
+        return fail(f"--close {given}: more than one finding starts so; give more characters"
+                    " of the finding id (--json shows it whole)")
     state = services.ledger.get(finding_stream(fid), apply_finding)
     if state is None:
-        return fail(f"--close {fid}: no such finding (give the full finding id, --json shows it)")
+        return fail(f"--close {given}: no such finding (the first column of `ledger quality`"
+                    " names it; a finding marked `not yet` is recorded by a run with --keys)")
     if not state.open:
         print(f"error: finding {fid} is already closed ({state.resolution})", file=sys.stderr)
         return 1

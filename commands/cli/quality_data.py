@@ -56,3 +56,17 @@ def open_findings(services: Services, issuer: str | None) -> list[dict[str, Any]
         " ORDER BY recorded_on, finding_id", params)
     keys = ("finding_id", "issuer", "check", "subject", "message", "recorded_on")
     return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def resolve_finding(services: Services, given: str) -> str | None:
+    """The finding id ``given`` starts (the table shows 8 characters), ``given`` itself when
+    no recorded finding starts so (the caller says "no such finding"), None if several do."""
+    prefix = given.strip().lower()
+    if len(prefix) >= 36 or not prefix or any(c not in "0123456789abcdef-" for c in prefix):
+        return given
+    rows = services.read_db.query(
+        "SELECT finding_id FROM quality_findings WHERE finding_id LIKE ?"
+        " ORDER BY finding_id LIMIT 2", [prefix + "%"])  # hex and '-' only: no wildcard
+    if len(rows) > 1:
+        return None
+    return str(rows[0][0]) if rows else given

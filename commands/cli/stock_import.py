@@ -24,6 +24,7 @@ from commands.stock_import.source import Source, open_source
 from ledger.domain import streams
 from ledger.domain.catalogue import CatalogueEntry, apply_catalogue
 from ledger.domain.departments import apply_department
+from ledger.domain.identifiers import IdentifierError, validate_uscc
 from ledger.domain.localtime import beijing_date
 from ledger.errors import ConfigurationError
 from ledger.integrity.signing import load_signing_key
@@ -95,11 +96,28 @@ def import_file(args: argparse.Namespace) -> int:
 def _entry(services: Services, type_code: str, issuer: str) -> CatalogueEntry:
     entry = services.ledger.get(streams.catalogue_stream(type_code), apply_catalogue)
     if entry is None:
-        raise ConfigurationError(f"--type {type_code}: no such licence type in the catalogue")
+        raise ConfigurationError(f"--type {type_code}: no such licence type in the catalogue;"
+                                 f" {_known_types(services)}")
+    try:
+        validate_uscc(issuer)  # its shape before the lookup, as every command checks a code
+    except IdentifierError as exc:
+        raise ConfigurationError(f"--issuer {issuer!r}: {exc.message}") from None
     if issuer not in entry.issuers:
         raise ConfigurationError(f"--issuer {issuer}: not among the issuers of licence type"
                                  f" {type_code} ({', '.join(entry.issuers)})")
     return entry
+
+
+def _known_types(services: Services) -> str:
+    """The catalogue's types, for the message of a wrong ``--type`` (the newcomer's list)."""
+    rows = services.read_db.query(
+        "SELECT type_code, name, definition FROM catalogue_entries ORDER BY type_code")
+    if not rows:
+        return "the catalogue is empty (register a type with RegisterLicenceType first)"
+    shown = [f"{code} {name} (issuer {', '.join(orjson.loads(d).get('issuers', []))})"
+             for code, name, d in rows[:10]]
+    more = f", and {len(rows) - 10} more" if len(rows) > 10 else ""
+    return "expected one of: " + "; ".join(shown) + more
 
 
 def _area(services: Services, issuer: str) -> str | None:

@@ -1,7 +1,8 @@
 """``ledger checkpoint | proof | reconcile`` (and, through cli_archive, ``archive``,
 ``backup``, ``restore``): what lets an outsider trust the ledger.
 
-JSON goes to stdout; tables and notes to stderr. Exit 0 on success, 1 when a check found
+Results (JSON, the checkpoint note, the reconciliation report) go to stdout, notes to
+stderr. Exit 0 on success, 1 when a check found
 a problem (a reconciliation mismatch; a leaf table or checkpoint that no longer matches the
 stored events, so nothing is proved or signed), 2 for bad input or configuration.
 """
@@ -18,7 +19,7 @@ import orjson
 
 from commands.bootstrap import Services, bootstrap
 from commands.cli import archive as cli_archive
-from commands.cli.output import err, fail, table
+from commands.cli.output import err, fail, out, result_table
 from commands.settings import load_settings
 from ledger.integrity.audit_damage import PERSISTENCE_ERRORS
 from ledger.integrity.mapper import decode_stored
@@ -179,9 +180,10 @@ def reconcile(args: argparse.Namespace) -> int:
 
 
 def print_reconciliation(report: dict[str, Any]) -> None:
-    """Tables on stderr: every row's figures, then each mismatch with its licences."""
+    """The report, on stdout (it is the command's result): every row's figures, then each
+    mismatch with its licences."""
     cp = report["checkpoint"]
-    table(f"reconciliation at checkpoint {cp['size']} ({cp['time']}): paper/ledger",
+    result_table(f"reconciliation at checkpoint {cp['size']} ({cp['time']}): paper/ledger",
           ["department", "type", "period", *MEASURES, "result"],
           [(r["department"], r["licence_type"], r["period"],
             *(f"{'-' if r['paper'] is None else r['paper'][m]}/{r['ledger'][m]}"
@@ -192,8 +194,8 @@ def print_reconciliation(report: dict[str, Any]) -> None:
             names = [e["identifier"] for e in r["licences"][m]]
             shown = ", ".join(names[:10]) + (f" … (+{len(names) - 10})" if len(names) > 10
                                              else "")
-            err.print(f"MISMATCH {r['department']} {r['licence_type']} {r['period']} {m}:"
+            out.print(f"MISMATCH {r['department']} {r['licence_type']} {r['period']} {m}:"
                       f" paper {'-' if r['paper'] is None else r['paper'][m]},"
                       f" ledger {r['ledger'][m]}: {shown or 'no licences in the ledger'}")
-    err.print("result: " + ("everything matches" if report["ok"] else
+    out.print("result: " + ("everything matches" if report["ok"] else
                             f"{report['mismatches']} row(s) do not match"))

@@ -76,6 +76,9 @@ class Source:
 def open_source(path: Path) -> Source:
     """Check the file can be read; raise a clear error naming what is wrong."""
     suffix = path.suffix.lower()
+    if suffix in (".xls", ".et", ".ods", ".xlsm", ".xlsb"):
+        raise ConfigurationError(f"{path}: a {suffix} workbook is not read; open it in Excel"
+                                 " (or WPS) and save it as .xlsx or CSV UTF-8")
     if suffix not in (".xlsx", ".csv"):
         raise ConfigurationError(f"{path}: expected a .xlsx workbook or a .csv file")
     digest, text_ok = hashlib.sha256(), {e: codecs.getincrementaldecoder(e)() for e in ENCODINGS}

@@ -180,6 +180,7 @@ def test_report_file_lists_every_finding(city: dict[str, Any]) -> None:
 @pytest.mark.parametrize(("args", "expected"), [
     (("--type", "11320581AY4CL12T22999"), "no such licence type"),
     (("--issuer", "91320581MA1XK2C34D"), "not among the issuers"),
+    (("--issuer", "garbage"), "--issuer 'garbage'"),
     (("--report", "out.txt"), "expected a file name ending .xlsx or .csv"),
     (("--keys", "nowhere"), "cannot read key file"),
 ])
@@ -193,6 +194,15 @@ def test_bad_usage_is_refused_clearly(city: dict[str, Any], args: tuple[str, ...
                     str(city["folder"] / "map.toml"))
     assert result.returncode == 2 and expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_wrong_type_lists_the_catalogue_types_to_choose_from(city: dict[str, Any]) -> None:
+    book = write_food_book(city["folder"] / "food.xlsx")
+    result = ledger(city["folder"], "import", str(book), "--type", "11320581AY4CL12T22999",
+                    "--issuer", city["market"], "--keys", str(city["keys"]), "--dry-run")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert f"{city['food']} " in result.stderr and city["market"] in result.stderr
 
 
 def test_a_workbook_with_damaged_xml_is_refused_clearly(city: dict[str, Any]) -> None:
@@ -210,6 +220,7 @@ def test_a_workbook_with_damaged_xml_is_refused_clearly(city: dict[str, Any]) ->
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
     ("stock.txt", b"x", "expected a .xlsx workbook or a .csv file"),
+    ("stock.xls", b"\xd0\xcf\x11\xe0", "a .xls workbook is not read; open it in Excel"),
     ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable .xlsx workbook"),
     ("latin.csv", "证照编号".encode("utf-16"), "not UTF-8 and not GB18030"),
     ("cut.csv", "证照编号,持证主体名称\n".encode() + b"\xe7", "not UTF-8 and not GB18030"),

@@ -126,7 +126,7 @@ def test_a_matching_register_exits_0_with_a_signed_report(
     assert report["ok"] is True and report["mismatches"] == 0 and len(report["rows"]) == 4
     assert report["checkpoint"]["size"] > 0 and report["checkpoint"]["key_id"] == signer.key_id
     assert _cli(story, monkeypatch, "reconcile", "--paper", str(paper)) == 0
-    assert "everything matches" in capsys.readouterr().err
+    assert "everything matches" in capsys.readouterr().out  # the result: on stdout
 
 
 def test_every_mismatch_names_its_licences(story: Month, tmp_path: Path,
@@ -153,8 +153,8 @@ def test_every_mismatch_names_its_licences(story: Month, tmp_path: Path,
     assert [e["identifier"] for e in missing["licences"]["in_force"]] == [story.ids["B1"]]
     assert report["ok"] is False and report["mismatches"] == 3
     assert _cli(story, monkeypatch, "reconcile", "--paper", str(paper)) == 1
-    err = capsys.readouterr().err
-    assert "MISMATCH" in err and story.ids["A4"] in err
+    shown = capsys.readouterr().out
+    assert "MISMATCH" in shown and story.ids["A4"] in shown
 
 
 @pytest.mark.parametrize("content, reason", [
