@@ -12,7 +12,7 @@ import orjson
 
 from commands.bootstrap import bootstrap
 from commands.cli.args import require_department
-from commands.cli.output import err, fail, table
+from commands.cli.output import err, fail, result_table
 from commands.maintenance import backup as backups
 from commands.settings import load_settings
 from ledger.domain.identifiers import validate_uscc
@@ -110,14 +110,15 @@ def archive_verify(args: argparse.Namespace) -> int:
     else:
         facts = report.facts
         cp = facts.get("checkpoint", {})
-        table(f"archive {args.dir}", ["check", "value"], [
+        result_table(f"archive {args.dir}", ["check", "value"], [
             ("department", facts.get("department", "?")), ("period", facts.get("period", "?")),
             ("events", facts.get("events", "?")),
             ("checkpoint", f"size {cp.get('size', '?')}, root {cp.get('root', '?')}"),
             ("ledger key", cp.get("key_id", "?")),
             ("result", "OK" if report.ok else f"FAILED ({len(report.problems)} problem(s))")])
-        for problem in report.problems[:50]:
-            err.print(f"problem: {problem}")
+        if report.problems:
+            result_table("problems (the first 50)", ["problem"],
+                         [(problem,) for problem in report.problems[:50]])
         if report.ok and args.ledger_key is None:
             err.print("note: compare the ledger key above with the one the ledger publishes"
                       " (or pass --ledger-key): a package is only as trustworthy as its key")
@@ -141,11 +142,12 @@ def restore(args: argparse.Namespace) -> int:
     if args.json:
         print(orjson.dumps(result).decode())
     else:
-        table("restore", ["check", "value"], [
+        result_table("restore", ["check", "value"], [
             ("events audited", result["events"]), ("checkpoints verified",
                                                    result["checkpoints"]),
             ("backup's checkpoint", result["checkpoint"]),
             ("result", "OK" if result["ok"] else f"FAILED ({len(result['problems'])})")])
-        for problem in result["problems"][:50]:
-            err.print(f"problem: {problem}")
+        if result["problems"]:
+            result_table("problems (the first 50)", ["problem"],
+                         [(problem,) for problem in result["problems"][:50]])
     return 0 if result["ok"] else 1

@@ -80,11 +80,14 @@ def test_a_package_verifies_offline(services: Services, clock: FakeClock, tmp_pa
     assert market in readme and "ledger archive verify" in readme
     key_id = services.ledger.signer.key_id
     assert main(["archive", "verify", str(tmp_path / "bag"), "--ledger-key", key_id]) == 0
+    assert "# archive" in capsys.readouterr().out  # the table of checks: stdout
     assert main(["archive", "verify", str(tmp_path / "bag"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
     other = SigningKey("ed25519", bytes(32)).key_id
     assert main(["archive", "verify", str(tmp_path / "bag"), "--ledger-key", other]) == 1
-    assert "trusted ledger key" in capsys.readouterr().err
+    printed = capsys.readouterr()  # the checks and their problems are the result: stdout
+    assert "trusted ledger key" in printed.out and "# problems" in printed.out
+    assert "trusted ledger key" not in printed.err
 
 
 def test_a_quiet_month_still_makes_a_valid_package(services: Services, clock: FakeClock,
