@@ -214,4 +214,4 @@ def _print(report: dict[str, Any], as_json: bool, issuer: Issuer | None) -> None
             ("invalid", report["invalid"])]
     if issuer is not None:
         rows += [("issued now", issuer.issued), ("issued before (skipped)", issuer.already)]
-    table("import", ["", "rows"], rows)
+    table("import totals", ["count", "rows"], rows)
