@@ -16,7 +16,7 @@ from starlette.responses import Response
 from commands.bootstrap import Services
 from ledger.domain.departments import Department
 from sharing.pages import session as sessions
-from sharing.pages.directory import get_department, known_departments, platform_of
+from sharing.pages.directory import known_departments, platform_of
 from sharing.pages.guard import checked_form
 from sharing.pages.render import page, redirect, refused
 from sharing.pages.session import settings_of
@@ -70,7 +70,10 @@ async def log_in(request: Request) -> Response:
         return refused(request, 400, "请选择登录身份：持证人、发证部门或管理部门。")
 
     def allowed(services: Services) -> bool:
-        department = get_department(services, code)
+        # Only the departments offered: those whose keys this server holds. A code is
+        # public (every identifier names its issuer), so any other would let anyone in.
+        held = {d.code: d for d in known_departments(services, settings.keys_dir)}
+        department = held.get(code)
         return department is not None and NEEDS[role] in department.roles
 
     if not await on_ledger(request, allowed):
