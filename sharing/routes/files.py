@@ -39,7 +39,7 @@ def findings(data: bytes) -> dict[str, Any]:
 
 @router.post("/api/v1/verify-file", responses={
     200: {"description": "the verdict, as `ledger verify-file --json` prints it"},
-    **problems(400, 401, 403, 409, 413, 429, 503)})
+    **problems(400, 401, 403, 408, 409, 413, 429, 503)})
 async def verify_file(request: Request, file: Annotated[UploadFile, File()],
                       command: Annotated[str, Form(min_length=1)]) -> JSONResponse:
     """Verify a presented file; the verification is recorded as an access event."""
