@@ -9,6 +9,8 @@ LEDGER_PAGES_DEMO_LOGIN=0 to switch the stand-ins off.
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
@@ -17,6 +19,7 @@ from commands.bootstrap import Services
 from ledger.domain.departments import Department
 from sharing.pages import session as sessions
 from sharing.pages.directory import known_departments, platform_of
+from sharing.pages.ended import end
 from sharing.pages.guard import checked_form
 from sharing.pages.render import page, redirect, refused
 from sharing.pages.session import settings_of
@@ -84,8 +87,12 @@ async def log_in(request: Request) -> Response:
 
 @router.post("/portal/logout", response_class=HTMLResponse)
 async def log_out(request: Request) -> Response:
-    form = await checked_form(request, sessions.current(request))
+    session = sessions.current(request)
+    form = await checked_form(request, session)
     if isinstance(form, HTMLResponse):
         return form
+    if session.role is not None:  # a kept copy of this cookie must not sign in again
+        await on_ledger(request, lambda s: end(s.read_db, session.sid, session.expires * 1000,
+                                               int(time.time() * 1000)))
     sessions.signed_out(request)
     return redirect(request, "/portal")

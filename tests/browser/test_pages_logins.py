@@ -12,7 +12,7 @@ from pathlib import Path
 
 from commands.setting_sections import PageSettings
 from tests.browser.test_pages_safety import csrf_of, fresh_client
-from tests.integration.service_server import running_service
+from tests.integration.service_server import Served, running_service
 from tests.integration.test_files_pdf import FileCity
 
 
@@ -40,3 +40,27 @@ def test_a_department_whose_key_the_server_lacks_cannot_sign_in(
         answer = http.post("/portal/login", data={"role": "issuer", "code": issuer,
                                                   "csrf": csrf_of(http.get("/portal"))})
         assert answer.status_code == 303 and answer.headers["location"] == "/issuer"
+
+
+def test_a_session_ended_by_logout_does_not_come_back_with_its_old_cookie(
+        city: FileCity, served: Served) -> None:
+    holder = city.scenario.holder_of(city.identifier())
+    issuer = city.identifier().split(".")[6]
+    for role, code, view in (("holder", holder, "/holder"), ("issuer", issuer, "/issuer")):
+        with fresh_client(served) as http:
+            http.post("/portal/login", data={"role": role, "code": code,
+                                             "csrf": csrf_of(http.get("/portal"))})
+            page = http.get(view)
+            assert page.status_code == 200
+            kept = http.cookies["ll_session"]  # a copy, say on a shared computer
+            out = http.post("/portal/logout", data={"csrf": csrf_of(page)})
+            assert out.status_code == 303
+        with fresh_client(served) as replayed:
+            replayed.cookies.set("ll_session", kept)
+            again = replayed.get(view)
+            assert again.status_code == 303 and again.headers["location"] == "/portal", role
+            form = replayed.post(view + ("/revoke" if role == "holder" else ""),
+                                 data={"grant_id": "x", "csrf": csrf_of(page)})
+            assert form.status_code in (303, 405), role  # no form of that session either
+            if form.status_code == 303:
+                assert form.headers["location"] == "/portal"
