@@ -64,3 +64,19 @@ def test_a_session_ended_by_logout_does_not_come_back_with_its_old_cookie(
             assert form.status_code in (303, 405), role  # no form of that session either
             if form.status_code == 303:
                 assert form.headers["location"] == "/portal"
+
+
+def test_signing_in_as_another_ends_the_session_before(city: FileCity, served: Served) -> None:
+    holder = city.scenario.holder_of(city.identifier())
+    other = next(lic["holder"] for lic in city.scenario.issued if lic["holder"] != holder)
+    with fresh_client(served) as http:
+        http.post("/portal/login", data={"role": "holder", "code": holder,
+                                         "csrf": csrf_of(http.get("/portal"))})
+        assert http.get("/holder").status_code == 200
+        kept = http.cookies["ll_session"]
+        again = http.post("/portal/login", data={"role": "holder", "code": other,
+                                                 "csrf": csrf_of(http.get("/portal"))})
+        assert again.status_code == 303 and http.get("/holder").status_code == 200
+    with fresh_client(served) as replayed:
+        replayed.cookies.set("ll_session", kept)
+        assert replayed.get("/holder").headers["location"] == "/portal"
