@@ -4,8 +4,8 @@
 
 Each stage is a method of :class:`MessageBus` named so: ``decode`` (a line or record to
 a signed command, or the answer why not: :func:`decode_any`), ``deduplicate`` (a repeated
-command id returns the original answer), ``authenticate`` (the signer's key; or genesis,
-the first department registering itself, a department rule in
+command id under a signature that verifies returns the original answer), ``authenticate``
+(the signer's key; or genesis, the first department registering itself, a department rule in
 :mod:`ledger.domain.departments`), ``authorise`` (:mod:`commands.authorisation.policy`:
 who may send which command), ``handle`` (the command's handler: load, call the domain,
 emit), ``save`` (the command's receipt) and ``save_with_position`` (the batch's commit
@@ -57,7 +57,7 @@ from commands.handlers.licences import LoadedFacts
 from commands.handlers.registry import HANDLERS
 from commands.messages import limits
 from commands.messages.core import RegisterDepartment
-from commands.signed.authenticate import authenticate, authenticate_genesis
+from commands.signed.authenticate import authenticate, authenticate_genesis, check_repeat
 from commands.signed.envelope import SignedCommand, command_id_of, decode_envelope, decode_json_line
 from ledger.domain import streams
 from ledger.domain.departments import Department, check_genesis_command
@@ -292,6 +292,7 @@ class MessageBus:
                 f"command id {signed.command_id} was already used for a different"
                 f" {receipt.command_type} command by {receipt.actor}; use a new id"
             )
+        check_repeat(uow, signed)  # the body alone, under another signature, is no repeat
         return Result(signed.command_id, receipt.outcome == "accepted", receipt.code,
                       receipt.message, events=receipt.events, duplicate=True,
                       command_type=signed.type)

@@ -74,6 +74,25 @@ def authenticate(uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Depar
     return actor
 
 
+def check_repeat(uow: UnitOfWork, signed: SignedCommand) -> None:
+    """A command id answered before is answered again only to the envelope its receipt
+    holds: the same signing bytes (checked by the caller) under a signature that verifies
+    with the key it names. Its validity window is not checked again: the key was valid
+    when the original was taken, and a revoked key must not stop the signer from getting
+    the answer it lost. A copy of the body under any other signature is ``bad_signature``,
+    never the original answer (a repeated signed query answers with its data read again).
+    """
+    actor = uow.get(streams.department_stream(signed.actor), apply_department)
+    if actor is None:  # even genesis registered its signer: no receipt without one
+        raise UnknownKeyError(
+            f"actor {signed.actor} is not a registered department", code="unknown_actor"
+        )
+    record = actor.key(signed.key_id)
+    if not (isinstance(signed, PreVerified)
+            and signed.verified_with == (record.algorithm, record.public_key)):
+        check_signature(record.algorithm, record.public_key, signed)
+
+
 def authenticate_genesis(signed: SignedCommand) -> None:
     """The very first command registers the management department with its own key."""
     cmd = signed.command

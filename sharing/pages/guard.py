@@ -13,8 +13,10 @@ from starlette.responses import Response
 from commands.bootstrap import Services
 from sharing.pages import session as sessions
 from sharing.pages.directory import get_department
+from sharing.pages.ended import ended
 from sharing.pages.render import redirect, refused
 from sharing.pages.session import Session
+from sharing.routes.common import on_ledger
 
 ROLE_OF_VIEW = {"holder": "platform", "issuer": "issuing", "management": "management"}
 
@@ -33,10 +35,14 @@ def still_allowed(services: Services, session: Session) -> bool:
     return department is not None and ROLE_OF_VIEW[session.role] in department.roles
 
 
-def login_first(request: Request, role: str) -> Session | Response:
-    """The session when it is signed in as ``role``; else the answer to send instead."""
+async def login_first(request: Request, role: str) -> Session | Response:
+    """The session when it is signed in as ``role`` and was not logged out; else the
+    answer to send instead (a kept copy of a logged-out session's cookie is no session)."""
     session = sessions.current(request)
     if not session.signed_in(role):
+        return redirect(request, "/portal")
+    if await on_ledger(request, lambda s: ended(s.read_db, session.sid)):
+        sessions.signed_out(request)
         return redirect(request, "/portal")
     return session
 
@@ -55,7 +61,7 @@ async def signed_in_form(request: Request, role: str
                          ) -> tuple[Session, dict[str, Any]] | Response:
     """For a form posted by a page of ``role``: the session and its CSRF-checked form, or
     the answer to send instead (the portal, or a 403 page)."""
-    session = login_first(request, role)
+    session = await login_first(request, role)
     if not isinstance(session, Session):
         return session
     form = await checked_form(request, session)

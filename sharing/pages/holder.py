@@ -78,7 +78,7 @@ async def recorded_view(request: Request, session: Session) -> dict[str, Any] | 
 
 @router.get("/holder", response_class=HTMLResponse)
 async def holder_page(request: Request) -> Response:
-    session = login_first(request, "holder")
+    session = await login_first(request, "holder")
     if not isinstance(session, Session):
         return session
     view = await recorded_view(request, session)

@@ -56,7 +56,7 @@ def issuer_view(services: Services, session: Session, f: dict[str, str]
 
 @router.get("/issuer", response_class=HTMLResponse)
 async def issuer_page(request: Request) -> Response:
-    session = login_first(request, "issuer")
+    session = await login_first(request, "issuer")
     if not isinstance(session, Session):
         return session
     f = {k: request.query_params.get(k, "").strip()[:128] for k in FILTERS}

@@ -91,7 +91,7 @@ def manage_view(services: Services, session: Session) -> dict[str, Any] | None:
 
 @router.get("/manage", response_class=HTMLResponse)
 async def manage_page(request: Request) -> Response:
-    session = login_first(request, "management")
+    session = await login_first(request, "management")
     if not isinstance(session, Session):
         return session
     view = await on_ledger(request, lambda s: manage_view(s, session))

@@ -33,6 +33,7 @@ class Session:
     department: str | None = None  # the department acting (the platform, for holders)
     holder: str | None = None
     expires: int = 0
+    sid: str = ""  # random; a logout ends it for good (sharing/pages/ended.py)
 
     def signed_in(self, role: str) -> bool:
         return self.role == role
@@ -69,7 +70,7 @@ def current(request: Request) -> Session:
     settings = settings_of(request)
     found = decode(request.cookies.get(COOKIE, ""), settings.secret, time.time())
     if found is None:
-        found = Session(csrf=secrets.token_urlsafe(24),
+        found = Session(csrf=secrets.token_urlsafe(24), sid=secrets.token_urlsafe(16),
                         expires=int(time.time()) + settings.session_seconds)
     request.state.session = found
     return found
@@ -80,14 +81,15 @@ def signed_in(request: Request, role: str, department: str, holder: str | None =
     """A new session for a login: a new CSRF token, so one fixed before login is useless."""
     settings = settings_of(request)
     session = Session(csrf=secrets.token_urlsafe(24), role=role, department=department,
-                      holder=holder, expires=int(time.time()) + settings.session_seconds)
+                      holder=holder, expires=int(time.time()) + settings.session_seconds,
+                      sid=secrets.token_urlsafe(16))
     request.state.session = session
     return session
 
 
 def signed_out(request: Request) -> Session:
     session = replace(current(request), role=None, department=None, holder=None,
-                      csrf=secrets.token_urlsafe(24))
+                      csrf=secrets.token_urlsafe(24), sid=secrets.token_urlsafe(16))
     request.state.session = session
     return session
 

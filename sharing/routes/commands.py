@@ -36,7 +36,7 @@ ENVELOPE_BODY = {"requestBody": {"required": True, "content": {"application/json
              responses={200: {"description": "the result object, as published on"
                               " licence.results, plus `data` for reads", **RESULT},
                         202: {"description": "with Kafka: no result in time; poll the URL"},
-                        **problems(400, 401, 403, 404, 409, 413, 429, 503)})
+                        **problems(400, 401, 403, 404, 408, 409, 413, 429, 503)})
 async def post_command(request: Request) -> JSONResponse:
     """Handle one signed command; a repeated command id returns the original result."""
     door: KafkaDoor | None = request.app.state.kafka

@@ -24,10 +24,16 @@ router = APIRouter(tags=["files"])
 MEDIA = {"pdf": "application/pdf", "ofd": "application/ofd"}
 
 
-@router.get("/api/v1/files/{reference}", responses={
+BINDING = [{"name": name, "in": "header", "required": True, "schema": {"type": "string"},
+            "description": f"the {what} the reference is bound to (UTF-8, percent-encoded)"}
+           for name, what in (("X-Ledger-Department", "department"),
+                              ("X-Ledger-Operator", "operator"))]
+
+
+@router.get("/api/v1/files/{reference}", response_class=Response, responses={
     200: {"description": "the stored file's bytes (PDF or OFD)",
           "content": {"application/pdf": {}, "application/ofd": {}}},
-    **problems(403, 404, 410)})
+    **problems(403, 404, 410, 503)}, openapi_extra={"parameters": BINDING})
 async def get_file(request: Request, reference: str) -> Response:
     """Redeem a single-use download reference."""
     downloads: Downloads = request.app.state.downloads

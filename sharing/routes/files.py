@@ -1,8 +1,10 @@
 """``POST /api/v1/verify-file``: a presented PDF or OFD file and the department's signed
 ``VerifyLicenceFile`` command; the answer is the JSON of ``ledger verify-file --json``.
 
-The service inspects the bytes itself and runs the command only if what the department
-signed is what the bytes show (hash, format, signers, revisions, problems, reference):
+The envelope's signature is checked first, so nobody's bytes are parsed (nor findings
+given) for a request its department did not sign. The service inspects the bytes itself
+and runs the command only if what the department signed is what the bytes show (hash,
+format, signers, revisions, problems, reference):
 the ledger records the department's own signed statement, never facts the service added.
 A command that does not match is refused with the service's findings (``expected``), so
 a client that does not inspect files itself can sign those and post again.
@@ -16,13 +18,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from commands.bus.pipeline import Result, decode_any
+from commands.bootstrap import Services
+from commands.bus.pipeline import Result, decode_any, rejected
 from commands.messages.files import VerifyLicenceFile
+from commands.signed.authenticate import check_signature
+from commands.signed.envelope import SignedCommand
+from ledger.domain import streams
+from ledger.domain.departments import Department, apply_department
+from ledger.errors import LedgerError, UnknownKeyError
 from licence_files.verify import inspect_file
 from sharing.kafka_door import KafkaDoor
 from sharing.problems import answer, problem, result_answer
 from sharing.routes.commands import pending
-from sharing.routes.common import problems, settings_of, writer_of
+from sharing.routes.common import on_ledger, problems, settings_of, writer_of
 
 router = APIRouter(tags=["files"])
 
@@ -37,9 +45,26 @@ def findings(data: bytes) -> dict[str, Any]:
             "claimed_reference": found.claimed_reference}
 
 
+def forged_signature(services: Services, signed: SignedCommand) -> Result | None:
+    """The refusal of a command whose signature does not verify with the key its actor
+    registered (the bus checks it all again, with the key's validity, when it runs)."""
+    actor: Department | None = None
+    for record in services.store.read_stream(streams.department_stream(signed.actor)):
+        actor = apply_department(actor, record.event())
+    try:
+        if actor is None:
+            raise UnknownKeyError(f"actor {signed.actor} is not a registered department",
+                                  code="unknown_actor")
+        key = actor.key(signed.key_id)
+        check_signature(key.algorithm, key.public_key, signed)
+    except LedgerError as exc:
+        return rejected(signed.command_id, exc, signed.type)
+    return None
+
+
 @router.post("/api/v1/verify-file", responses={
     200: {"description": "the verdict, as `ledger verify-file --json` prints it"},
-    **problems(400, 401, 403, 409, 413, 429, 503)})
+    **problems(400, 401, 403, 408, 409, 413, 429, 503)})
 async def verify_file(request: Request, file: Annotated[UploadFile, File()],
                       command: Annotated[str, Form(min_length=1)]) -> JSONResponse:
     """Verify a presented file; the verification is recorded as an access event."""
@@ -49,6 +74,9 @@ async def verify_file(request: Request, file: Annotated[UploadFile, File()],
     if not isinstance(decoded.command, VerifyLicenceFile):
         return problem(400, "invalid_command", f"command.type: expected VerifyLicenceFile,"
                        f" got {decoded.type}", command_id=decoded.command_id)
+    forged = await on_ledger(request, lambda s: forged_signature(s, decoded))
+    if forged is not None:  # nobody's bytes are parsed, nor findings given, unsigned
+        return result_answer(forged)
     data = await file.read()
     expected = await asyncio.to_thread(findings, data)
     signed = {k: decoded.raw["payload"].get(k) for k in expected}
