@@ -13,6 +13,8 @@ file read does not get a second download reference.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 import time
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -41,20 +43,35 @@ FILE_READS = ("DownloadLicence", "MakeAnnotatedCopy", "DownloadHolderLicence")
 class Awaiting:
     """With Kafka, the signed queries and file reads answered 202: their result, once
     polled, is completed as a direct answer would have been (once; the oldest of more than
-    ``bound`` are forgotten, and their poll answers the bare result)."""
+    ``bound`` are forgotten, and their poll answers the bare result).
+
+    A command id is no secret (anyone who saw the envelope knows it, and time-based ids can
+    be guessed), so the data is handed only to a poll that brings the random token the 202
+    gave the poster; any other poll of that id gets the bare result and leaves the data
+    waiting for the poster."""
 
     def __init__(self, bound: int = 10_000) -> None:
-        self._commands: OrderedDict[str, SignedCommand] = OrderedDict()
+        self._commands: OrderedDict[str, tuple[SignedCommand, str]] = OrderedDict()
         self._bound = bound
 
-    def remember(self, signed: SignedCommand) -> None:
-        if signed.type in QUERY_OF or signed.type in FILE_READS:
-            self._commands[signed.command_id] = signed
-            while len(self._commands) > self._bound:
-                self._commands.popitem(last=False)
+    def remember(self, signed: SignedCommand) -> str | None:
+        """The poll token for ``signed`` if its answer carries data, else None."""
+        if signed.type not in QUERY_OF and signed.type not in FILE_READS:
+            return None
+        token = secrets.token_hex(16)
+        self._commands[signed.command_id] = (signed, token)
+        self._commands.move_to_end(signed.command_id)
+        while len(self._commands) > self._bound:
+            self._commands.popitem(last=False)
+        return token
 
-    def take(self, command_id: str) -> SignedCommand | None:
-        return self._commands.pop(command_id, None)
+    def take(self, command_id: str, token: str) -> SignedCommand | None:
+        """The command to complete, once, for the poll that brings its token."""
+        held = self._commands.get(command_id)
+        if held is None or not hmac.compare_digest(held[1].encode(), token.encode()):
+            return None
+        del self._commands[command_id]
+        return held[0]
 
 
 def wants_more(signed: SignedCommand, body: dict[str, Any]) -> bool:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -62,8 +62,7 @@ async def post_command(request: Request) -> JSONResponse:
     else:
         posted = await door.post(decoded, raw)
         if posted is None:
-            request.app.state.awaiting.remember(decoded)
-            return pending(decoded.command_id)
+            return pending(decoded.command_id, request.app.state.awaiting.remember(decoded))
         body = posted
     return answer(await completed(request, decoded, body))
 
@@ -78,8 +77,10 @@ async def completed(request: Request, signed: SignedCommand,
                                                        signed, body))
 
 
-def pending(command_id: str) -> JSONResponse:
-    url = f"/api/v1/results/{command_id}"
+def pending(command_id: str, token: str | None) -> JSONResponse:
+    """202 with the URL to poll; for a read, the URL carries the token that alone gets its
+    data (sharing/answers.py ``Awaiting``)."""
+    url = f"/api/v1/results/{command_id}" + (f"?token={token}" if token else "")
     return JSONResponse({"command_id": command_id, "status": "pending", "poll": url},
                         status_code=202, headers={"Location": url, "Retry-After": "1"})
 
@@ -87,16 +88,18 @@ def pending(command_id: str) -> JSONResponse:
 @router.get("/api/v1/results/{command_id}", responses={
     200: {"description": "the result", **RESULT}, 202: {"description": "no result yet: poll"},
     **problems(400, 401, 403, 404, 409)})
-async def get_result(request: Request, command_id: str) -> JSONResponse:
-    """With Kafka: the result of a command answered 202, once the ledger gave it."""
+async def get_result(request: Request, command_id: str, token: Annotated[str, Query(
+        max_length=32, pattern="^[0-9a-f]*$")] = "") -> JSONResponse:
+    """With Kafka: the result of a command answered 202, once the ledger gave it (a read's
+    data only with the ``token`` of the poll URL the 202 gave)."""
     door: KafkaDoor | None = request.app.state.kafka
     if door is None:
         return problem(404, "not_found", "without Kafka every command is answered at once;"
                        " there is nothing to poll")
     body = door.result(command_id)
     if body is None:
-        return pending(command_id)
-    signed = request.app.state.awaiting.take(command_id)
+        return pending(command_id, token or None)
+    signed = request.app.state.awaiting.take(command_id, token)
     return answer(body if signed is None else await completed(request, signed, body))
 
 

@@ -91,7 +91,7 @@ async def verify_file(request: Request, file: Annotated[UploadFile, File()],
     if door is not None:  # through the commands topic, like every other command
         body = await door.post(decoded, command.encode())
         if body is None:
-            return pending(decoded.command_id)
+            return pending(decoded.command_id, None)  # a verdict: no data held back
         return JSONResponse(body.get("data") or {}) if body["status"] == "accepted" \
             else answer(body)
     result = await asyncio.wait_for(writer_of(request).execute(decoded),

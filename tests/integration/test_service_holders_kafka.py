@@ -62,7 +62,17 @@ def test_signed_queries_go_through_kafka(kafka_town: Town, topics: KafkaTopics, 
                                 agent_auth="seal")
             response = post(served.http, late)
             assert response.status_code == 202, response.text
-            answer = polled(served.http, response.json()["poll"])
+            poll = response.json()["poll"]
+            assert response.headers["location"] == poll and "?token=" in poll
+            # Whoever knows only the command id (or guesses a token) gets the bare result;
+            # the holder's data waits for the poster's own poll URL.
+            bare = f"/api/v1/results/{late['command_id']}"
+            for stranger in (bare, f"{bare}?token={'0' * 32}"):
+                seen = polled(served.http, stranger)
+                assert seen.status_code == 200 and "reads" not in (seen.json().get("data")
+                                                                   or {}), seen.text
+            assert_problem(served.http.get(f"{bare}?token=%0d%0aX:1"), 400, "invalid_request")
+            answer = polled(served.http, poll)
             assert answer.status_code == 200, answer.text
             data = answer.json()["data"]  # completed as a direct answer would have been
             assert (data["query"], data["holder_code"]) == ("holder_access_log", holder)
