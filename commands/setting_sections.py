@@ -200,7 +200,11 @@ def _page_flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     return value == "1"
 
 
-def load_pages(env: Mapping[str, str], files: FileSettings) -> PageSettings:
+def load_pages(env: Mapping[str, str], files: FileSettings, embedded: bool = True
+               ) -> PageSettings:
+    """The pages' settings. The stand-in logins (anyone may sign in as any holder, or as a
+    department whose keys the server holds) are on by default only for the embedded
+    SQLite ledger, the demo's; a PostgreSQL deployment turns them on explicitly."""
     given = env.get("LEDGER_SESSION_SECRET", "")
     if given and len(given) < 32:
         raise PageSettingsError("LEDGER_SESSION_SECRET: expected at least 32 characters"
@@ -210,5 +214,5 @@ def load_pages(env: Mapping[str, str], files: FileSettings) -> PageSettings:
         # the variable when several processes serve the pages.
         secret=given.encode() if given else secrets.token_bytes(32),
         cookie_secure=_page_flag(env, "LEDGER_COOKIE_SECURE", False),
-        demo_login=_page_flag(env, "LEDGER_PAGES_DEMO_LOGIN", True),
+        demo_login=_page_flag(env, "LEDGER_PAGES_DEMO_LOGIN", embedded),
         keys_dir=files.keys_dir, font_file=files.font_file)

@@ -219,7 +219,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         files=files,
         checked_kafka=check(lambda: load_kafka(env)),
         checked_service=check(lambda: load_service(env, public_url, batch_size, files)),
-        checked_pages=check(lambda: load_pages(env, files)),
+        checked_pages=check(lambda: load_pages(env, files, embedded=not (
+            url or "sqlite").startswith("postgres"))),
     )
 
 

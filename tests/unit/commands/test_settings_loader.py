@@ -211,3 +211,11 @@ def test_the_settings_are_frozen() -> None:
         settings.batch_size = 1  # type: ignore[misc]
     with pytest.raises(AttributeError):
         settings.files.keys_dir = Path("/elsewhere")  # type: ignore[misc]
+
+
+def test_stand_in_logins_are_on_by_default_only_for_the_embedded_ledger() -> None:
+    assert load_settings({}).pages.demo_login
+    assert load_settings({"LEDGER_DATABASE_URL": "sqlite:///x.db"}).pages.demo_login
+    postgres = {"LEDGER_DATABASE_URL": "postgresql://u@h:5432/db"}
+    assert not load_settings(postgres).pages.demo_login  # a deployment: real sign-in only
+    assert load_settings({**postgres, "LEDGER_PAGES_DEMO_LOGIN": "1"}).pages.demo_login
