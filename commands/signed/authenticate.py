@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from commands.messages.core import RegisterDepartment
 from commands.signed.envelope import SignedCommand
 from ledger.domain import streams
-from ledger.domain.departments import Department, apply_department
+from ledger.domain.departments import Department, KeyRecord, apply_department
 from ledger.errors import InvalidSignatureError, KeyNotValidError, UnknownKeyError
 from ledger.integrity.signing import b64decode, key_id_for, verify
 from ledger.store.application import UnitOfWork
@@ -61,15 +61,7 @@ def check_clock(signed: SignedCommand, now: datetime) -> None:
 def authenticate(uow: UnitOfWork, signed: SignedCommand, now: datetime) -> Department:
     """Return the acting department, or raise why the command is not authentic."""
     check_clock(signed, now)
-    actor = uow.get(streams.department_stream(signed.actor), apply_department)
-    if actor is None:
-        raise UnknownKeyError(
-            f"actor {signed.actor} is not a registered department", code="unknown_actor"
-        )
-    record = actor.key(signed.key_id)
-    if not (isinstance(signed, PreVerified)
-            and signed.verified_with == (record.algorithm, record.public_key)):
-        check_signature(record.algorithm, record.public_key, signed)
+    actor, record = _signed_by(uow, signed)
     record.check_usable(signed.issued_at)
     return actor
 
@@ -82,8 +74,14 @@ def check_repeat(uow: UnitOfWork, signed: SignedCommand) -> None:
     the answer it lost. A copy of the body under any other signature is ``bad_signature``,
     never the original answer (a repeated signed query answers with its data read again).
     """
+    _signed_by(uow, signed)  # even genesis registered its signer: no receipt without one
+
+
+def _signed_by(uow: UnitOfWork, signed: SignedCommand) -> tuple[Department, KeyRecord]:
+    """The registered actor and the key it names, once the signature verified with it (a
+    worker's verdict counts only for exactly that key: consumers/verify_pool.py)."""
     actor = uow.get(streams.department_stream(signed.actor), apply_department)
-    if actor is None:  # even genesis registered its signer: no receipt without one
+    if actor is None:
         raise UnknownKeyError(
             f"actor {signed.actor} is not a registered department", code="unknown_actor"
         )
@@ -91,6 +89,7 @@ def check_repeat(uow: UnitOfWork, signed: SignedCommand) -> None:
     if not (isinstance(signed, PreVerified)
             and signed.verified_with == (record.algorithm, record.public_key)):
         check_signature(record.algorithm, record.public_key, signed)
+    return actor, record
 
 
 def authenticate_genesis(signed: SignedCommand) -> None:
