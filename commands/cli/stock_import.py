@@ -32,6 +32,7 @@ from ledger.stock.columns import Columns, MappingError, check_mapping, locate
 from ledger.stock.rows import Existing, Finding, RowChecker
 from ledger.stock.values import comparison_key
 from licence_files.labels import printed_labels
+from projections.models.queries import get_catalogue
 
 
 def register(sub: Any) -> None:
@@ -110,12 +111,11 @@ def _entry(services: Services, type_code: str, issuer: str) -> CatalogueEntry:
 
 def _known_types(services: Services) -> str:
     """The catalogue's types, for the message of a wrong ``--type`` (the newcomer's list)."""
-    rows = services.read_db.query(
-        "SELECT type_code, name, definition FROM catalogue_entries ORDER BY type_code")
+    rows = get_catalogue(services.read_db)
     if not rows:
         return "the catalogue is empty (register a type with RegisterLicenceType first)"
-    shown = [f"{code} {name} (issuer {', '.join(orjson.loads(d).get('issuers', []))})"
-             for code, name, d in rows[:10]]
+    shown = [f"{r['type_code']} {r['name']} (issuer"
+             f" {', '.join(r['definition'].get('issuers', []))})" for r in rows[:10]]
     more = f", and {len(rows) - 10} more" if len(rows) > 10 else ""
     return "expected one of: " + "; ".join(shown) + more
 

@@ -61,3 +61,10 @@ def get_catalogue_entry(db: ProjectionDB, type_code: str) -> dict[str, Any] | No
     """The latest catalogue definition of a licence type (name, face fields …), if known."""
     rows = db.query("SELECT definition FROM catalogue_entries WHERE type_code = ?", [type_code])
     return orjson.loads(rows[0][0]) if rows else None
+
+
+def get_catalogue(db: ProjectionDB) -> list[dict[str, Any]]:
+    """Every licence type of the catalogue, by code: its name and latest definition."""
+    return [{"type_code": str(code), "name": str(name), "definition": orjson.loads(d)}
+            for code, name, d in db.query("SELECT type_code, name, definition FROM"
+                                          " catalogue_entries ORDER BY type_code")]

@@ -9,6 +9,7 @@ from commands.bootstrap import Services
 from ledger.domain import streams
 from ledger.domain.departments import Department, apply_department
 from ledger.integrity.signing import SigningKey, load_signing_key
+from projections.models.queries import get_catalogue
 
 
 def get_department(services: Services, code: str) -> Department | None:
@@ -52,5 +53,4 @@ def names(services: Services, codes: set[str]) -> dict[str, str]:
 
 def type_names(services: Services) -> dict[str, str]:
     """Licence type names by code, from the catalogue's read model."""
-    return {str(c): str(n) for c, n in services.read_db.query(
-        "SELECT type_code, name FROM catalogue_entries", [])}
+    return {r["type_code"]: r["name"] for r in get_catalogue(services.read_db)}
