@@ -52,16 +52,10 @@ class Downloads:
 
     def __init__(self, ttl_seconds: float) -> None:
         self.ttl_ms = int(ttl_seconds * 1000)
-        self._ready: set[int] = set()
-
-    def _table(self, db: ProjectionDB) -> None:
-        if id(db) not in self._ready:
-            db.create_table(DDL)
-            self._ready.add(id(db))
 
     def issue(self, db: ProjectionDB, binding: Binding, now_ms: int) -> tuple[str, int]:
         """A new reference for ``binding`` and when it expires (ms since the epoch)."""
-        self._table(db)
+        db.ensure_table(DDL)
         db.execute("DELETE FROM download_refs WHERE expires_ms < ?", [now_ms - KEEP_MS])
         reference = secrets.token_hex(16)
         expires = now_ms + self.ttl_ms
@@ -76,7 +70,7 @@ class Downloads:
     def redeem(self, db: ProjectionDB, reference: str, department: str, operator: str,
                now_ms: int) -> Binding:
         """The file a reference opens, spending it; raises :class:`DownloadRefusedError`."""
-        self._table(db)
+        db.ensure_table(DDL)
         if len(reference) != 32 or not set(reference) <= HEX:
             raise DownloadRefusedError(404, "not_found", "no such download reference")
         key = sha256_hex(reference.encode())

@@ -92,6 +92,7 @@ class ProjectionDB:
                 f"cannot open the read-model database {redact(url)}: {exc}") from None
         self._depth = 0
         self._types: dict[str, dict[str, str]] = {}  # table -> column -> type (PostgreSQL)
+        self._ensured: set[str] = set()  # DDL run by ensure_table on this connection
         self._pipe: AbstractContextManager[Any] | None = None
         self._session: psycopg.Pipeline | None = None
         self.plain_inserts = False  # see insert_rows
@@ -163,6 +164,14 @@ class ProjectionDB:
         if self.dialect == "postgres":
             ddl = re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', ddl)
         self.execute(ddl)
+
+    def ensure_table(self, ddl: str) -> None:
+        """:meth:`create_table` of a ``CREATE TABLE IF NOT EXISTS``, once per connection:
+        for the small tables a service creates on first use (download references, ended
+        sessions), so a request does not run DDL each time."""
+        if ddl not in self._ensured:
+            self.create_table(ddl)
+            self._ensured.add(ddl)
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:

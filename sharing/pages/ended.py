@@ -14,18 +14,11 @@ from ledger.store.sql import ProjectionDB
 
 DDL = ("CREATE TABLE IF NOT EXISTS ended_sessions (sid_hash TEXT PRIMARY KEY,"
        " expires_ms BIGINT NOT NULL)")
-_ready: set[int] = set()
-
-
-def _table(db: ProjectionDB) -> None:
-    if id(db) not in _ready:
-        db.create_table(DDL)
-        _ready.add(id(db))
 
 
 def end(db: ProjectionDB, sid: str, expires_ms: int, now_ms: int) -> None:
     """Refuse session ``sid`` from now on (and forget those past their expiry)."""
-    _table(db)
+    db.ensure_table(DDL)
     db.execute("DELETE FROM ended_sessions WHERE expires_ms < ?", [now_ms])
     key = sha256_hex(sid.encode())
     if not db.query("SELECT 1 FROM ended_sessions WHERE sid_hash = ?", [key]):
@@ -37,6 +30,6 @@ def ended(db: ProjectionDB, sid: str) -> bool:
     """Whether session ``sid`` was logged out (a session without an id is refused too)."""
     if not sid:
         return True
-    _table(db)
+    db.ensure_table(DDL)
     return bool(db.query("SELECT 1 FROM ended_sessions WHERE sid_hash = ?",
                          [sha256_hex(sid.encode())]))
