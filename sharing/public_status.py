@@ -8,16 +8,13 @@ so a revocation shows at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from commands.bootstrap import Services
 from ledger.domain import file_records as fr
 from ledger.domain import streams
-from ledger.domain.departments import apply_department
-from ledger.domain.events import DomainEvent
 from ledger.domain.licence import (
     CANCELLED,
     EXPIRED,
@@ -31,8 +28,8 @@ from ledger.domain.licence import (
 )
 from ledger.domain.localtime import beijing_date
 from ledger.integrity.canonical import format_instant
+from sharing.stored_state import fold_stream, get_department
 
-S = TypeVar("S")
 STATUS_WORDS = {"valid": "有效", "suspended": "已暂停", "cancelled": "已注销",
                 "revoked": "已撤销", "expired": "已过期", "superseded": "已被新版本取代",
                 "transferred_out": "已迁出", "other": "状态待核实"}
@@ -40,29 +37,21 @@ _STATUS = {VALID: "valid", SUSPENDED: "suspended", CANCELLED: "cancelled", REVOK
            PENALTY_REVOKED: "revoked", EXPIRED: "expired", TRANSFERRED_OUT: "transferred_out"}
 
 
-def _fold(services: Services, stream: UUID, fold: Callable[[S | None, DomainEvent], S]
-          ) -> S | None:
-    state: S | None = None
-    for record in services.store.read_stream(stream):
-        state = fold(state, record.event())
-    return state
-
-
 def public_status(services: Services, reference: str, now: datetime | None = None
                   ) -> dict[str, Any] | None:
     """The public answer for ``reference``, or None if no file carries it."""
     if not fr.REFERENCE.fullmatch(reference):
         return None
-    indexed = _fold(services, fr.reference_stream(reference), fr.apply_indexed)
+    indexed = fold_stream(services, fr.reference_stream(reference), fr.apply_indexed)
     if indexed is None:
         return None
-    licence: Licence | None = _fold(services, UUID(indexed.licence_stream), apply_licence)
+    licence: Licence | None = fold_stream(services, UUID(indexed.licence_stream), apply_licence)
     if licence is None:
         return None
     now = now or datetime.now(UTC)
     status = _status(licence, indexed, beijing_date(now).isoformat())
     definition = _catalogue(services, licence.type_code)
-    issuer = _fold(services, streams.department_stream(licence.issuer_code), apply_department)
+    issuer = get_department(services, licence.issuer_code)
     answer: dict[str, Any] = {
         "reference": reference, "status": status, "status_text": STATUS_WORDS[status],
         "status_code": licence.status, "licence_type": str(definition.get("name", "")),

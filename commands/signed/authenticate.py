@@ -78,9 +78,15 @@ def check_repeat(uow: UnitOfWork, signed: SignedCommand) -> None:
 
 
 def _signed_by(uow: UnitOfWork, signed: SignedCommand) -> tuple[Department, KeyRecord]:
-    """The registered actor and the key it names, once the signature verified with it (a
-    worker's verdict counts only for exactly that key: consumers/verify_pool.py)."""
-    actor = uow.get(streams.department_stream(signed.actor), apply_department)
+    return signed_by(uow.get(streams.department_stream(signed.actor), apply_department),
+                     signed)
+
+
+def signed_by(actor: Department | None, signed: SignedCommand
+              ) -> tuple[Department, KeyRecord]:
+    """The registered ``actor`` (as the caller read it) and the key ``signed`` names, once
+    the signature verified with that key (a worker's verdict counts only for exactly that
+    key: consumers/verify_pool.py). The key's validity window is the caller's to check."""
     if actor is None:
         raise UnknownKeyError(
             f"actor {signed.actor} is not a registered department", code="unknown_actor"

@@ -6,17 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from commands.bootstrap import Services
-from ledger.domain import streams
-from ledger.domain.departments import Department, apply_department
+from ledger.domain.departments import Department
 from ledger.integrity.signing import SigningKey, load_signing_key
 from projections.models.queries import get_catalogue
-
-
-def get_department(services: Services, code: str) -> Department | None:
-    state: Department | None = None
-    for record in services.store.read_stream(streams.department_stream(code)):
-        state = apply_department(state, record.event())
-    return state
+from sharing.stored_state import get_department
 
 
 def known_departments(services: Services, keys_dir: Path) -> list[Department]:

@@ -12,11 +12,11 @@ from starlette.responses import Response
 
 from commands.bootstrap import Services
 from sharing.pages import session as sessions
-from sharing.pages.directory import get_department
 from sharing.pages.ended import ended
 from sharing.pages.render import redirect, refused
 from sharing.pages.session import Session
 from sharing.routes.common import on_ledger
+from sharing.stored_state import get_department
 
 ROLE_OF_VIEW = {"holder": "platform", "issuer": "issuing", "management": "management"}
 

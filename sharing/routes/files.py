@@ -21,16 +21,15 @@ from fastapi.responses import JSONResponse
 from commands.bootstrap import Services
 from commands.bus.pipeline import Result, decode_any, rejected
 from commands.messages.files import VerifyLicenceFile
-from commands.signed.authenticate import check_signature
+from commands.signed.authenticate import signed_by
 from commands.signed.envelope import SignedCommand
-from ledger.domain import streams
-from ledger.domain.departments import Department, apply_department
-from ledger.errors import LedgerError, UnknownKeyError
+from ledger.errors import LedgerError
 from licence_files.verify import inspect_file
 from sharing.kafka_door import KafkaDoor
 from sharing.problems import answer, problem, result_answer
 from sharing.routes.commands import pending
 from sharing.routes.common import on_ledger, problems, settings_of, writer_of
+from sharing.stored_state import get_department
 
 router = APIRouter(tags=["files"])
 
@@ -48,15 +47,8 @@ def findings(data: bytes) -> dict[str, Any]:
 def forged_signature(services: Services, signed: SignedCommand) -> Result | None:
     """The refusal of a command whose signature does not verify with the key its actor
     registered (the bus checks it all again, with the key's validity, when it runs)."""
-    actor: Department | None = None
-    for record in services.store.read_stream(streams.department_stream(signed.actor)):
-        actor = apply_department(actor, record.event())
     try:
-        if actor is None:
-            raise UnknownKeyError(f"actor {signed.actor} is not a registered department",
-                                  code="unknown_actor")
-        key = actor.key(signed.key_id)
-        check_signature(key.algorithm, key.public_key, signed)
+        signed_by(get_department(services, signed.actor), signed)
     except LedgerError as exc:
         return rejected(signed.command_id, exc, signed.type)
     return None
