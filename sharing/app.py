@@ -35,14 +35,15 @@ FILE_PATHS = ("/api/v1/verify-file",)
 
 
 def create_app(open_services: Callable[[], Services], settings: ServiceSettings,
-               kafka: KafkaOptions | None = None, pages_settings: PageSettings | None = None
-               ) -> FastAPI:
+               kafka: KafkaOptions | None = None, pages_settings: PageSettings | None = None,
+               writer: Writer | None = None) -> FastAPI:
     """The ASGI app. ``open_services`` is called once, in the writer thread, at start-up;
     with ``kafka`` commands go through the commands topic instead of the writer. The pages
     take ``pages_settings`` (``settings.pages``; the defaults with a random session key when
-    not given)."""
-    writer = Writer(open_services, window=settings.group_commit_seconds,
-                    max_batch=settings.max_batch)
+    not given). ``writer``: the writer to use (sharing/writer_process.py), else one in a
+    thread of this process over ``open_services``."""
+    writer = writer or Writer(open_services, window=settings.group_commit_seconds,
+                              max_batch=settings.max_batch)
     door = KafkaDoor(kafka, settings.kafka_wait) if kafka is not None else None
 
     @asynccontextmanager

@@ -18,7 +18,7 @@ from ledger.errors import LedgerError
 from ledger.store.event_store import DRIVER_ERRORS
 from sharing.middleware import BodyTooLargeError, BodyTooSlowError
 from sharing.problems import problem, status_of
-from sharing.writer import WriterStoppedError
+from sharing.writer import WriterDatabaseError, WriterStoppedError
 
 log = logging.getLogger("sharing.errors")
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
@@ -35,7 +35,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(TimeoutError, _timeout)
     app.add_exception_handler(KafkaError, _broker)
     # Handled here, not by the catch-all: Starlette re-raises what reaches that one.
-    for driver_error in DRIVER_ERRORS:
+    for driver_error in (*DRIVER_ERRORS, WriterDatabaseError):
         app.add_exception_handler(driver_error, _unexpected)
     app.add_exception_handler(Exception, _unexpected)
 
@@ -106,4 +106,4 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 def database_error(exc: BaseException) -> bool:
     """An error of a database driver (sqlite3, psycopg)."""
-    return isinstance(exc, DRIVER_ERRORS)
+    return isinstance(exc, (*DRIVER_ERRORS, WriterDatabaseError))

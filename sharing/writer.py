@@ -30,6 +30,7 @@ from commands.bootstrap import Services, bootstrap
 from commands.bus.pipeline import Result
 from commands.settings import Settings
 from commands.signed.envelope import SignedCommand
+from consumers.store_watch import StoreWatch
 
 log = logging.getLogger("sharing.writer")
 T = TypeVar("T")
@@ -45,6 +46,11 @@ CATCH_UP_EVERY = 0.1
 
 class WriterStoppedError(RuntimeError):
     """The service is shutting down: the request was not handled."""
+
+
+class WriterDatabaseError(RuntimeError):
+    """The writer process could not reach the database; nothing of the batch was written
+    (sharing/writer_process.py; answered 503 like a driver's own error)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class Writer:
         # Requests received that will post a command but have not yet (their body is
         # read or decoded); counted in the event loop's thread, read in this one.
         self._expected = 0
+        self._watch = StoreWatch()
 
     def start(self) -> None:
         """Open the services in the writer thread; raises what opening raised. Starting
@@ -115,6 +122,12 @@ class Writer:
         self._queue.put(_Call(fn, future))
         return await asyncio.wrap_future(future)
 
+    async def on_writer(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(services, *args)`` where the ledger is written: work that writes to it (a
+        checkpoint) goes here, not to :meth:`call` (sharing/writer_process.py runs the
+        two in different processes)."""
+        return await self.call(lambda services: fn(services, *args))
+
     # -- the thread ------------------------------------------------------------------------
     def _run(self) -> None:
         try:
@@ -122,6 +135,15 @@ class Writer:
         except BaseException as exc:
             self._ready.set_exception(exc)
             return
+        self._watch.attach(services)
+        chained = services.bus.after_commit
+
+        def committed(ids: list[int]) -> None:  # our own writes leave the cache true
+            self._watch.committed(ids)
+            if chained is not None:
+                chained(ids)
+
+        services.bus.after_commit = committed
         self._ready.set_result(None)
         caught_up, last = 0, time.monotonic()
         inline = services.settings.inline_projections
@@ -137,7 +159,7 @@ class Writer:
                         job = None
                 if job is None:
                     caught_up, last = self.batches, time.monotonic()
-                    _catch_up(services)
+                    catch_up(services)
                 elif not self._step(services, job):
                     break
         finally:
@@ -183,6 +205,9 @@ class Writer:
         if not batch:
             return
         try:
+            # `ledger apply` or a consumer may have written meanwhile: a key revoked or a
+            # grant withdrawn there must not be taken from this process's cache.
+            self._watch.refresh_if_others_wrote()
             results = services.bus.execute([c.signed for c in batch])
         except BaseException as exc:  # the database went away: nobody is acknowledged
             log.warning("a batch of %d command(s) failed: %s", len(batch), type(exc).__name__)
@@ -213,7 +238,7 @@ def _nothing(_ids: list[int]) -> None:
     return None
 
 
-def _catch_up(services: Services) -> None:
+def catch_up(services: Services) -> None:
     try:
         services.projections.catch_up()
     except Exception as exc:  # read models catch up at the next chance; commands go on

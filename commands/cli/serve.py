@@ -24,6 +24,11 @@ def register(sub: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default"
                    " 127.0.0.1; TLS ends at a reverse proxy in front)")
     p.add_argument("--port", type=_port, default=8080, help="port (default 8080)")
+    p.add_argument("--writer", choices=("process", "thread"), default=None,
+                   help="where the ledger is written: a process of its own, so that HTTP and"
+                   " signature checks use another core (default), or a thread of the"
+                   " service's process (the default with Kafka, where commands go to the"
+                   " topic, and for an in-memory database)")
     p.set_defaults(func=serve)
 
 
@@ -38,6 +43,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from sharing.app import create_app, open_ledger
     from sharing.writer import serving_services
+    from sharing.writer_process import writer_for
 
     settings = load_settings()
     kafka = None
@@ -45,7 +51,9 @@ def serve(args: argparse.Namespace) -> int:
         from consumers.config import kafka_options
 
         kafka = kafka_options(settings)  # commands go through the topic, as `ledger post`
-    app = create_app(serving_services(settings), settings.service, kafka, settings.pages)
+    writer = writer_for(settings, settings.service, kafka=kafka is not None, asked=args.writer)
+    app = create_app(serving_services(settings), settings.service, kafka, settings.pages,
+                     writer=writer)
     open_ledger(app)
     logging.getLogger("sharing.access").setLevel(logging.INFO)
     _say_where_it_listens()

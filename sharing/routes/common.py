@@ -33,5 +33,13 @@ async def on_ledger(request: Request, fn: Callable[[Services], T]) -> T:
                                   settings_of(request).request_timeout)
 
 
+async def on_writer(request: Request, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(services, *args)`` where the ledger is written (a checkpoint published), at most
+    the request time-out; ``fn`` is a module-level function (it may cross to the writer
+    process: sharing/writer_process.py)."""
+    return await asyncio.wait_for(writer_of(request).on_writer(fn, *args),
+                                  settings_of(request).request_timeout)
+
+
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: PROBLEM for status in statuses}

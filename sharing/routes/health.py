@@ -7,8 +7,9 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from commands.bootstrap import Services
 from sharing.problems import problem
-from sharing.routes.common import on_ledger, problems
+from sharing.routes.common import on_writer, problems
 
 router = APIRouter(tags=["health"])
 HEALTH_TIMEOUT = 5.0
@@ -18,11 +19,16 @@ HEALTH_TIMEOUT = 5.0
 async def healthz(request: Request) -> JSONResponse:
     """Whether the ledger's database answers (a read of its size)."""
     try:
-        await asyncio.wait_for(on_ledger(request, lambda s: s.store.max_notification_id()),
-                               HEALTH_TIMEOUT)
+        await asyncio.wait_for(on_writer(request, _size), HEALTH_TIMEOUT)
     except Exception as exc:
         return problem(503, "unavailable", f"the ledger does not answer ({type(exc).__name__})")
     return JSONResponse({"status": "ok"})
+
+
+def _size(services: Services) -> int:
+    """Asked of the writer (in its own process, sharing/writer_process.py): a writer that
+    cannot reach the database, or is gone, makes the service unhealthy."""
+    return services.store.max_notification_id()
 
 
 @router.get("/api/v1/version")

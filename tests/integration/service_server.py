@@ -19,6 +19,7 @@ from commands.settings import load_settings
 from consumers.config import KafkaOptions
 from sharing.app import create_app
 from sharing.writer import serving_services
+from sharing.writer_process import writer_for
 
 
 def free_port() -> int:
@@ -36,13 +37,17 @@ class Served(NamedTuple):
 
 @contextmanager
 def running_service(database_url: str, key_file: Path, settings: ServiceSettings | None = None,
-                    kafka: KafkaOptions | None = None, pages: PageSettings | None = None
-                    ) -> Iterator[Served]:
-    """Serve the ledger at ``database_url``; yields a client on its base URL."""
+                    kafka: KafkaOptions | None = None, pages: PageSettings | None = None,
+                    writer: str | None = None) -> Iterator[Served]:
+    """Serve the ledger at ``database_url``; yields a client on its base URL. The writer is
+    the one ``ledger serve`` picks (its own process without Kafka) unless ``writer`` says."""
     ledger_settings = load_settings({"LEDGER_DATABASE_URL": database_url,
                                      "LEDGER_KEY_FILE": str(key_file)})
-    app = create_app(serving_services(ledger_settings), settings or ServiceSettings(), kafka,
-                     pages or ledger_settings.pages)
+    service = settings or ServiceSettings()
+    app = create_app(serving_services(ledger_settings), service, kafka,
+                     pages or ledger_settings.pages,
+                     writer=writer_for(ledger_settings, service, kafka=kafka is not None,
+                                       asked=writer))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                                            access_log=False, timeout_graceful_shutdown=5))

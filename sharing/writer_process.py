@@ -1,0 +1,355 @@
+"""The writer in a process of its own, so that the service uses two cores.
+
+In one process the event loop (HTTP, decoding, signature checks) and the writer thread
+(authorise, handle, seal, commit) take turns holding one interpreter lock, so the service
+used one core however many it had. Here the service's process keeps the event loop and
+checks each command's Ed25519 signature itself, against a book of keys the writer sends
+back; a command that verifies travels as ``PreVerified`` (the rule of
+consumers/verify_pool.py: the writer still authenticates it against ledger state at
+handling time and skips only the arithmetic, and only if the key it verified with is the
+ledger's key for that ``key_id`` then), so a stale book costs speed, never correctness.
+The writer process gathers what is waiting on its pipe into one bus batch (group commit:
+whatever arrived while the previous batch committed), commits, answers each request, and
+brings the embedded read models up to date between batches. Reads that need no writer
+(pages, public status, downloads) run in the service's process on its own connections,
+in the thread that :class:`~sharing.writer.Writer` keeps for them; the few that write to
+the ledger (publishing a checkpoint, proofs) go to the writer process by name
+(:meth:`ProcessWriter.on_writer`).
+
+What happens when ...
+- the writer process dies (killed, out of memory): every request it held is answered 503
+  (nothing it had not committed was acknowledged) and the next command starts a new one;
+- the database is away: the batch is answered 503 ``database`` (nothing was written), as
+  in one process;
+- the service stops: the writer commits what it was given, closes the ledger and exits;
+  it ignores Ctrl-C itself (the service's process decides when it stops).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import multiprocessing
+import pickle
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from multiprocessing.connection import Connection
+from typing import Any
+
+from commands.bootstrap import Services
+from commands.bus.failures import is_outage
+from commands.bus.pipeline import Result
+from commands.setting_sections import ServiceSettings
+from commands.settings import Settings
+from commands.signed.authenticate import PreVerified
+from commands.signed.envelope import SignedCommand
+from consumers.store_watch import DATABASE_ERRORS, StoreWatch, describe
+from consumers.verify_pool import pre_verify
+from ledger.domain import streams
+from ledger.domain.departments import apply_department
+from ledger.store.event_store import DRIVER_ERRORS
+from sharing.writer import (
+    CATCH_UP_EVERY,
+    IDLE_CATCH_UP,
+    Writer,
+    WriterDatabaseError,
+    WriterStoppedError,
+    catch_up,
+    serving_services,
+)
+
+RESPAWN_AFTER = 5.0  # seconds between attempts to start a writer process that failed
+
+log = logging.getLogger("sharing.writer")
+START_SECONDS = 120  # opening a large ledger reads its lanes and keys
+Keys = dict[str, tuple[str, str]]  # key_id -> (algorithm, base64 public key)
+
+
+class ProcessWriter(Writer):
+    """:class:`~sharing.writer.Writer`'s interface, with the bus in a process of its own;
+    the inherited thread serves :meth:`call` on the service process's own services."""
+
+    def __init__(self, settings: Settings, open_services: Callable[[], Services], *,
+                 window: float, max_batch: int) -> None:
+        super().__init__(open_services, window=window, max_batch=max_batch)
+        self._settings = settings
+        self._ids = itertools.count()
+        self._pending: dict[int, Future[Any]] = {}
+        self._lock = threading.Lock()  # the pipe's sending end and the pending table
+        self._conn: Connection | None = None
+        self._child: multiprocessing.process.BaseProcess | None = None
+        self._keys: Keys = {}
+        self._outbox: list[tuple[str, int, Any]] = []
+        self._failed_at = -RESPAWN_AFTER
+
+    # -- life ------------------------------------------------------------------------------
+    def start(self) -> None:
+        super().start()
+        with self._lock:
+            if self._conn is None:
+                self._spawn()
+
+    def stop(self) -> None:
+        with self._lock:
+            conn, child, self._conn, self._child = self._conn, self._child, None, None
+            if conn is not None:
+                with contextlib.suppress(OSError):
+                    conn.send([*self._outbox, ("stop", -1, None)])
+                self._outbox = []
+        if child is not None:
+            child.join(timeout=60)
+            if child.is_alive():
+                child.kill()
+        super().stop()
+
+    def _spawn(self) -> None:
+        """Start the writer process and wait until its ledger is open (lock held). After
+        a failed start, requests are refused at once for a few seconds rather than each
+        waiting for another attempt."""
+        if time.monotonic() - self._failed_at < RESPAWN_AFTER:
+            raise WriterStoppedError("the writer process could not start; retrying shortly")
+        try:
+            self._start_child()
+        except BaseException:
+            self._failed_at = time.monotonic()
+            raise
+
+    def _start_child(self) -> None:
+        ctx = multiprocessing.get_context("spawn")  # no copies of the event loop's threads
+        ours, theirs = ctx.Pipe()
+        level = logging.getLogger().getEffectiveLevel()  # the service's --verbose
+        child = ctx.Process(target=writer_main,
+                            args=(theirs, self._settings, self._max_batch, level),
+                            name="ledger-writer", daemon=True)
+        child.start()
+        theirs.close()
+        if not ours.poll(START_SECONDS):
+            child.kill()
+            raise WriterStoppedError("the writer process did not open the ledger in time")
+        try:
+            first = ours.recv()
+        except EOFError:
+            raise WriterStoppedError("the writer process exited while opening the ledger"
+                                     " (its log says why)") from None
+        if first[0] != "ready":
+            child.join(timeout=10)
+            raise first[1]
+        self._conn, self._child = ours, child
+        threading.Thread(target=self._receive, args=(ours,), name="writer-answers",
+                         daemon=True).start()
+
+    # -- asking ----------------------------------------------------------------------------
+    def expect(self) -> None:
+        """The writer takes whatever its pipe holds; nothing to wait for."""
+
+    def unexpect(self) -> None:
+        """See :meth:`expect`."""
+
+    def submit(self, signed: SignedCommand, *, expected: bool = False) -> Future[Result]:
+        return self._send("command", pre_verify(signed, self._keys))
+
+    async def on_writer(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(services, *args)`` in the writer process (a module-level function)."""
+        return await asyncio.wrap_future(self._send("call", (fn, args)))
+
+    def _send(self, kind: str, payload: Any) -> Future[Any]:
+        """Queue the work; what the event loop queues in one turn goes as one message
+        (one pickling, one write), and reaches the writer together: one batch."""
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._conn is None:
+                self._spawn()  # after the previous one died, or if it never started
+            request = next(self._ids)
+            self._pending[request] = future
+            self._outbox.append((kind, request, payload))
+            if len(self._outbox) > 1:
+                return future  # a flush is on its way
+        try:
+            asyncio.get_running_loop().call_soon(self._flush)
+        except RuntimeError:  # not in the event loop's thread: send now
+            self._flush()
+        return future
+
+    def _flush(self) -> None:
+        with self._lock:
+            work, self._outbox = self._outbox, []
+            if not work:
+                return
+            try:
+                if self._conn is None:
+                    raise OSError("no writer process")
+                self._conn.send(work)
+            except OSError:
+                lost = [self._pending.pop(request) for _, request, _ in work]
+            else:
+                return
+        for future in lost:
+            if future.set_running_or_notify_cancel():
+                future.set_exception(WriterStoppedError("the writer process is gone"))
+
+    # -- answers ---------------------------------------------------------------------------
+    def _receive(self, conn: Connection) -> None:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                break
+            if message[0] == "answers":  # a batch committed
+                _, answers, keys = message
+                self._keys.update(keys)
+                self.batches += 1
+                for request, result in answers:
+                    self._settle(request, result, None)
+            elif message[0] == "answer":  # a call's value
+                self._settle(message[1], message[2], None)
+            else:  # ("failed", requests, exception)
+                _, requests, exc = message
+                for request in requests:
+                    self._settle(request, None, exc)
+        self._gone(conn)
+
+    def _settle(self, request: int, value: Any, exc: BaseException | None) -> None:
+        with self._lock:
+            future = self._pending.pop(request, None)
+        if future is None or not future.set_running_or_notify_cancel():
+            return
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(value)
+
+    def _gone(self, conn: Connection) -> None:
+        """The pipe closed: a stop, or the process died. Nobody waits for ever."""
+        with self._lock:
+            stopping = self._conn is not conn
+            if not stopping:
+                log.error("the writer process exited; the requests it held are answered 503"
+                          " and the next command starts a new one")
+                self._conn, self._child = None, None
+            waiting, self._pending = self._pending, {}
+        for future in waiting.values():
+            if future.set_running_or_notify_cancel():
+                future.set_exception(WriterStoppedError("the writer process stopped"))
+
+
+def writer_for(settings: Settings, service: ServiceSettings, *, kafka: bool,
+               asked: str | None = None) -> Writer:
+    """The writer ``ledger serve`` uses: a process of its own unless there is nothing for
+    it to write (with Kafka the consumers write) or no file to share (an in-memory SQLite
+    database lives in one process); ``asked``: ``process`` or ``thread`` (``--writer``)."""
+    kind = asked or ("thread" if kafka else "process")
+    if kind == "process" and ":memory:" not in settings.database_url:
+        return ProcessWriter(settings, serving_services(settings),
+                             window=service.group_commit_seconds, max_batch=service.max_batch)
+    return Writer(serving_services(settings), window=service.group_commit_seconds,
+                  max_batch=service.max_batch)
+
+
+# -- the writer process ------------------------------------------------------------------
+def writer_main(conn: Connection, settings: Settings, max_batch: int,
+                log_level: int = logging.WARNING) -> None:
+    """The writer process: open the ledger, then batches until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    logging.basicConfig(level=log_level, stream=sys.stderr,  # as commands/cli/main.py
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from commands.bootstrap import bootstrap
+
+    watch = StoreWatch()
+    try:
+        services = bootstrap(settings, after_commit=watch.committed)
+    except BaseException as exc:
+        conn.send(("failed-start", _portable(exc)))
+        return
+    watch.attach(services)
+    conn.send(("ready",))
+    try:
+        _serve(conn, services, watch, max_batch, settings.inline_projections)
+    finally:
+        services.close()
+
+
+def _serve(conn: Connection, services: Services, watch: StoreWatch, max_batch: int,
+           inline: bool) -> None:
+    known: set[str] = set()
+    batches = caught_up = commands_written = 0
+    last = time.monotonic()
+    while True:
+        behind = inline and batches != caught_up
+        if behind and (time.monotonic() - last >= CATCH_UP_EVERY
+                       or not conn.poll(IDLE_CATCH_UP)):
+            caught_up, last = batches, time.monotonic()
+            catch_up(services)
+            continue
+        try:
+            work: list[tuple[str, int, Any]] = conn.recv()
+        except EOFError:
+            return  # the service's process is gone
+        while len(work) < max_batch and work[-1][0] != "stop" and conn.poll(0):
+            work.extend(conn.recv())
+        commands = [w for w in work if w[0] == "command"]
+        for i in range(0, len(commands), max_batch):  # LEDGER_BATCH_SIZE bounds a batch
+            _commit(conn, services, watch, commands[i:i + max_batch], known)
+            batches += 1
+        commands_written += len(commands)
+        for _kind, request, (fn, args) in (w for w in work if w[0] == "call"):
+            try:
+                conn.send(("answer", request, fn(services, *args)))
+            except BaseException as exc:
+                conn.send(("failed", [request], _portable(exc)))
+        if work[-1][0] == "stop":
+            log.info("the writer process handled %d command(s) in %d batch(es)",
+                     commands_written, batches)
+            return
+
+
+def _commit(conn: Connection, services: Services, watch: StoreWatch,
+            commands: list[tuple[str, int, SignedCommand]], known: set[str]) -> None:
+    requests = [request for _, request, _ in commands]
+    signed = [s for _, _, s in commands]
+    try:
+        watch.refresh_if_others_wrote()  # `ledger apply` or a consumer may write too
+        results = services.bus.execute(signed)
+    except BaseException as exc:  # nothing of the batch was written
+        log.warning("a batch of %d command(s) failed: %s", len(signed), type(exc).__name__)
+        conn.send(("failed", requests, _portable(exc)))
+        return
+    conn.send(("answers", list(zip(requests, results, strict=True)),
+               _new_keys(services, signed, known)))
+
+
+def _new_keys(services: Services, signed: list[SignedCommand], known: set[str]) -> Keys:
+    """The keys of signers the service's process could not verify yet, for its book."""
+    actors = {s.actor for s in signed if not isinstance(s, PreVerified)
+              and s.key_id not in known}
+    keys: Keys = {}
+    for actor in actors:
+        try:
+            department = services.ledger.get(streams.department_stream(actor),
+                                              apply_department)
+        except Exception:  # the book is an optimisation: never fail a batch for it
+            continue
+        for record in (department.keys.values() if department else ()):
+            keys[record.key_id] = (record.algorithm, record.public_key)
+            known.add(record.key_id)
+    return keys
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """An exception the service's process can unpickle and answer as before: a database
+    that is away stays a database error (503), a refusal stays itself."""
+    if isinstance(exc, DATABASE_ERRORS + DRIVER_ERRORS) or is_outage(exc):
+        return WriterDatabaseError(describe(exc))
+    if isinstance(exc, WriterStoppedError):
+        return exc
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {describe(exc)}")

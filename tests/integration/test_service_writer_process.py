@@ -1,0 +1,93 @@
+"""The service's writer, in its own process (``ledger serve``'s default) and in a thread:
+what another process writes is seen at once, a writer process that dies is replaced, and
+a stop leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from commands.bootstrap import bootstrap
+from commands.setting_sections import ServiceSettings
+from commands.settings import Settings, load_settings
+from ledger.domain.streams import receipt_stream
+from sharing.writer import Writer
+from sharing.writer_process import ProcessWriter, writer_for
+from tests.integration.service_fixtures import clock
+from tests.integration.service_server import running_service
+from tests.integration.use_town import Town
+
+__all__ = ["clock"]  # fixtures, used by name
+
+
+@pytest.mark.parametrize("writer", ["process", "thread"])
+def test_a_grant_revoked_by_another_process_is_refused_at_once(
+        town: Town, database_url: str, tmp_path: Path, writer: str) -> None:
+    """The writer caches state between batches; another writer of the ledger (a consumer of
+    another lane, here: services of the same database on a lane of their own) revoking a
+    grant must not leave the service allowing reads under it from that cache. (A writer of
+    the service's own lane collides on the seal chain and so refreshes anyway.)"""
+    with running_service(database_url, tmp_path / "ledger-key.pem", writer=writer) as served:
+        ident = town.ident("001")
+        first = served.http.post("/api/v1/commands", content=orjson.dumps(
+            town.read(town.a, ident, "G-A", command_type="VerifyLicence", case="CASE-W-1")))
+        assert first.status_code == 200, first.text  # the grant is now in the cache
+        other = bootstrap(load_settings({"LEDGER_DATABASE_URL": database_url,
+                                         "LEDGER_KEY_FILE": str(tmp_path / "ledger-key.pem")}),
+                          lane="another-writer")
+        try:
+            [revoked] = other.bus.execute([town.envelope(town.mgmt, "RevokeGrant", {
+                "grant_id": "G-A", "reason": "reorganised"})])
+            assert revoked.accepted, revoked
+        finally:
+            other.close()
+        after = served.http.post("/api/v1/commands", content=orjson.dumps(
+            town.read(town.a, ident, "G-A", command_type="VerifyLicence", case="CASE-W-2")))
+        assert after.status_code == 403, after.text
+        assert after.json()["code"] == "grant_revoked"
+
+
+def test_a_writer_process_that_dies_is_replaced_and_nothing_is_lost(
+        town: Town, database_url: str, tmp_path: Path) -> None:
+    with running_service(database_url, tmp_path / "ledger-key.pem",
+                         writer="process") as served:
+        writer = served.app.state.writer
+        assert isinstance(writer, ProcessWriter)
+        child = writer._child
+        assert child is not None and child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)  # out of memory, say
+        deadline = time.monotonic() + 10
+        while writer._conn is not None:  # the service notices the pipe close
+            assert time.monotonic() < deadline, "the dead writer was not noticed"
+            time.sleep(0.02)
+        envelope = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
+                             case="CASE-W-KILL")
+        response = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
+        assert response.status_code == 200, response.text  # a new writer process took it
+        assert town.services.store.read_stream(receipt_stream(envelope["command_id"]))
+        assert served.http.get("/healthz").json() == {"status": "ok"}
+        replacement = writer._child
+        assert replacement is not None and replacement.pid != child.pid
+    replacement.join(timeout=10)
+    assert not replacement.is_alive()  # the stop took the writer process down with it
+
+
+def test_ledger_serve_writes_in_a_process_of_its_own_unless_it_has_nothing_to_write(
+        tmp_path: Path) -> None:
+    service = ServiceSettings()
+
+    def settings(url: str) -> Settings:
+        return load_settings({"LEDGER_DATABASE_URL": url,
+                              "LEDGER_KEY_FILE": str(tmp_path / "k.pem")})
+
+    on_file = settings(f"sqlite:///{tmp_path / 'l.db'}")
+    assert isinstance(writer_for(on_file, service, kafka=False), ProcessWriter)
+    for writer in (writer_for(on_file, service, kafka=True),
+                   writer_for(on_file, service, kafka=False, asked="thread"),
+                   writer_for(settings("sqlite:///:memory:"), service, kafka=False)):
+        assert type(writer) is Writer
