@@ -32,9 +32,6 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
-import pickle
-import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -43,32 +40,17 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from commands.bootstrap import Services
-from commands.bus.failures import is_outage
 from commands.bus.pipeline import Result
 from commands.setting_sections import ServiceSettings
 from commands.settings import Settings
-from commands.signed.authenticate import PreVerified
 from commands.signed.envelope import SignedCommand
-from consumers.store_watch import DATABASE_ERRORS, StoreWatch, describe
 from consumers.verify_pool import pre_verify
-from ledger.domain import streams
-from ledger.domain.departments import apply_department
-from ledger.store.event_store import DRIVER_ERRORS
-from sharing.writer import (
-    CATCH_UP_EVERY,
-    IDLE_CATCH_UP,
-    Writer,
-    WriterDatabaseError,
-    WriterStoppedError,
-    catch_up,
-    serving_services,
-)
-
-RESPAWN_AFTER = 5.0  # seconds between attempts to start a writer process that failed
+from sharing.writer import Writer, WriterStoppedError, serving_services
+from sharing.writer_child import Keys, writer_main
 
 log = logging.getLogger("sharing.writer")
 START_SECONDS = 120  # opening a large ledger reads its lanes and keys
-Keys = dict[str, tuple[str, str]]  # key_id -> (algorithm, base64 public key)
+RESPAWN_AFTER = 5.0  # seconds between attempts to start a writer process that failed
 
 
 class ProcessWriter(Writer):
@@ -249,107 +231,3 @@ def writer_for(settings: Settings, service: ServiceSettings, *, kafka: bool,
                              window=service.group_commit_seconds, max_batch=service.max_batch)
     return Writer(serving_services(settings), window=service.group_commit_seconds,
                   max_batch=service.max_batch)
-
-
-# -- the writer process ------------------------------------------------------------------
-def writer_main(conn: Connection, settings: Settings, max_batch: int,
-                log_level: int = logging.WARNING) -> None:
-    """The writer process: open the ledger, then batches until told to stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    logging.basicConfig(level=log_level, stream=sys.stderr,  # as commands/cli/main.py
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from commands.bootstrap import bootstrap
-
-    watch = StoreWatch()
-    try:
-        services = bootstrap(settings, after_commit=watch.committed)
-    except BaseException as exc:
-        conn.send(("failed-start", _portable(exc)))
-        return
-    watch.attach(services)
-    conn.send(("ready",))
-    try:
-        _serve(conn, services, watch, max_batch, settings.inline_projections)
-    finally:
-        services.close()
-
-
-def _serve(conn: Connection, services: Services, watch: StoreWatch, max_batch: int,
-           inline: bool) -> None:
-    known: set[str] = set()
-    batches = caught_up = commands_written = 0
-    last = time.monotonic()
-    while True:
-        behind = inline and batches != caught_up
-        if behind and (time.monotonic() - last >= CATCH_UP_EVERY
-                       or not conn.poll(IDLE_CATCH_UP)):
-            caught_up, last = batches, time.monotonic()
-            catch_up(services)
-            continue
-        try:
-            work: list[tuple[str, int, Any]] = conn.recv()
-        except EOFError:
-            return  # the service's process is gone
-        while len(work) < max_batch and work[-1][0] != "stop" and conn.poll(0):
-            work.extend(conn.recv())
-        commands = [w for w in work if w[0] == "command"]
-        for i in range(0, len(commands), max_batch):  # LEDGER_BATCH_SIZE bounds a batch
-            _commit(conn, services, watch, commands[i:i + max_batch], known)
-            batches += 1
-        commands_written += len(commands)
-        for _kind, request, (fn, args) in (w for w in work if w[0] == "call"):
-            try:
-                conn.send(("answer", request, fn(services, *args)))
-            except BaseException as exc:
-                conn.send(("failed", [request], _portable(exc)))
-        if work[-1][0] == "stop":
-            log.info("the writer process handled %d command(s) in %d batch(es)",
-                     commands_written, batches)
-            return
-
-
-def _commit(conn: Connection, services: Services, watch: StoreWatch,
-            commands: list[tuple[str, int, SignedCommand]], known: set[str]) -> None:
-    requests = [request for _, request, _ in commands]
-    signed = [s for _, _, s in commands]
-    try:
-        watch.refresh_if_others_wrote()  # `ledger apply` or a consumer may write too
-        results = services.bus.execute(signed)
-    except BaseException as exc:  # nothing of the batch was written
-        log.warning("a batch of %d command(s) failed: %s", len(signed), type(exc).__name__)
-        conn.send(("failed", requests, _portable(exc)))
-        return
-    conn.send(("answers", list(zip(requests, results, strict=True)),
-               _new_keys(services, signed, known)))
-
-
-def _new_keys(services: Services, signed: list[SignedCommand], known: set[str]) -> Keys:
-    """The keys of signers the service's process could not verify yet, for its book."""
-    actors = {s.actor for s in signed if not isinstance(s, PreVerified)
-              and s.key_id not in known}
-    keys: Keys = {}
-    for actor in actors:
-        try:
-            department = services.ledger.get(streams.department_stream(actor),
-                                              apply_department)
-        except Exception:  # the book is an optimisation: never fail a batch for it
-            continue
-        for record in (department.keys.values() if department else ()):
-            keys[record.key_id] = (record.algorithm, record.public_key)
-            known.add(record.key_id)
-    return keys
-
-
-def _portable(exc: BaseException) -> BaseException:
-    """An exception the service's process can unpickle and answer as before: a database
-    that is away stays a database error (503), a refusal stays itself."""
-    if isinstance(exc, DATABASE_ERRORS + DRIVER_ERRORS) or is_outage(exc):
-        return WriterDatabaseError(describe(exc))
-    if isinstance(exc, WriterStoppedError):
-        return exc
-    try:
-        pickle.loads(pickle.dumps(exc))
-        return exc
-    except Exception:
-        return RuntimeError(f"{type(exc).__name__}: {describe(exc)}")
