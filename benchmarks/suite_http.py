@@ -53,7 +53,7 @@ def http(work: Path, licences: int, requests: int, concurrency: int,
             services.bus.execute(lines[i:i + 500])
         verifier = suite_reads.Verifier(services)
         verifier.grant()
-        bodies = [orjson.dumps(c) for c in _verifications(verifier, services, 4 * requests)]
+        bodies = [orjson.dumps(c) for c in _verifications(verifier, services, 5 * requests)]
         bus_rates = [_bus_rate(services, bodies[:requests])]
     finally:
         services.close()
@@ -72,7 +72,10 @@ def http(work: Path, licences: int, requests: int, concurrency: int,
                               concurrency))
         const = hc.run(hc.closed_loop("127.0.0.1", port, itertools.repeat(constant),
                                       requests, concurrency))
-        peak = hc.run(hc.closed_loop("127.0.0.1", port, verify, requests, concurrency))
+        # Twice, the faster kept, as for the bus: one figure of 1-2 s swings by a third.
+        peaks = [hc.run(hc.closed_loop("127.0.0.1", port, verify, requests, concurrency))
+                 for _ in range(2)]
+        peak = max(peaks, key=lambda p: float(p["requests_per_s"]))
         half = hc.run(hc.open_loop("127.0.0.1", port, verify, requests,
                                    peak["requests_per_s"] / 2))
     finally:
@@ -82,7 +85,7 @@ def http(work: Path, licences: int, requests: int, concurrency: int,
     # is the baseline (a figure of 1-2 s on a shared machine swings by a third).
     services = bootstrap(load_settings(env))
     try:
-        bus_rates.append(_bus_rate(services, bodies[3 * requests:]))
+        bus_rates.append(_bus_rate(services, bodies[4 * requests:]))
     finally:
         services.close()
     bus_rate = max(bus_rates)
@@ -90,7 +93,8 @@ def http(work: Path, licences: int, requests: int, concurrency: int,
         "licences": licences, "requests": requests, "concurrency": concurrency,
         "bus_verifications_per_s": round(bus_rate, 1),
         "bus_runs_per_s": [round(r, 1) for r in bus_rates], "constant": const,
-        "verify": peak, "verify_at_half_peak": half,
+        "verify": peak, "verify_runs_per_s": [p["requests_per_s"] for p in peaks],
+        "verify_at_half_peak": half,
         "http_vs_bus": ratio(peak["requests_per_s"], bus_rate),
         "verify_vs_constant": ratio(peak["requests_per_s"], const["requests_per_s"]),
     }
@@ -134,7 +138,8 @@ def render(h: dict[str, Any] | None) -> None:
           ["measure", "requests/s", "÷ bus", "p50 ms", "p99 ms", "answers"], [
               ("GET /api/v1/version (constant)", c["requests_per_s"],
                ratio(c["requests_per_s"], bus), c["p50_ms"], c["p99_ms"], c["statuses"]),
-              ("POST VerifyLicence (recorded)", v["requests_per_s"], h["http_vs_bus"],
+              ("POST VerifyLicence (recorded, faster of 2 runs)", v["requests_per_s"],
+               h["http_vs_bus"],
                v["p50_ms"], v["p99_ms"], v["statuses"]),
               (f"  at half the peak ({half['rate_per_s']}/s, open loop)", "", "",
                half["p50_ms"], half["p99_ms"], half["statuses"]),

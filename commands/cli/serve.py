@@ -56,6 +56,11 @@ def serve(args: argparse.Namespace) -> int:
                      writer=writer)
     open_ledger(app)
     logging.getLogger("sharing.access").setLevel(logging.INFO)
+    # One access line per request: skip what no line of ours prints (the caller's file and
+    # line, thread and process names), which cost the service ~10 µs a request (the
+    # logging HOWTO's "Optimization").
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     _say_where_it_listens()
     # uvicorn stops gracefully on SIGTERM, then raises the signal again for the handler
     # that was there before; the stop is complete by then, so that handler exits with 0.
