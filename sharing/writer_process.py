@@ -69,6 +69,8 @@ class ProcessWriter(Writer):
         self._keys: Keys = {}
         self._outbox: list[tuple[str, int, Any]] = []
         self._failed_at = -RESPAWN_AFTER
+        self._starting: threading.Thread | None = None  # a replacement being started
+        self._stopped = False
 
     # -- life ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -78,6 +80,10 @@ class ProcessWriter(Writer):
                 self._spawn()
 
     def stop(self) -> None:
+        with self._lock:
+            self._stopped, starting = True, self._starting
+        if starting is not None:  # let it finish, so that its process is stopped too
+            starting.join()
         with self._lock:
             conn, child, self._conn, self._child = self._conn, self._child, None, None
             if conn is not None:
@@ -91,18 +97,50 @@ class ProcessWriter(Writer):
         super().stop()
 
     def _spawn(self) -> None:
-        """Start the writer process and wait until its ledger is open (lock held). After
-        a failed start, requests are refused at once for a few seconds rather than each
-        waiting for another attempt."""
-        if time.monotonic() - self._failed_at < RESPAWN_AFTER:
-            raise WriterStoppedError("the writer process could not start; retrying shortly")
+        """Start the writer process and wait until its ledger is open (lock held); at the
+        service's start, before it takes requests."""
+        self._check_may_start()
         try:
-            self._start_child()
+            self._attach(*self._start_child())
         except BaseException:
             self._failed_at = time.monotonic()
             raise
 
-    def _start_child(self) -> None:
+    def _check_may_start(self) -> None:
+        """After a failed start, requests are refused at once for a few seconds rather
+        than each waiting for another attempt (lock held)."""
+        if self._stopped:
+            raise WriterStoppedError("the service is shutting down")
+        if time.monotonic() - self._failed_at < RESPAWN_AFTER:
+            raise WriterStoppedError("the writer process could not start; retrying shortly")
+
+    def _replace(self) -> None:
+        """In a thread of its own: start a writer process in place of one that died, then
+        send it what was queued meanwhile. Opening a large ledger takes a while, and in
+        the event loop's thread it held every request (pages, public status) that long."""
+        try:
+            conn, child = self._start_child()
+        except BaseException as exc:
+            with self._lock:
+                self._failed_at, self._starting = time.monotonic(), None
+                work, self._outbox = self._outbox, []
+                lost = [self._pending.pop(request, None) for _, request, _ in work]
+            for future in lost:
+                if future is not None and future.set_running_or_notify_cancel():
+                    future.set_exception(exc)
+            return
+        with self._lock:
+            self._attach(conn, child)
+            self._starting = None
+        self._flush()
+
+    def _attach(self, conn: Connection, child: multiprocessing.process.BaseProcess) -> None:
+        """Take ``conn`` as the writer process's pipe (lock held)."""
+        self._conn, self._child = conn, child
+        threading.Thread(target=self._receive, args=(conn,), name="writer-answers",
+                         daemon=True).start()
+
+    def _start_child(self) -> tuple[Connection, multiprocessing.process.BaseProcess]:
         ctx = multiprocessing.get_context("spawn")  # no copies of the event loop's threads
         ours, theirs = ctx.Pipe()
         level = logging.getLogger().getEffectiveLevel()  # the service's --verbose
@@ -122,9 +160,7 @@ class ProcessWriter(Writer):
         if first[0] != "ready":
             child.join(timeout=10)
             raise first[1]
-        self._conn, self._child = ours, child
-        threading.Thread(target=self._receive, args=(ours,), name="writer-answers",
-                         daemon=True).start()
+        return ours, child
 
     # -- asking ----------------------------------------------------------------------------
     def expect(self) -> None:
@@ -145,13 +181,16 @@ class ProcessWriter(Writer):
         (one pickling, one write), and reaches the writer together: one batch."""
         future: Future[Any] = Future()
         with self._lock:
-            if self._conn is None:
-                self._spawn()  # after the previous one died, or if it never started
+            if self._conn is None and self._starting is None:
+                self._check_may_start()  # the previous one died, or never started
+                self._starting = threading.Thread(target=self._replace, daemon=True,
+                                                  name="writer-start")
+                self._starting.start()
             request = next(self._ids)
             self._pending[request] = future
             self._outbox.append((kind, request, payload))
-            if len(self._outbox) > 1:
-                return future  # a flush is on its way
+            if len(self._outbox) > 1 or self._starting is not None:
+                return future  # a flush is on its way, or the new process's start sends it
         try:
             asyncio.get_running_loop().call_soon(self._flush)
         except RuntimeError:  # not in the event loop's thread: send now
@@ -160,6 +199,8 @@ class ProcessWriter(Writer):
 
     def _flush(self) -> None:
         with self._lock:
+            if self._starting is not None:
+                return  # a writer process is being started: it sends the outbox
             work, self._outbox = self._outbox, []
             if not work:
                 return

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import orjson
 import pytest
 
@@ -91,3 +94,45 @@ def test_ledger_serve_writes_in_a_process_of_its_own_unless_it_has_nothing_to_wr
                    writer_for(on_file, service, kafka=False, asked="thread"),
                    writer_for(settings("sqlite:///:memory:"), service, kafka=False)):
         assert type(writer) is Writer
+
+
+def test_starting_a_new_writer_process_does_not_stall_the_other_requests(
+        town: Town, database_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening the ledger in a new writer process takes a while (a large ledger: up to
+    START_SECONDS); meanwhile the service's other requests (pages, public status, the
+    version) must still be answered, not wait behind the start in the event loop."""
+    slow_start = ProcessWriter._start_child
+
+    def slowly(self: ProcessWriter) -> Any:
+        time.sleep(2.0)  # a ledger that takes two seconds to open
+        return slow_start(self)
+
+    with running_service(database_url, tmp_path / "ledger-key.pem",
+                         writer="process") as served:
+        writer = served.app.state.writer
+        assert isinstance(writer, ProcessWriter)
+        child = writer._child
+        assert child is not None and child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while writer._conn is not None:
+            assert time.monotonic() < deadline, "the dead writer was not noticed"
+            time.sleep(0.02)
+        monkeypatch.setattr(ProcessWriter, "_start_child", slowly)
+        envelope = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
+                             case="CASE-W-STALL")
+        answers: list[httpx.Response] = []
+        poster = threading.Thread(target=lambda: answers.append(httpx.post(
+            served.base_url + "/api/v1/commands", content=orjson.dumps(envelope),
+            timeout=30)))
+        poster.start()
+        time.sleep(0.3)  # the command is now waiting for the new writer process
+        started = time.monotonic()
+        version = served.http.get("/api/v1/version")
+        waited = time.monotonic() - started
+        poster.join(timeout=30)
+        assert version.status_code == 200
+        assert waited < 1.0, f"the version waited {waited:.1f} s behind the writer's start"
+        assert answers and answers[0].status_code == 200, answers
+        assert town.services.store.read_stream(receipt_stream(envelope["command_id"]))
