@@ -45,7 +45,7 @@ from commands.setting_sections import ServiceSettings
 from commands.settings import Settings
 from commands.signed.envelope import SignedCommand
 from consumers.verify_pool import pre_verify
-from sharing.writer import Writer, WriterStoppedError, serving_services
+from sharing.writer import Writer, WriterLostError, WriterStoppedError, serving_services
 from sharing.writer_child import Keys, writer_main
 
 log = logging.getLogger("sharing.writer")
@@ -256,9 +256,9 @@ class ProcessWriter(Writer):
                           " and the next command starts a new one")
                 self._conn, self._child = None, None
             waiting, self._pending = self._pending, {}
-        for future in waiting.values():
+        for future in waiting.values():  # a batch may have committed before the end
             if future.set_running_or_notify_cancel():
-                future.set_exception(WriterStoppedError("the writer process stopped"))
+                future.set_exception(WriterLostError("the writer process stopped"))
 
 
 def writer_for(settings: Settings, service: ServiceSettings, *, kafka: bool,

@@ -136,3 +136,36 @@ def test_starting_a_new_writer_process_does_not_stall_the_other_requests(
         assert waited < 1.0, f"the version waited {waited:.1f} s behind the writer's start"
         assert answers and answers[0].status_code == 200, answers
         assert town.services.store.read_stream(receipt_stream(envelope["command_id"]))
+
+
+def test_a_request_held_by_a_writer_process_that_died_is_not_told_nothing_was_done(
+        town: Town, database_url: str, tmp_path: Path) -> None:
+    """The writer process may die after its batch committed and before it answered: the
+    answer must not say that nothing was done (then a client would sign the command
+    again under a new id and apply it twice), but to post it again with the same id."""
+    with running_service(database_url, tmp_path / "ledger-key.pem",
+                         writer="process") as served:
+        writer = served.app.state.writer
+        assert isinstance(writer, ProcessWriter)
+        child = writer._child
+        assert child is not None and child.pid is not None
+        os.kill(child.pid, signal.SIGSTOP)  # it holds the request, as under load
+        envelope = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
+                             case="CASE-W-LOST")
+        answers: list[httpx.Response] = []
+        poster = threading.Thread(target=lambda: answers.append(httpx.post(
+            served.base_url + "/api/v1/commands", content=orjson.dumps(envelope),
+            timeout=30)))
+        poster.start()
+        deadline = time.monotonic() + 10
+        while not writer._pending:
+            assert time.monotonic() < deadline, "the command did not reach the writer"
+            time.sleep(0.02)
+        os.kill(child.pid, signal.SIGKILL)
+        poster.join(timeout=30)
+        assert answers and answers[0].status_code == 503, answers
+        problem = answers[0].json()
+        assert problem["code"] != "shutting_down", problem
+        assert "same command id" in problem["detail"], problem
+        again = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
+        assert again.status_code == 200, again.text  # and the same id then gets its result
