@@ -63,7 +63,8 @@ class ProcessWriter(Writer):
         self._settings = settings
         self._ids = itertools.count()
         self._pending: dict[int, Future[Any]] = {}
-        self._lock = threading.Lock()  # the pipe's sending end and the pending table
+        self._lock = threading.Lock()  # the pending table, the outbox, the process
+        self._sending = threading.Lock()  # the pipe's sending end: whole messages, in order
         self._conn: Connection | None = None
         self._child: multiprocessing.process.BaseProcess | None = None
         self._keys: Keys = {}
@@ -84,12 +85,12 @@ class ProcessWriter(Writer):
             self._stopped, starting = True, self._starting
         if starting is not None:  # let it finish, so that its process is stopped too
             starting.join()
-        with self._lock:
+        with self._sending, self._lock:
             conn, child, self._conn, self._child = self._conn, self._child, None, None
-            if conn is not None:
-                with contextlib.suppress(OSError):
-                    conn.send([*self._outbox, ("stop", -1, None)])
-                self._outbox = []
+            work, self._outbox = self._outbox, []
+        if conn is not None:
+            with self._sending, contextlib.suppress(OSError):
+                conn.send([*work, ("stop", -1, None)])
         if child is not None:
             child.join(timeout=60)
             if child.is_alive():
@@ -198,22 +199,28 @@ class ProcessWriter(Writer):
         return future
 
     def _flush(self) -> None:
-        with self._lock:
-            if self._starting is not None:
-                return  # a writer process is being started: it sends the outbox
-            work, self._outbox = self._outbox, []
+        """Send the outbox. The send may wait while the writer process commits (a message
+        larger than the pipe's buffer), so it holds only ``_sending``: the thread that
+        takes the answers needs ``_lock``, and if it waited the writer process would wait
+        to send its answers, never reading this message: both stuck for ever."""
+        with self._sending:
+            with self._lock:
+                if self._starting is not None:
+                    return  # a writer process is being started: it sends the outbox
+                work, self._outbox, conn = self._outbox, [], self._conn
             if not work:
                 return
             try:
-                if self._conn is None:
+                if conn is None:
                     raise OSError("no writer process")
-                self._conn.send(work)
+                conn.send(work)
             except OSError:
-                lost = [self._pending.pop(request) for _, request, _ in work]
+                with self._lock:
+                    lost = [self._pending.pop(request, None) for _, request, _ in work]
             else:
                 return
         for future in lost:
-            if future.set_running_or_notify_cancel():
+            if future is not None and future.set_running_or_notify_cancel():
                 future.set_exception(WriterStoppedError("the writer process is gone"))
 
     # -- answers ---------------------------------------------------------------------------

@@ -4,10 +4,12 @@ a stop leaves no process behind."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,9 @@ import pytest
 from commands.bootstrap import bootstrap
 from commands.setting_sections import ServiceSettings
 from commands.settings import Settings, load_settings
+from commands.signed.envelope import decode_envelope
 from ledger.domain.streams import receipt_stream
-from sharing.writer import Writer
+from sharing.writer import Writer, serving_services
 from sharing.writer_process import ProcessWriter, writer_for
 from tests.integration.service_fixtures import clock
 from tests.integration.service_server import running_service
@@ -169,3 +172,39 @@ def test_a_request_held_by_a_writer_process_that_died_is_not_told_nothing_was_do
         assert "same command id" in problem["detail"], problem
         again = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
         assert again.status_code == 200, again.text  # and the same id then gets its result
+
+
+def test_large_messages_both_ways_do_not_deadlock_the_pipe(
+        town: Town, database_url: str, tmp_path: Path) -> None:
+    """The service's process writes a large message (many commands queued in one turn)
+    while the writer process answers many small batches: each side must keep reading the
+    other, or both wait for ever with the event loop blocked in the send."""
+    settings = load_settings({"LEDGER_DATABASE_URL": database_url,
+                              "LEDGER_KEY_FILE": str(tmp_path / "ledger-key.pem")})
+    writer = ProcessWriter(settings, serving_services(settings), window=0.0, max_batch=1)
+    writer.start()
+    base = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
+                     case="CASE-W-PIPE", purpose="p" * 2000)
+    forged = [decode_envelope({**base, "command_id": str(uuid.uuid4()),
+                               "signature": "A" * 86 + "=="}) for _ in range(1500)]
+
+    async def burst() -> list[Any]:
+        first = [writer.submit(s) for s in forged[:750]]  # one message ...
+        await asyncio.sleep(0.05)  # ... the writer works on it, answering one by one
+        second = [writer.submit(s) for s in forged[750:]]  # ... while this one is sent
+        return await asyncio.gather(*(asyncio.wrap_future(f) for f in first + second))
+
+    done: list[list[Any]] = []
+    runner = threading.Thread(target=lambda: done.append(asyncio.run(burst())), daemon=True)
+    try:
+        runner.start()
+        runner.join(timeout=60)
+        assert done, "the service's process and the writer process wait for each other"
+        assert {r.code for r in done[0]} == {"bad_signature"}
+    finally:
+        if not done:  # unblock both sides so that the test run can go on
+            child = writer._child
+            if child is not None and child.pid is not None:
+                os.kill(child.pid, signal.SIGKILL)
+            runner.join(timeout=10)
+        writer.stop()
