@@ -45,7 +45,13 @@ from commands.setting_sections import ServiceSettings
 from commands.settings import Settings
 from commands.signed.envelope import SignedCommand
 from consumers.verify_pool import pre_verify
-from sharing.writer import Writer, WriterLostError, WriterStoppedError, serving_services
+from sharing.writer import (
+    Writer,
+    WriterDatabaseError,
+    WriterLostError,
+    WriterStoppedError,
+    serving_services,
+)
 from sharing.writer_child import Keys, writer_main
 
 log = logging.getLogger("sharing.writer")
@@ -70,6 +76,7 @@ class ProcessWriter(Writer):
         self._keys: Keys = {}
         self._outbox: list[tuple[str, int, Any]] = []
         self._failed_at = -RESPAWN_AFTER
+        self._start_error: BaseException | None = None  # why the last start failed
         self._starting: threading.Thread | None = None  # a replacement being started
         self._stopped = False
 
@@ -103,8 +110,8 @@ class ProcessWriter(Writer):
         self._check_may_start()
         try:
             self._attach(*self._start_child())
-        except BaseException:
-            self._failed_at = time.monotonic()
+        except BaseException as exc:
+            self._failed_at, self._start_error = time.monotonic(), exc
             raise
 
     def _check_may_start(self) -> None:
@@ -113,6 +120,8 @@ class ProcessWriter(Writer):
         if self._stopped:
             raise WriterStoppedError("the service is shutting down")
         if time.monotonic() - self._failed_at < RESPAWN_AFTER:
+            if isinstance(self._start_error, WriterDatabaseError):  # say why, as it did
+                raise WriterDatabaseError(str(self._start_error))
             raise WriterStoppedError("the writer process could not start; retrying shortly")
 
     def _replace(self) -> None:
@@ -124,6 +133,7 @@ class ProcessWriter(Writer):
         except BaseException as exc:
             with self._lock:
                 self._failed_at, self._starting = time.monotonic(), None
+                self._start_error = exc
                 work, self._outbox = self._outbox, []
                 lost = [self._pending.pop(request, None) for _, request, _ in work]
             for future in lost:

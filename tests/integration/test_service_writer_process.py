@@ -22,7 +22,7 @@ from commands.setting_sections import ServiceSettings
 from commands.settings import Settings, load_settings
 from commands.signed.envelope import decode_envelope
 from ledger.domain.streams import receipt_stream
-from sharing.writer import Writer, serving_services
+from sharing.writer import Writer, WriterDatabaseError, serving_services
 from sharing.writer_process import ProcessWriter, writer_for
 from tests.integration.service_fixtures import clock
 from tests.integration.service_server import running_service
@@ -208,3 +208,32 @@ def test_large_messages_both_ways_do_not_deadlock_the_pipe(
                 os.kill(child.pid, signal.SIGKILL)
             runner.join(timeout=10)
         writer.stop()
+
+
+def test_while_a_new_writer_process_cannot_open_the_database_commands_say_so(
+        town: Town, database_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer process that died is replaced at the next command; if the database is
+    away then, that command and those of the next seconds (no new attempt yet) are
+    answered 503 ``database``, not ``shutting_down``: the service is not stopping."""
+    def away(self: ProcessWriter) -> Any:
+        raise WriterDatabaseError("cannot open the ledger database: connection refused")
+
+    with running_service(database_url, tmp_path / "ledger-key.pem",
+                         writer="process") as served:
+        writer = served.app.state.writer
+        assert isinstance(writer, ProcessWriter)
+        child = writer._child
+        assert child is not None and child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while writer._conn is not None:
+            assert time.monotonic() < deadline, "the dead writer was not noticed"
+            time.sleep(0.02)
+        monkeypatch.setattr(ProcessWriter, "_start_child", away)
+        for case in ("CASE-W-DB-1", "CASE-W-DB-2"):  # the start, then within RESPAWN_AFTER
+            envelope = town.read(town.a, town.ident("001"), "G-A",
+                                 command_type="VerifyLicence", case=case)
+            answer = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["code"] == "database", answer.text
