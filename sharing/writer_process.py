@@ -32,6 +32,7 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -78,6 +79,10 @@ class ProcessWriter(Writer):
         self._failed_at = -RESPAWN_AFTER
         self._start_error: BaseException | None = None  # why the last start failed
         self._starting: threading.Thread | None = None  # a replacement being started
+        # The event loop never writes to the pipe itself: a writer process that waits (a
+        # locked table) stops reading, and a full pipe then held every request.
+        self._wake: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        self._sender = threading.Thread(target=self._sends, name="writer-sends", daemon=True)
         self._stopped = False
 
     # -- life ------------------------------------------------------------------------------
@@ -86,6 +91,8 @@ class ProcessWriter(Writer):
         with self._lock:
             if self._conn is None:
                 self._spawn()
+            if self._sender.ident is None:
+                self._sender.start()
 
     def stop(self) -> None:
         with self._lock:
@@ -102,6 +109,9 @@ class ProcessWriter(Writer):
             child.join(timeout=60)
             if child.is_alive():
                 child.kill()
+        if self._sender.is_alive():
+            self._wake.put(False)
+            self._sender.join()
         super().stop()
 
     def _spawn(self) -> None:
@@ -202,11 +212,16 @@ class ProcessWriter(Writer):
             self._outbox.append((kind, request, payload))
             if len(self._outbox) > 1 or self._starting is not None:
                 return future  # a flush is on its way, or the new process's start sends it
-        try:
-            asyncio.get_running_loop().call_soon(self._flush)
+        try:  # at the end of this turn, by the thread that sends
+            asyncio.get_running_loop().call_soon(self._wake.put, True)
         except RuntimeError:  # not in the event loop's thread: send now
             self._flush()
         return future
+
+    def _sends(self) -> None:
+        """The thread that writes to the pipe, so that a full pipe waits here."""
+        while self._wake.get():
+            self._flush()
 
     def _flush(self) -> None:
         """Send the outbox. The send may wait while the writer process commits (a message
@@ -224,7 +239,9 @@ class ProcessWriter(Writer):
                 if conn is None:
                     raise OSError("no writer process")
                 conn.send(work)
-            except OSError:
+            except Exception as exc:  # nothing of it reached the writer
+                if not isinstance(exc, OSError):
+                    log.exception("could not send %d request(s) to the writer", len(work))
                 with self._lock:
                     lost = [self._pending.pop(request, None) for _, request, _ in work]
             else:

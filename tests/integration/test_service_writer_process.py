@@ -237,3 +237,44 @@ def test_while_a_new_writer_process_cannot_open_the_database_commands_say_so(
             answer = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
             assert answer.status_code == 503, answer.text
             assert answer.json()["code"] == "database", answer.text
+
+
+def test_a_writer_process_that_is_stuck_does_not_stall_the_other_requests(
+        town: Town, database_url: str, tmp_path: Path) -> None:
+    """A writer process that waits (a table locked by a migration, a database that hangs)
+    stops reading its pipe; once the pipe is full, the commands still coming must wait in
+    the service's process, not block its event loop: pages, the public status, the
+    version and the health check are answered meanwhile (with one thread the event loop
+    never waited for the writer either)."""
+    with running_service(database_url, tmp_path / "ledger-key.pem",
+                         writer="process") as served:
+        writer = served.app.state.writer
+        assert isinstance(writer, ProcessWriter)
+        child = writer._child
+        assert child is not None and child.pid is not None
+        base = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
+                         case="CASE-W-STUCK", purpose="p" * 2000)
+        bodies = [orjson.dumps({**base, "command_id": str(uuid.uuid4()),
+                                "signature": "A" * 86 + "=="}) for _ in range(400)]
+
+        async def post_all() -> list[int]:
+            async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as client:
+                answers = await asyncio.gather(*(client.post("/api/v1/commands", content=b)
+                                                  for b in bodies))
+            return [a.status_code for a in answers]
+
+        statuses: list[list[int]] = []
+        os.kill(child.pid, signal.SIGSTOP)  # it waits, and reads nothing
+        try:
+            poster = threading.Thread(target=lambda: statuses.append(asyncio.run(post_all())))
+            poster.start()
+            time.sleep(3)  # 400 commands of 2 kB: more than the pipe holds
+            started = time.monotonic()
+            version = served.http.get("/api/v1/version", timeout=30)
+            waited = time.monotonic() - started
+        finally:
+            os.kill(child.pid, signal.SIGCONT)
+        poster.join(timeout=60)
+        assert version.status_code == 200
+        assert waited < 1.0, f"the version waited {waited:.1f} s for a stuck writer"
+        assert statuses and set(statuses[0]) == {401}, statuses  # forged, all answered
