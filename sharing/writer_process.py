@@ -58,6 +58,7 @@ from sharing.writer_child import Keys, writer_main
 log = logging.getLogger("sharing.writer")
 START_SECONDS = 120  # opening a large ledger reads its lanes and keys
 RESPAWN_AFTER = 5.0  # seconds between attempts to start a writer process that failed
+STOP_SECONDS = 60  # the longest a stop waits for the writer process to finish its work
 
 
 class ProcessWriter(Writer):
@@ -99,16 +100,26 @@ class ProcessWriter(Writer):
             self._stopped, starting = True, self._starting
         if starting is not None:  # let it finish, so that its process is stopped too
             starting.join()
-        with self._sending, self._lock:
-            conn, child, self._conn, self._child = self._conn, self._child, None, None
-            work, self._outbox = self._outbox, []
-        if conn is not None:
-            with self._sending, contextlib.suppress(OSError):
-                conn.send([*work, ("stop", -1, None)])
+        with self._lock:
+            child = self._child
+        # A writer process that reads nothing (waiting on a lock that is never released,
+        # or stopped) held the stop for ever, in the send or the join: it is ended after
+        # STOP_SECONDS; what it had not committed was never acknowledged.
+        watchdog = threading.Timer(STOP_SECONDS, _end, args=(child,))
+        watchdog.daemon = True
         if child is not None:
-            child.join(timeout=60)
-            if child.is_alive():
-                child.kill()
+            watchdog.start()
+        try:
+            with self._sending, self._lock:
+                conn, self._conn, self._child = self._conn, None, None
+                work, self._outbox = self._outbox, []
+            if conn is not None:
+                with self._sending, contextlib.suppress(OSError):
+                    conn.send([*work, ("stop", -1, None)])
+            if child is not None:
+                child.join()
+        finally:
+            watchdog.cancel()
         if self._sender.is_alive():
             self._wake.put(False)
             self._sender.join()
@@ -293,6 +304,12 @@ class ProcessWriter(Writer):
         for future in waiting.values():  # a batch may have committed before the end
             if future.set_running_or_notify_cancel():
                 future.set_exception(WriterLostError("the writer process stopped"))
+
+
+def _end(child: multiprocessing.process.BaseProcess | None) -> None:
+    if child is not None and child.is_alive():
+        log.error("the writer process did not stop within %d s; it was ended", STOP_SECONDS)
+        child.kill()
 
 
 def writer_for(settings: Settings, service: ServiceSettings, *, kafka: bool,

@@ -22,6 +22,7 @@ from commands.setting_sections import ServiceSettings
 from commands.settings import Settings, load_settings
 from commands.signed.envelope import decode_envelope
 from ledger.domain.streams import receipt_stream
+from sharing import writer_process
 from sharing.writer import Writer, WriterDatabaseError, serving_services
 from sharing.writer_process import ProcessWriter, writer_for
 from tests.integration.service_fixtures import clock
@@ -278,3 +279,42 @@ def test_a_writer_process_that_is_stuck_does_not_stall_the_other_requests(
         assert version.status_code == 200
         assert waited < 1.0, f"the version waited {waited:.1f} s for a stuck writer"
         assert statuses and set(statuses[0]) == {401}, statuses  # forged, all answered
+
+
+def test_a_stop_ends_a_writer_process_that_reads_nothing(
+        town: Town, database_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer process that waits for ever (a lock never released, a stopped process)
+    with a full pipe held the service's stop for ever: SIGTERM never ended `ledger
+    serve`. The stop ends it after STOP_SECONDS; no request is left waiting."""
+    monkeypatch.setattr(writer_process, "STOP_SECONDS", 2, raising=False)
+    settings = load_settings({"LEDGER_DATABASE_URL": database_url,
+                              "LEDGER_KEY_FILE": str(tmp_path / "ledger-key.pem")})
+    writer = ProcessWriter(settings, serving_services(settings), window=0.0, max_batch=500)
+    writer.start()
+    child = writer._child
+    assert child is not None and child.pid is not None
+    base = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
+                     case="CASE-W-STOP", purpose="p" * 2000)
+    forged = [decode_envelope({**base, "command_id": str(uuid.uuid4()),
+                               "signature": "A" * 86 + "=="}) for _ in range(400)]
+    os.kill(child.pid, signal.SIGSTOP)
+
+    async def submit() -> list[Any]:
+        futures = [writer.submit(s) for s in forged]  # more than the pipe holds
+        await asyncio.sleep(0.5)  # the sending thread now waits for the writer to read
+        return futures
+
+    futures = asyncio.run(submit())
+    stopper = threading.Thread(target=writer.stop, daemon=True)
+    started = time.monotonic()
+    stopper.start()
+    stopper.join(timeout=30)
+    try:
+        assert not stopper.is_alive(), "the stop waits for ever for a writer that reads nothing"
+        assert time.monotonic() - started < 15
+        assert not child.is_alive()
+        assert all(f.done() for f in futures)  # each answered (503), none left waiting
+    finally:
+        if child.is_alive():
+            os.kill(child.pid, signal.SIGKILL)
