@@ -48,6 +48,13 @@ class WriterStoppedError(RuntimeError):
     """The service is shutting down: the request was not handled."""
 
 
+class WriterLostError(TimeoutError):
+    """The writer process died holding the request (sharing/writer_process.py): its batch
+    may have committed before it could answer, so, as after a time-out, the command may
+    have taken effect; it is answered as a time-out is (503 ``unavailable``: post it
+    again with the same command id), never "nothing was done"."""
+
+
 class WriterDatabaseError(RuntimeError):
     """The writer process could not reach the database; nothing of the batch was written
     (sharing/writer_process.py; answered 503 like a driver's own error)."""

@@ -32,6 +32,7 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -45,12 +46,19 @@ from commands.setting_sections import ServiceSettings
 from commands.settings import Settings
 from commands.signed.envelope import SignedCommand
 from consumers.verify_pool import pre_verify
-from sharing.writer import Writer, WriterStoppedError, serving_services
+from sharing.writer import (
+    Writer,
+    WriterDatabaseError,
+    WriterLostError,
+    WriterStoppedError,
+    serving_services,
+)
 from sharing.writer_child import Keys, writer_main
 
 log = logging.getLogger("sharing.writer")
 START_SECONDS = 120  # opening a large ledger reads its lanes and keys
 RESPAWN_AFTER = 5.0  # seconds between attempts to start a writer process that failed
+STOP_SECONDS = 60  # the longest a stop waits for the writer process to finish its work
 
 
 class ProcessWriter(Writer):
@@ -63,12 +71,20 @@ class ProcessWriter(Writer):
         self._settings = settings
         self._ids = itertools.count()
         self._pending: dict[int, Future[Any]] = {}
-        self._lock = threading.Lock()  # the pipe's sending end and the pending table
+        self._lock = threading.Lock()  # the pending table, the outbox, the process
+        self._sending = threading.Lock()  # the pipe's sending end: whole messages, in order
         self._conn: Connection | None = None
         self._child: multiprocessing.process.BaseProcess | None = None
         self._keys: Keys = {}
         self._outbox: list[tuple[str, int, Any]] = []
         self._failed_at = -RESPAWN_AFTER
+        self._start_error: BaseException | None = None  # why the last start failed
+        self._starting: threading.Thread | None = None  # a replacement being started
+        # The event loop never writes to the pipe itself: a writer process that waits (a
+        # locked table) stops reading, and a full pipe then held every request.
+        self._wake: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        self._sender = threading.Thread(target=self._sends, name="writer-sends", daemon=True)
+        self._stopped = False
 
     # -- life ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -76,33 +92,87 @@ class ProcessWriter(Writer):
         with self._lock:
             if self._conn is None:
                 self._spawn()
+            if self._sender.ident is None:
+                self._sender.start()
 
     def stop(self) -> None:
         with self._lock:
-            conn, child, self._conn, self._child = self._conn, self._child, None, None
-            if conn is not None:
-                with contextlib.suppress(OSError):
-                    conn.send([*self._outbox, ("stop", -1, None)])
-                self._outbox = []
+            self._stopped, starting = True, self._starting
+        if starting is not None:  # let it finish, so that its process is stopped too
+            starting.join()
+        with self._lock:
+            child = self._child
+        # A writer process that reads nothing (waiting on a lock that is never released,
+        # or stopped) held the stop for ever, in the send or the join: it is ended after
+        # STOP_SECONDS; what it had not committed was never acknowledged.
+        watchdog = threading.Timer(STOP_SECONDS, _end, args=(child,))
+        watchdog.daemon = True
         if child is not None:
-            child.join(timeout=60)
-            if child.is_alive():
-                child.kill()
+            watchdog.start()
+        try:
+            with self._sending, self._lock:
+                conn, self._conn, self._child = self._conn, None, None
+                work, self._outbox = self._outbox, []
+            if conn is not None:
+                with self._sending, contextlib.suppress(OSError):
+                    conn.send([*work, ("stop", -1, None)])
+            if child is not None:
+                child.join()
+        finally:
+            watchdog.cancel()
+        if self._sender.is_alive():
+            self._wake.put(False)
+            self._sender.join()
         super().stop()
 
     def _spawn(self) -> None:
-        """Start the writer process and wait until its ledger is open (lock held). After
-        a failed start, requests are refused at once for a few seconds rather than each
-        waiting for another attempt."""
-        if time.monotonic() - self._failed_at < RESPAWN_AFTER:
-            raise WriterStoppedError("the writer process could not start; retrying shortly")
+        """Start the writer process and wait until its ledger is open (lock held); at the
+        service's start, before it takes requests."""
+        self._check_may_start()
         try:
-            self._start_child()
-        except BaseException:
-            self._failed_at = time.monotonic()
+            self._attach(*self._start_child())
+        except BaseException as exc:
+            self._failed_at, self._start_error = time.monotonic(), exc
             raise
 
-    def _start_child(self) -> None:
+    def _check_may_start(self) -> None:
+        """After a failed start, requests are refused at once for a few seconds rather
+        than each waiting for another attempt (lock held)."""
+        if self._stopped:
+            raise WriterStoppedError("the service is shutting down")
+        if time.monotonic() - self._failed_at < RESPAWN_AFTER:
+            if isinstance(self._start_error, WriterDatabaseError):  # say why, as it did
+                raise WriterDatabaseError(str(self._start_error))
+            raise WriterStoppedError("the writer process could not start; retrying shortly")
+
+    def _replace(self) -> None:
+        """In a thread of its own: start a writer process in place of one that died, then
+        send it what was queued meanwhile. Opening a large ledger takes a while, and in
+        the event loop's thread it held every request (pages, public status) that long."""
+        try:
+            conn, child = self._start_child()
+        except BaseException as exc:
+            with self._lock:
+                self._failed_at, self._starting = time.monotonic(), None
+                self._start_error = exc
+                work, self._outbox = self._outbox, []
+                lost = [self._pending.pop(request, None) for _, request, _ in work]
+            for future in lost:
+                if future is not None and future.set_running_or_notify_cancel():
+                    future.set_exception(exc)
+            return
+        with self._lock:
+            self._attach(conn, child)
+            self._starting = None
+        self._flush()
+
+    def _attach(self, conn: Connection, child: multiprocessing.process.BaseProcess) -> None:
+        """Take ``conn`` as the writer process's pipe (lock held)."""
+        self._conn, self._child = conn, child
+        threading.Thread(target=self._receive, args=(conn,), name="writer-answers",
+                         daemon=True).start()
+
+    def _start_child(self) -> tuple[Connection, multiprocessing.process.BaseProcess]:
         ctx = multiprocessing.get_context("spawn")  # no copies of the event loop's threads
         ours, theirs = ctx.Pipe()
         level = logging.getLogger().getEffectiveLevel()  # the service's --verbose
@@ -122,9 +192,7 @@ class ProcessWriter(Writer):
         if first[0] != "ready":
             child.join(timeout=10)
             raise first[1]
-        self._conn, self._child = ours, child
-        threading.Thread(target=self._receive, args=(ours,), name="writer-answers",
-                         daemon=True).start()
+        return ours, child
 
     # -- asking ----------------------------------------------------------------------------
     def expect(self) -> None:
@@ -145,34 +213,52 @@ class ProcessWriter(Writer):
         (one pickling, one write), and reaches the writer together: one batch."""
         future: Future[Any] = Future()
         with self._lock:
-            if self._conn is None:
-                self._spawn()  # after the previous one died, or if it never started
+            if self._conn is None and self._starting is None:
+                self._check_may_start()  # the previous one died, or never started
+                self._starting = threading.Thread(target=self._replace, daemon=True,
+                                                  name="writer-start")
+                self._starting.start()
             request = next(self._ids)
             self._pending[request] = future
             self._outbox.append((kind, request, payload))
-            if len(self._outbox) > 1:
-                return future  # a flush is on its way
-        try:
-            asyncio.get_running_loop().call_soon(self._flush)
+            if len(self._outbox) > 1 or self._starting is not None:
+                return future  # a flush is on its way, or the new process's start sends it
+        try:  # at the end of this turn, by the thread that sends
+            asyncio.get_running_loop().call_soon(self._wake.put, True)
         except RuntimeError:  # not in the event loop's thread: send now
             self._flush()
         return future
 
+    def _sends(self) -> None:
+        """The thread that writes to the pipe, so that a full pipe waits here."""
+        while self._wake.get():
+            self._flush()
+
     def _flush(self) -> None:
-        with self._lock:
-            work, self._outbox = self._outbox, []
+        """Send the outbox. The send may wait while the writer process commits (a message
+        larger than the pipe's buffer), so it holds only ``_sending``: the thread that
+        takes the answers needs ``_lock``, and if it waited the writer process would wait
+        to send its answers, never reading this message: both stuck for ever."""
+        with self._sending:
+            with self._lock:
+                if self._starting is not None:
+                    return  # a writer process is being started: it sends the outbox
+                work, self._outbox, conn = self._outbox, [], self._conn
             if not work:
                 return
             try:
-                if self._conn is None:
+                if conn is None:
                     raise OSError("no writer process")
-                self._conn.send(work)
-            except OSError:
-                lost = [self._pending.pop(request) for _, request, _ in work]
+                conn.send(work)
+            except Exception as exc:  # nothing of it reached the writer
+                if not isinstance(exc, OSError):
+                    log.exception("could not send %d request(s) to the writer", len(work))
+                with self._lock:
+                    lost = [self._pending.pop(request, None) for _, request, _ in work]
             else:
                 return
         for future in lost:
-            if future.set_running_or_notify_cancel():
+            if future is not None and future.set_running_or_notify_cancel():
                 future.set_exception(WriterStoppedError("the writer process is gone"))
 
     # -- answers ---------------------------------------------------------------------------
@@ -215,9 +301,15 @@ class ProcessWriter(Writer):
                           " and the next command starts a new one")
                 self._conn, self._child = None, None
             waiting, self._pending = self._pending, {}
-        for future in waiting.values():
+        for future in waiting.values():  # a batch may have committed before the end
             if future.set_running_or_notify_cancel():
-                future.set_exception(WriterStoppedError("the writer process stopped"))
+                future.set_exception(WriterLostError("the writer process stopped"))
+
+
+def _end(child: multiprocessing.process.BaseProcess | None) -> None:
+    if child is not None and child.is_alive():
+        log.error("the writer process did not stop within %d s; it was ended", STOP_SECONDS)
+        child.kill()
 
 
 def writer_for(settings: Settings, service: ServiceSettings, *, kafka: bool,
