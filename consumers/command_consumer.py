@@ -22,7 +22,10 @@ What happens when ...
   reads, a value the database refuses): the records before it are applied, it is tried
   a bounded number of times, then answered ``internal_error``, dead-lettered with the
   error, and its partition moves on: see :mod:`consumers.poison`. Which failures are
-  outages and which are a record's own: :mod:`commands.bus.failures`.
+  outages and which are a record's own: :mod:`commands.bus.failures`;
+- the next round, read ahead while this one is applied (for the verify worker), finds
+  its partition parked, sought, paused, revoked or reassigned: its records there are
+  dropped and fetched again, see :mod:`consumers.read_ahead`.
 """
 
 from __future__ import annotations

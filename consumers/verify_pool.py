@@ -15,9 +15,11 @@ round while the writer applies the current one. What moves, and what stays:
   (actor, key registration, validity window, revocation: commands/signed/authenticate.py) and
   skips its own verification only if the worker's key is exactly the ledger's key for
   that ``key_id`` then. So a stale book costs speed, never correctness;
-- the writer takes records as each transaction needs them (LEDGER_BATCH_SIZE at a
-  time), so the worker decodes the next transaction's records, of this partition or the
-  next, while the writer applies this one; waiting, the writer decodes in-process every
+- the consumer hands the pool the next round before it applies this one
+  (:mod:`consumers.read_ahead`), and the writer takes records as each transaction needs
+  them (LEDGER_BATCH_SIZE at a time), so the worker decodes the next transaction's
+  records, of this round or the next, while the writer applies this one; the pool then
+  holds at most two rounds. Waiting, the writer decodes in-process every
   chunk of the transaction that no worker has started (from the back, while the worker
   works from the front), so neither side idles for long;
 - a worker that fails (a crash, a killed process, an exception) costs only speed: its
