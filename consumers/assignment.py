@@ -62,6 +62,9 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
         self.to_recover: dict[TopicPartition, int] = {}  # partition -> the ledger's position
         self.unpositioned: set[TopicPartition] = set()  # the database did not answer yet
         self.retries: dict[TopicPartition, _Retry] = {}  # re-answering failed: paused till then
+        # Bumped by every revocation and assignment: records read before a rebalance are
+        # not used after it (consumers/read_ahead.py), whatever partitions came back.
+        self.rebalances = 0
 
     def busy(self) -> bool:
         return bool(self.to_recover or self.unpositioned)
@@ -75,6 +78,7 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
 
     # -- called inside poll() by kafka-python ----------------------------------------
     def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        self.rebalances += 1
         self.forget_parked(list(revoked))
         for tp in revoked:
             self.to_recover.pop(tp, None)
@@ -82,6 +86,7 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
             self.unpositioned.discard(tp)
 
     def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        self.rebalances += 1
         self.assigned_once = True
         self.last_assigned = time.monotonic()
         self.forget_parked(list(assigned))

@@ -22,7 +22,10 @@ What happens when ...
   reads, a value the database refuses): the records before it are applied, it is tried
   a bounded number of times, then answered ``internal_error``, dead-lettered with the
   error, and its partition moves on: see :mod:`consumers.poison`. Which failures are
-  outages and which are a record's own: :mod:`commands.bus.failures`.
+  outages and which are a record's own: :mod:`commands.bus.failures`;
+- the next round, read ahead while this one is applied (for the verify worker), finds
+  its partition parked, sought, paused, revoked or reassigned: its records there are
+  dropped and fetched again, see :mod:`consumers.read_ahead`.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from consumers.dead_letter import dead_letter
 from consumers.parking_watch import ParkingWatch
 from consumers.poison import DatabaseOutage, PoisonGuard
 from consumers.ports import Answer
+from consumers.read_ahead import ReadAhead, Round
 from consumers.records import (
     Incoming,
     Outgoing,
@@ -95,6 +99,7 @@ class CommandConsumer:
             publish=self.publish, wait_for_database=self.wait_for_database)
         self.verify = VerifyPool(options.verify_workers, options.max_record_bytes)
         self.verify.warm()  # decoding and verifying ahead of the writer: verify_pool.py
+        self.ahead = ReadAhead(self.consumer, lambda: self.assignments.rebalances)
         self.last_activity = time.monotonic()
         self.consumer.subscribe([options.commands_topic], listener=self.assignments)
 
@@ -115,41 +120,75 @@ class CommandConsumer:
                 self.assignments.settle()
                 self.parking.check()
                 try:
-                    records = self._gather()
+                    current = self.ahead.take() or self._read_round(
+                        self.parking.poll_timeout_ms(self.options.poll_ms))
                 except KafkaError as exc:  # the client retries by itself; do not spin
                     delay = self.kafka_backoff.next()
                     log.warning("polling Kafka failed (%s); retrying in %.1fs", exc, delay)
                     time.sleep(delay)
                     continue
                 self.kafka_backoff.reset()
-                if records:
+                if current is not None:
                     self.last_activity = time.monotonic()
-                    self._round(records)
+                    self._round(current)
                 elif until_idle is not None and self._idle_for(until_idle, started):
                     log.info("no new records for %.0fs: stopping", until_idle)
                     break
         finally:
+            self.ahead.discard()
             self.close()
         return 0
 
-    def _gather(self) -> list[Incoming]:
+    def _read_round(self, timeout_ms: int) -> Round | None:
+        """Gather records and hand each partition's batch to the verify pool."""
+        records, rebalances = self._gather(timeout_ms)
+        if not records:
+            return None
+        batches = [(TopicPartition(t, p), batch)
+                   for (t, p), batch in group_by_partition(records).items()]
+        pending = self.verify.submit_round([[r.value for r in batch] for _, batch in batches])
+        return Round(batches, pending, rebalances)
+
+    def _read_ahead(self) -> None:
+        """Read the next round now, without waiting, so that the verify pool works on it
+        while the writer applies this one (see :mod:`consumers.read_ahead`). Waiting for
+        a fetch when the round in hand was full found no more rounds ahead (benchmarks:
+        docs/benchmarks.md, issue 18)."""
+        try:
+            ahead = self._read_round(0)
+        except KafkaError as exc:  # the loop's next poll meets it again, with its backoff
+            log.debug("reading ahead failed: %s", exc)
+            return
+        if ahead is None:
+            self.ahead.missed += 1
+        else:
+            self.ahead.hold(ahead)
+
+    def _gather(self, timeout: int) -> tuple[list[Incoming], int]:
         """Up to a batch per assigned partition: what one poll returns, plus what is
         already fetched. A poll alone hands out a few records per partition, and every
-        partition's share is its own transaction; fuller batches commit less often."""
+        partition's share is its own transaction; fuller batches commit less often.
+
+        Also the count of rebalances the records were read after: a poll that rebalances
+        drops what earlier polls returned (the assignment positioned every partition
+        still ours from the ledger: they are fetched again), and keeps its own records,
+        read from those positions."""
         partitions = max(1, len(self.consumer.assignment()))
         limit = self.options.batch_size * partitions
         budget, held = self.options.batch_bytes * partitions, 0  # bounded memory
         records: list[Incoming] = []
-        timeout = self.parking.poll_timeout_ms(self.options.poll_ms)
+        rebalances = self.assignments.rebalances
         while len(records) < limit and held < budget:
             polled = self.consumer.poll(timeout_ms=timeout, max_records=limit - len(records))
+            if self.assignments.rebalances != rebalances:
+                rebalances, records, held = self.assignments.rebalances, [], 0
             got = [Incoming.of(r) for batch in polled.values() for r in batch]
             if not got:
                 break
             records.extend(got)
             held += sum(len(r.value or b"") for r in got)
             timeout = 0
-        return records
+        return records, rebalances
 
     def _idle_for(self, seconds: float, started: float) -> bool:
         if self.parking.busy() or self.assignments.busy():
@@ -175,27 +214,38 @@ class CommandConsumer:
                 return True
         return False
 
-    def _round(self, records: list[Incoming]) -> None:
+    def _round(self, current: Round) -> None:
         self.assignments.settle()  # re-answer before anything new of a just-assigned partition
+        self._read_ahead()
+        try:
+            self._apply_round(current)
+        finally:
+            current.cancel()  # what was not taken (a partition parked, revoked, a failure)
+
+    def _apply_round(self, current: Round) -> None:
+        if current.rebalances != self.assignments.rebalances:
+            # A poll since these records were read (reading ahead, say) rebalanced: every
+            # partition still ours was positioned from the ledger by the assignment, and
+            # these records are fetched again from there.
+            return
         answers: list[Answer] = []
         commits: dict[TopicPartition, int] = {}
-        batches = list(group_by_partition(records).items())
-        pending = self.verify.submit_round([[r.value for r in batch] for _, batch in batches])
-        for i, ((topic, partition), batch) in enumerate(batches):
-            tp = TopicPartition(topic, partition)
+        batches = current.batches
+        for i, (tp, batch) in enumerate(batches):
             if tp not in self.consumer.assignment() or self.parking.is_parked(tp):
                 continue  # revoked or paused while this poll's records were in flight
             if self.assignments.must_recover(tp):  # its re-answering waits for the database
                 self.consumer.seek(tp, batch[0].offset)
                 continue
-            done, failure = self._handle_partition(tp, batch, pending[i])
+            done, failure = self._handle_partition(tp, batch, current.pending[i])
             answers.extend(done)
             if done:
                 commits[tp] = done[-1].record.offset + 1
             if failure is not None:
-                for (t, p), rest in batches[i + 1:]:
-                    if TopicPartition(t, p) in self.consumer.assignment():
-                        self.consumer.seek(TopicPartition(t, p), rest[0].offset)
+                for rest_tp, rest in batches[i + 1:]:
+                    if rest_tp in self.consumer.assignment():
+                        self.consumer.seek(rest_tp, rest[0].offset)
+                self.ahead.drop()  # fetched again after the outage, from where they start
                 self.publish(answers, commits)
                 self.wait_for_database(failure)
                 return

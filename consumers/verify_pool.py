@@ -15,9 +15,11 @@ round while the writer applies the current one. What moves, and what stays:
   (actor, key registration, validity window, revocation: commands/signed/authenticate.py) and
   skips its own verification only if the worker's key is exactly the ledger's key for
   that ``key_id`` then. So a stale book costs speed, never correctness;
-- the writer takes records as each transaction needs them (LEDGER_BATCH_SIZE at a
-  time), so the worker decodes the next transaction's records, of this partition or the
-  next, while the writer applies this one; waiting, the writer decodes in-process every
+- the consumer hands the pool the next round before it applies this one
+  (:mod:`consumers.read_ahead`), and the writer takes records as each transaction needs
+  them (LEDGER_BATCH_SIZE at a time), so the worker decodes the next transaction's
+  records, of this round or the next, while the writer applies this one; the pool then
+  holds at most two rounds. Waiting, the writer decodes in-process every
   chunk of the transaction that no worker has started (from the back, while the worker
   works from the front), so neither side idles for long;
 - a worker that fails (a crash, a killed process, an exception) costs only speed: its
@@ -101,6 +103,7 @@ class Pending:
             if i < len(self.futures) and not self.futures[i].cancel():
                 break
             self.done[i] = in_process(self.chunks[i], self.pool.max_bytes)
+            self.pool.taken_back += 1
         out: list[Decoded] = []
         for i in range(first, last + 1):
             if i not in self.done:
@@ -117,8 +120,12 @@ class Pending:
         return self.next(self.total)
 
     def _collect(self, i: int, future: Future[list[Decoded]]) -> list[Decoded]:
+        if future.cancelled():  # by a pool dropped after a failure: not this chunk's fault
+            return in_process(self.chunks[i], self.pool.max_bytes)
         try:
-            return future.result()
+            decoded = future.result()
+            self.pool.from_workers += 1
+            return decoded
         except Exception as exc:  # a worker died or failed: this chunk is decoded here
             log.warning("a verify worker failed on %d records (%s: %s); decoding them"
                         " in-process", len(self.chunks[i]), type(exc).__name__, exc)
@@ -126,7 +133,7 @@ class Pending:
             return in_process(self.chunks[i], self.pool.max_bytes)
 
     def cancel(self) -> None:
-        """The records are not needed (their partition was revoked or paused)."""
+        """The records are not needed (their partition was revoked, paused or sought)."""
         for future in self.futures:
             future.cancel()
 
@@ -139,15 +146,13 @@ class VerifyPool:
         self.workers, self.max_bytes, self.decode, self.chunk = workers, max_bytes, decode, chunk
         self.keys: dict[str, tuple[str, str]] = {}
         self._executor: ProcessPoolExecutor | None = None
-        self._round: list[Pending] = []
+        self.from_workers = self.taken_back = 0  # chunks: how much of the work the pool did
 
     def submit_round(self, partitions: Sequence[Sequence[bytes | None]]) -> list[Pending]:
-        """:meth:`submit` for each partition of a round, in order; what the last round
-        left undecoded (a partition parked, revoked, or a failure) is cancelled."""
-        for stale in self._round:
-            stale.cancel()
-        self._round = [self.submit(values) for values in partitions]
-        return self._round
+        """:meth:`submit` for each partition of a round, in order. The caller cancels
+        what it does not take (:meth:`Pending.cancel`): two rounds may be in the pool
+        at once, the one in hand and the one read ahead (consumers/read_ahead.py)."""
+        return [self.submit(values) for values in partitions]
 
     def submit(self, values: Sequence[bytes | None]) -> Pending:
         chunks = [values[i:i + self.chunk] for i in range(0, len(values), self.chunk)]
@@ -211,11 +216,17 @@ class VerifyPool:
                 self.workers, mp_context=multiprocessing.get_context("spawn"))
         return self._executor
 
-    def broken(self) -> None:
+    def broken(self, wait: bool = False) -> None:
         """Drop the pool; the next :meth:`submit` starts a fresh one."""
         executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            executor.shutdown(wait=wait, cancel_futures=True)
 
     def close(self) -> None:
-        self.broken()
+        if self.workers > 0:
+            log.info("verify pool: %d chunks decoded by workers, %d taken back by the writer",
+                     self.from_workers, self.taken_back)
+        # Waiting (for the chunk a worker is on, a few ms) lets the pool's helper thread
+        # end before the interpreter does: left running, it could write to a closed pipe
+        # at exit ("Bad file descriptor", seen before this change too).
+        self.broken(wait=True)
