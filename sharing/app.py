@@ -20,7 +20,7 @@ from sharing import errors, openapi, pages
 from sharing.answers import Awaiting
 from sharing.downloads import Downloads
 from sharing.kafka_door import KafkaDoor
-from sharing.middleware import AccessLog, BodyLimit, SecurityHeaders
+from sharing.middleware import AccessLog, AnswerAtStop, BodyLimit, SecurityHeaders
 from sharing.ratelimit import RateLimiter
 from sharing.routes import commands, downloads, files, health, public, transparency
 from sharing.writer import Writer
@@ -83,6 +83,7 @@ def create_app(open_services: Callable[[], Services], settings: ServiceSettings,
     app.add_middleware(commands.Direct, service=app)
     app.add_middleware(BodyLimit, limit_of=limit_of, read_timeout=settings.body_timeout,
                        too_large=too_large)
+    app.add_middleware(AnswerAtStop, answer_stop=errors.stopped_response())
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     return app

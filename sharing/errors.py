@@ -88,6 +88,13 @@ async def _timeout(request: Request, exc: Exception) -> Response:
                    " answer will be its one result")
 
 
+def stopped_response() -> JSONResponse:
+    """For a request the service's stop cut off while it waited (sharing/middleware.py)."""
+    return problem(503, "unavailable", "the service stopped before the ledger answered. A"
+                   " command may still take effect: post it again with the same command id,"
+                   " and the answer will be its one result")
+
+
 async def _broker(request: Request, exc: Exception) -> Response:
     log.warning("Kafka error: %s", type(exc).__name__)
     return problem(503, "broker", "the Kafka brokers did not take the command; post it again"

@@ -105,6 +105,37 @@ class BodyLimit:
             await self.too_large(limit)(scope, receive, send)
 
 
+class AnswerAtStop:
+    """A request still waiting when the graceful stop runs out (10 s) is cancelled by
+    uvicorn, which answers such a request 500 and logs a traceback for each. It gets
+    ``answer_stop`` instead (503 ``unavailable``: a command it carried may still take
+    effect, so post it again with the same command id); an answer already begun is cut
+    off as before. Nothing else cancels a request's task (a client that goes away is told
+    by ``http.disconnect``), so the cancellation is the stop's."""
+
+    def __init__(self, app: ASGIApp, answer_stop: ASGIApp) -> None:
+        self.app = app
+        self.answer_stop = answer_stop
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except asyncio.CancelledError:
+            if started:
+                raise
+            await self.answer_stop(scope, receive, send)  # then end, as the stop asked
+
+
 class AccessLog:
     """One JSON line per request: method, route template, status, bytes, milliseconds.
 
