@@ -1,10 +1,10 @@
 """The writer process's own side (sharing/writer_process.py has the service's side and
 why there are two): open the ledger, then commit what the pipe holds, batch by batch,
-answering each request and sending back the keys the service's process may verify with.
+answering each request.
 
 Messages: the service sends lists of ``(kind, request, payload)``: ``command`` with a
 (pre-verified) signed command, ``call`` with a module-level function and its arguments,
-``stop``. The writer answers ``("answers", [(request, result)], keys)`` per batch,
+``stop``. The writer answers ``("answers", [(request, result)])`` per batch,
 ``("answer", request, value)`` per call, ``("failed", [request], exception)``.
 """
 
@@ -21,11 +21,8 @@ from typing import Any
 from commands.bootstrap import Services
 from commands.bus.failures import is_outage
 from commands.settings import Settings
-from commands.signed.authenticate import PreVerified
 from commands.signed.envelope import SignedCommand
 from consumers.store_watch import DATABASE_ERRORS, StoreWatch, describe
-from ledger.domain import streams
-from ledger.domain.departments import apply_department
 from ledger.store.event_store import DRIVER_ERRORS
 from sharing.writer import (
     CATCH_UP_EVERY,
@@ -36,7 +33,6 @@ from sharing.writer import (
 )
 
 log = logging.getLogger("sharing.writer")
-Keys = dict[str, tuple[str, str]]  # key_id -> (algorithm, base64 public key)
 
 
 def writer_main(conn: Connection, settings: Settings, max_batch: int,
@@ -64,7 +60,6 @@ def writer_main(conn: Connection, settings: Settings, max_batch: int,
 
 def _serve(conn: Connection, services: Services, watch: StoreWatch, max_batch: int,
            inline: bool) -> None:
-    known: set[str] = set()
     batches = caught_up = commands_written = 0
     last = time.monotonic()
     while True:
@@ -82,7 +77,7 @@ def _serve(conn: Connection, services: Services, watch: StoreWatch, max_batch: i
             work.extend(conn.recv())
         commands = [w for w in work if w[0] == "command"]
         for i in range(0, len(commands), max_batch):  # LEDGER_BATCH_SIZE bounds a batch
-            _commit(conn, services, watch, commands[i:i + max_batch], known)
+            _commit(conn, services, watch, commands[i:i + max_batch])
             batches += 1
         commands_written += len(commands)
         for _kind, request, (fn, args) in (w for w in work if w[0] == "call"):
@@ -97,7 +92,7 @@ def _serve(conn: Connection, services: Services, watch: StoreWatch, max_batch: i
 
 
 def _commit(conn: Connection, services: Services, watch: StoreWatch,
-            commands: list[tuple[str, int, SignedCommand]], known: set[str]) -> None:
+            commands: list[tuple[str, int, SignedCommand]]) -> None:
     requests = [request for _, request, _ in commands]
     signed = [s for _, _, s in commands]
     try:
@@ -107,25 +102,7 @@ def _commit(conn: Connection, services: Services, watch: StoreWatch,
         log.warning("a batch of %d command(s) failed: %s", len(signed), type(exc).__name__)
         conn.send(("failed", requests, _portable(exc)))
         return
-    conn.send(("answers", list(zip(requests, results, strict=True)),
-               _new_keys(services, signed, known)))
-
-
-def _new_keys(services: Services, signed: list[SignedCommand], known: set[str]) -> Keys:
-    """The keys of signers the service's process could not verify yet, for its book."""
-    actors = {s.actor for s in signed if not isinstance(s, PreVerified)
-              and s.key_id not in known}
-    keys: Keys = {}
-    for actor in actors:
-        try:
-            department = services.ledger.get(streams.department_stream(actor),
-                                              apply_department)
-        except Exception:  # the book is an optimisation: never fail a batch for it
-            continue
-        for record in (department.keys.values() if department else ()):
-            keys[record.key_id] = (record.algorithm, record.public_key)
-            known.add(record.key_id)
-    return keys
+    conn.send(("answers", list(zip(requests, results, strict=True))))
 
 
 def _portable(exc: BaseException) -> BaseException:
