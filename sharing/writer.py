@@ -73,6 +73,7 @@ class _Call:
 
 
 _STOP = object()
+_WAKE = object()  # a batch committed elsewhere (sharing/writer_process.py): look again
 
 
 class Writer:
@@ -91,6 +92,7 @@ class Writer:
         # read or decoded); counted in the event loop's thread, read in this one.
         self._expected = 0
         self._watch = StoreWatch()
+        self._woken = False
 
     def start(self) -> None:
         """Open the services in the writer thread; raises what opening raised. Starting
@@ -112,6 +114,15 @@ class Writer:
 
     def unexpect(self) -> None:
         self._expected -= 1
+
+    def committed_elsewhere(self) -> None:
+        """A batch was committed by another process for this service: this thread brings
+        the read models up to date as after its own batches (when idle, or every
+        ``CATCH_UP_EVERY`` under load)."""
+        self.batches += 1
+        if not self._woken:
+            self._woken = True
+            self._queue.put(_WAKE)
 
     def submit(self, signed: SignedCommand, *, expected: bool = False) -> Future[Result]:
         """Queue a command (``expected``: the one announced by :meth:`expect`)."""
@@ -167,6 +178,8 @@ class Writer:
                 if job is None:
                     caught_up, last = self.batches, time.monotonic()
                     catch_up(services)
+                elif job is _WAKE:
+                    self._woken = False
                 elif not self._step(services, job):
                     break
         finally:
@@ -231,7 +244,7 @@ class Writer:
                 job = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if job is not _STOP and job.future.set_running_or_notify_cancel():
+            if job not in (_STOP, _WAKE) and job.future.set_running_or_notify_cancel():
                 job.future.set_exception(WriterStoppedError("the service is shutting down"))
 
 

@@ -14,7 +14,6 @@ import logging
 import pickle
 import signal
 import sys
-import time
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -25,11 +24,8 @@ from commands.signed.envelope import SignedCommand
 from consumers.store_watch import DATABASE_ERRORS, StoreWatch, describe
 from ledger.store.event_store import DRIVER_ERRORS
 from sharing.writer import (
-    CATCH_UP_EVERY,
-    IDLE_CATCH_UP,
     WriterDatabaseError,
     WriterStoppedError,
-    catch_up,
 )
 
 log = logging.getLogger("sharing.writer")
@@ -53,22 +49,17 @@ def writer_main(conn: Connection, settings: Settings, max_batch: int,
     watch.attach(services)
     conn.send(("ready",))
     try:
-        _serve(conn, services, watch, max_batch, settings.inline_projections)
+        _serve(conn, services, watch, max_batch)
     finally:
         services.close()
 
 
-def _serve(conn: Connection, services: Services, watch: StoreWatch, max_batch: int,
-           inline: bool) -> None:
-    batches = caught_up = commands_written = 0
-    last = time.monotonic()
+def _serve(conn: Connection, services: Services, watch: StoreWatch, max_batch: int) -> None:
+    """Batches until told to stop. The read models are not brought up to date here: the
+    service's process does it (sharing/writer.py ``committed_elsewhere``), where there is
+    a core to spare, so this process only writes the ledger."""
+    batches = commands_written = 0
     while True:
-        behind = inline and batches != caught_up
-        if behind and (time.monotonic() - last >= CATCH_UP_EVERY
-                       or not conn.poll(IDLE_CATCH_UP)):
-            caught_up, last = batches, time.monotonic()
-            catch_up(services)
-            continue
         try:
             work: list[tuple[str, int, Any]] = conn.recv()
         except EOFError:

@@ -268,7 +268,7 @@ class ProcessWriter(Writer):
                 break
             if message[0] == "answers":  # a batch committed
                 _, answers = message
-                self.batches += 1
+                self.committed_elsewhere()  # the read models catch up in this process
                 for request, result in answers:
                     self._settle(request, result, None)
             elif message[0] == "answer":  # a call's value
