@@ -38,7 +38,14 @@ import psycopg
 from psycopg import sql
 
 from benchmarks.suite_cpu import CpuWatch, between
-from benchmarks.suite_env import DEFAULT_PG, ledger_env, peak_rss_mb, pg_schema, ratio
+from benchmarks.suite_env import (
+    DEFAULT_PG,
+    check_database,
+    ledger_env,
+    peak_rss_mb,
+    pg_schema,
+    ratio,
+)
 from commands.setting_sections import DEFAULT_VERIFY_WORKERS
 from commands.settings import load_settings
 from consumers.config import kafka_options
@@ -281,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", action="store_true",
                         help="also profile each run's writer: its µs split per command")
     args = parser.parse_args(argv)
+    try:
+        check_database(args.database)
+    except ValueError as exc:  # say what to do, not a driver's traceback
+        print(f"error: {exc}; start it with scripts/start-postgres.sh (which also creates"
+              " the benchmarks' database) or give --database URL", file=sys.stderr)
+        return 2
     work = Path(tempfile.mkdtemp(prefix="kafka-e2e-"))
     key = work / "ledger-key.pem"
     save_signing_key(SigningKey.generate(), key)
