@@ -26,10 +26,24 @@ from sharing import writer_process
 from sharing.writer import Writer, WriterDatabaseError, serving_services
 from sharing.writer_process import ProcessWriter, writer_for
 from tests.integration.service_fixtures import clock
-from tests.integration.service_server import running_service
+from tests.integration.service_server import Served, running_service
 from tests.integration.use_town import Town
 
 __all__ = ["clock"]  # fixtures, used by name
+
+
+def killed_writer(served: Served) -> tuple[ProcessWriter, Any]:
+    """Kill the service's writer process (SIGKILL) and wait until the service noticed."""
+    writer = served.app.state.writer
+    assert isinstance(writer, ProcessWriter)
+    child = writer._child
+    assert child is not None and child.pid is not None
+    os.kill(child.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while writer._conn is not None:  # the service notices the pipe close
+        assert time.monotonic() < deadline, "the dead writer was not noticed"
+        time.sleep(0.02)
+    return writer, child
 
 
 @pytest.mark.parametrize("writer", ["process", "thread"])
@@ -63,15 +77,7 @@ def test_a_writer_process_that_dies_is_replaced_and_nothing_is_lost(
         town: Town, database_url: str, tmp_path: Path) -> None:
     with running_service(database_url, tmp_path / "ledger-key.pem",
                          writer="process") as served:
-        writer = served.app.state.writer
-        assert isinstance(writer, ProcessWriter)
-        child = writer._child
-        assert child is not None and child.pid is not None
-        os.kill(child.pid, signal.SIGKILL)  # out of memory, say
-        deadline = time.monotonic() + 10
-        while writer._conn is not None:  # the service notices the pipe close
-            assert time.monotonic() < deadline, "the dead writer was not noticed"
-            time.sleep(0.02)
+        writer, child = killed_writer(served)  # out of memory, say
         envelope = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
                              case="CASE-W-KILL")
         response = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
@@ -114,15 +120,7 @@ def test_starting_a_new_writer_process_does_not_stall_the_other_requests(
 
     with running_service(database_url, tmp_path / "ledger-key.pem",
                          writer="process") as served:
-        writer = served.app.state.writer
-        assert isinstance(writer, ProcessWriter)
-        child = writer._child
-        assert child is not None and child.pid is not None
-        os.kill(child.pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while writer._conn is not None:
-            assert time.monotonic() < deadline, "the dead writer was not noticed"
-            time.sleep(0.02)
+        killed_writer(served)  # out of memory, say
         monkeypatch.setattr(ProcessWriter, "_start_child", slowly)
         envelope = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
                              case="CASE-W-STALL")
@@ -222,15 +220,7 @@ def test_while_a_new_writer_process_cannot_open_the_database_commands_say_so(
 
     with running_service(database_url, tmp_path / "ledger-key.pem",
                          writer="process") as served:
-        writer = served.app.state.writer
-        assert isinstance(writer, ProcessWriter)
-        child = writer._child
-        assert child is not None and child.pid is not None
-        os.kill(child.pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while writer._conn is not None:
-            assert time.monotonic() < deadline, "the dead writer was not noticed"
-            time.sleep(0.02)
+        killed_writer(served)  # out of memory, say
         monkeypatch.setattr(ProcessWriter, "_start_child", away)
         for case in ("CASE-W-DB-1", "CASE-W-DB-2"):  # the start, then within RESPAWN_AFTER
             envelope = town.read(town.a, town.ident("001"), "G-A",
