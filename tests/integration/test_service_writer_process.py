@@ -32,12 +32,28 @@ from tests.integration.use_town import Town
 __all__ = ["clock"]  # fixtures, used by name
 
 
-def killed_writer(served: Served) -> tuple[ProcessWriter, Any]:
-    """Kill the service's writer process (SIGKILL) and wait until the service noticed."""
+
+def posting(served: Served, envelope: dict[str, Any]
+            ) -> tuple[threading.Thread, list[httpx.Response]]:
+    """Post ``envelope`` from a thread of its own; its answer lands in the list."""
+    answers: list[httpx.Response] = []
+    poster = threading.Thread(target=lambda: answers.append(httpx.post(
+        served.base_url + "/api/v1/commands", content=orjson.dumps(envelope), timeout=30)))
+    poster.start()
+    return poster, answers
+
+def service_writer(served: Served) -> tuple[ProcessWriter, Any]:
+    """The service's writer and its process (with a pid)."""
     writer = served.app.state.writer
     assert isinstance(writer, ProcessWriter)
     child = writer._child
     assert child is not None and child.pid is not None
+    return writer, child
+
+
+def killed_writer(served: Served) -> tuple[ProcessWriter, Any]:
+    """Kill the service's writer process (SIGKILL) and wait until the service noticed."""
+    writer, child = service_writer(served)
     os.kill(child.pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
     while writer._conn is not None:  # the service notices the pipe close
@@ -124,11 +140,7 @@ def test_starting_a_new_writer_process_does_not_stall_the_other_requests(
         monkeypatch.setattr(ProcessWriter, "_start_child", slowly)
         envelope = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
                              case="CASE-W-STALL")
-        answers: list[httpx.Response] = []
-        poster = threading.Thread(target=lambda: answers.append(httpx.post(
-            served.base_url + "/api/v1/commands", content=orjson.dumps(envelope),
-            timeout=30)))
-        poster.start()
+        poster, answers = posting(served, envelope)
         time.sleep(0.3)  # the command is now waiting for the new writer process
         started = time.monotonic()
         version = served.http.get("/api/v1/version")
@@ -147,18 +159,11 @@ def test_a_request_held_by_a_writer_process_that_died_is_not_told_nothing_was_do
     again under a new id and apply it twice), but to post it again with the same id."""
     with running_service(database_url, tmp_path / "ledger-key.pem",
                          writer="process") as served:
-        writer = served.app.state.writer
-        assert isinstance(writer, ProcessWriter)
-        child = writer._child
-        assert child is not None and child.pid is not None
+        writer, child = service_writer(served)
         os.kill(child.pid, signal.SIGSTOP)  # it holds the request, as under load
         envelope = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
                              case="CASE-W-LOST")
-        answers: list[httpx.Response] = []
-        poster = threading.Thread(target=lambda: answers.append(httpx.post(
-            served.base_url + "/api/v1/commands", content=orjson.dumps(envelope),
-            timeout=30)))
-        poster.start()
+        poster, answers = posting(served, envelope)
         deadline = time.monotonic() + 10
         while not writer._pending:
             assert time.monotonic() < deadline, "the command did not reach the writer"
@@ -239,10 +244,7 @@ def test_a_writer_process_that_is_stuck_does_not_stall_the_other_requests(
     never waited for the writer either)."""
     with running_service(database_url, tmp_path / "ledger-key.pem",
                          writer="process") as served:
-        writer = served.app.state.writer
-        assert isinstance(writer, ProcessWriter)
-        child = writer._child
-        assert child is not None and child.pid is not None
+        _, child = service_writer(served)
         base = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
                          case="CASE-W-STUCK", purpose="p" * 2000)
         bodies = [orjson.dumps({**base, "command_id": str(uuid.uuid4()),
