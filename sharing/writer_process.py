@@ -8,21 +8,26 @@ sees it), and the writer process does the rest. Checking signatures here instead
 a book of keys the writer sent back, cost this process more than it saved the writer
 (431 against 238 µs a request here, the writer 350 against 400; 1,460-1,510 against
 1,930-2,010 verifications/s, alternating runs), so the writer verifies, as the bus always
-does. The writer process gathers what is waiting on its pipe into one bus batch (group commit:
-whatever arrived while the previous batch committed), commits, answers each request, and
-brings the embedded read models up to date between batches. Reads that need no writer
-(pages, public status, downloads) run in the service's process on its own connections,
-in the thread that :class:`~sharing.writer.Writer` keeps for them; the few that write to
-the ledger (publishing a checkpoint, proofs) go to the writer process by name
-(:meth:`ProcessWriter.on_writer`).
+does. The writer process gathers what is waiting on its pipe into one bus batch (group
+commit: whatever arrived while the previous batch committed), commits and answers each
+request. The service's process brings the embedded read models up to date (it has a core
+to spare), and runs the reads that need no writer (pages, public status, downloads) on its
+own connections, in the thread that :class:`~sharing.writer.Writer` keeps for them; the
+few that write to the ledger (publishing a checkpoint, proofs) and ``/healthz`` go to the
+writer process by name (:meth:`ProcessWriter.on_writer`).
 
 What happens when ...
 - the writer process dies (killed, out of memory): every request it held is answered 503
-  (nothing it had not committed was acknowledged) and the next command starts a new one;
+  ``unavailable`` (it may have committed their batch: post again with the same command
+  id), and the next command starts a new one in a thread of its own while the other
+  requests go on;
 - the database is away: the batch is answered 503 ``database`` (nothing was written), as
-  in one process;
-- the service stops: the writer commits what it was given, closes the ledger and exits;
-  it ignores Ctrl-C itself (the service's process decides when it stops).
+  in one process; so are commands while a new writer process cannot open it;
+- the writer waits (a locked table): the pipe is written by a thread of its own, so only
+  commands wait; pages and ``/healthz`` answer;
+- the service stops: the writer commits what it was given, closes the ledger and exits
+  (it is ended if it reads nothing for ``STOP_SECONDS``); it ignores Ctrl-C itself (the
+  service's process decides when it stops).
 """
 
 from __future__ import annotations
