@@ -51,7 +51,7 @@ STAGES: dict[tuple[str, str], str] = {
     ("consumers/command_consumer.py", "publish"): "answer",
     ("consumers/parking_watch.py", "first_unready"): "parking",
     ("consumers/verify_pool.py", "next"): "hand-over",
-    ("consumers/command_consumer.py", "_gather"): "poll",
+    ("consumers/rounds.py", "_gather"): "poll",
 }
 ORDER = ("decode", "verify", "authorise", "handle", "encode", "insert", "answer", "parking",
          "hand-over", "poll", "other")

@@ -52,12 +52,12 @@ from consumers.read_ahead import ReadAhead, Round
 from consumers.records import (
     Incoming,
     Outgoing,
-    group_by_partition,
     lane_name,
     stored_position,
     tracking_for,
 )
 from consumers.results import DryRun, result_message
+from consumers.rounds import RoundReader
 from consumers.side_reader import SideReader
 from consumers.store_watch import DATABASE_ERRORS, DatabaseUnavailable, StoreWatch, describe
 from consumers.verify_pool import Pending, VerifyPool
@@ -100,6 +100,8 @@ class CommandConsumer:
         self.verify = VerifyPool(options.verify_workers, options.max_record_bytes)
         self.verify.warm()  # decoding and verifying ahead of the writer: verify_pool.py
         self.ahead = ReadAhead(self.consumer, lambda: self.assignments.rebalances)
+        self.rounds = RoundReader(self.consumer, options, verify=self.verify, ahead=self.ahead,
+                                  rebalances=lambda: self.assignments.rebalances)
         self.last_activity = time.monotonic()
         self.consumer.subscribe([options.commands_topic], listener=self.assignments)
 
@@ -120,7 +122,7 @@ class CommandConsumer:
                 self.assignments.settle()
                 self.parking.check()
                 try:
-                    current = self.ahead.take() or self._read_round(
+                    current = self.ahead.take() or self.rounds.read(
                         self.parking.poll_timeout_ms(self.options.poll_ms))
                 except KafkaError as exc:  # the client retries by itself; do not spin
                     delay = self.kafka_backoff.next()
@@ -138,57 +140,6 @@ class CommandConsumer:
             self.ahead.discard()
             self.close()
         return 0
-
-    def _read_round(self, timeout_ms: int) -> Round | None:
-        """Gather records and hand each partition's batch to the verify pool."""
-        records, rebalances = self._gather(timeout_ms)
-        if not records:
-            return None
-        batches = [(TopicPartition(t, p), batch)
-                   for (t, p), batch in group_by_partition(records).items()]
-        pending = self.verify.submit_round([[r.value for r in batch] for _, batch in batches])
-        return Round(batches, pending, rebalances)
-
-    def _read_ahead(self) -> None:
-        """Read the next round now, without waiting, so that the verify pool works on it
-        while the writer applies this one (see :mod:`consumers.read_ahead`). Waiting for
-        a fetch when the round in hand was full found no more rounds ahead (benchmarks:
-        docs/benchmarks.md, issue 18)."""
-        try:
-            ahead = self._read_round(0)
-        except KafkaError as exc:  # the loop's next poll meets it again, with its backoff
-            log.debug("reading ahead failed: %s", exc)
-            return
-        if ahead is None:
-            self.ahead.missed += 1
-        else:
-            self.ahead.hold(ahead)
-
-    def _gather(self, timeout: int) -> tuple[list[Incoming], int]:
-        """Up to a batch per assigned partition: what one poll returns, plus what is
-        already fetched. A poll alone hands out a few records per partition, and every
-        partition's share is its own transaction; fuller batches commit less often.
-
-        Also the count of rebalances the records were read after: a poll that rebalances
-        drops what earlier polls returned (the assignment positioned every partition
-        still ours from the ledger: they are fetched again), and keeps its own records,
-        read from those positions."""
-        partitions = max(1, len(self.consumer.assignment()))
-        limit = self.options.batch_size * partitions
-        budget, held = self.options.batch_bytes * partitions, 0  # bounded memory
-        records: list[Incoming] = []
-        rebalances = self.assignments.rebalances
-        while len(records) < limit and held < budget:
-            polled = self.consumer.poll(timeout_ms=timeout, max_records=limit - len(records))
-            if self.assignments.rebalances != rebalances:
-                rebalances, records, held = self.assignments.rebalances, [], 0
-            got = [Incoming.of(r) for batch in polled.values() for r in batch]
-            if not got:
-                break
-            records.extend(got)
-            held += sum(len(r.value or b"") for r in got)
-            timeout = 0
-        return records, rebalances
 
     def _idle_for(self, seconds: float, started: float) -> bool:
         if self.parking.busy() or self.assignments.busy():
@@ -216,7 +167,7 @@ class CommandConsumer:
 
     def _round(self, current: Round) -> None:
         self.assignments.settle()  # re-answer before anything new of a just-assigned partition
-        self._read_ahead()
+        self.rounds.read_ahead()
         try:
             self._apply_round(current)
         finally:

@@ -43,7 +43,7 @@ log = logging.getLogger("ledger.consumers")
 class Round:
     """A round's batches (one per partition, in offset order), each with its records on
     their way through the verify pool; ``rebalances``: how many rebalances had run when
-    its records were read (:meth:`CommandConsumer._gather`)."""
+    its records were read (:meth:`consumers.rounds.RoundReader._gather`)."""
 
     batches: list[tuple[TopicPartition, list[Incoming]]]
     pending: list[Pending]
