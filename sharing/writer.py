@@ -225,12 +225,8 @@ class Writer:
         if not batch:
             return
         try:
-            # `ledger apply` or a consumer may have written meanwhile: a key revoked or a
-            # grant withdrawn there must not be taken from this process's cache.
-            self._watch.refresh_if_others_wrote()
-            results = services.bus.execute([c.signed for c in batch])
+            results = commit_batch(services, self._watch, [c.signed for c in batch])
         except BaseException as exc:  # the database went away: nobody is acknowledged
-            log.warning("a batch of %d command(s) failed: %s", len(batch), type(exc).__name__)
             for command in batch:
                 command.future.set_exception(exc)
             return
@@ -256,6 +252,20 @@ def serving_services(settings: Settings) -> Callable[[], Services]:
 
 def _nothing(_ids: list[int]) -> None:
     return None
+
+
+def commit_batch(services: Services, watch: StoreWatch,
+                 signed: list[SignedCommand]) -> list[Result]:
+    """One batch through the bus, for either writer; a failure is logged and raised
+    (nothing of the batch was written)."""
+    try:
+        # `ledger apply` or a consumer may have written meanwhile: a key revoked or a
+        # grant withdrawn there must not be taken from this writer's cache.
+        watch.refresh_if_others_wrote()
+        return services.bus.execute(signed)
+    except BaseException as exc:
+        log.warning("a batch of %d command(s) failed: %s", len(signed), type(exc).__name__)
+        raise
 
 
 def catch_up(services: Services) -> None:

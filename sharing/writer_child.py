@@ -3,9 +3,10 @@ why there are two): open the ledger, then commit what the pipe holds, batch by b
 answering each request.
 
 Messages: the service sends lists of ``(kind, request, payload)``: ``command`` with a
-(pre-verified) signed command, ``call`` with a module-level function and its arguments,
-``stop``. The writer answers ``("answers", [(request, result)])`` per batch,
-``("answer", request, value)`` per call, ``("failed", [request], exception)``.
+decoded signed command (its signature is checked here, by the bus), ``call`` with a
+module-level function and its arguments, ``stop``. The writer answers
+``("answers", [(request, result)])`` per batch, ``("answer", request, value)`` per call,
+``("failed", [request], exception)``.
 """
 
 from __future__ import annotations
@@ -23,10 +24,7 @@ from commands.settings import Settings
 from commands.signed.envelope import SignedCommand
 from consumers.store_watch import DATABASE_ERRORS, StoreWatch, describe
 from ledger.store.event_store import DRIVER_ERRORS
-from sharing.writer import (
-    WriterDatabaseError,
-    WriterStoppedError,
-)
+from sharing.writer import WriterDatabaseError, WriterStoppedError, commit_batch
 
 log = logging.getLogger("sharing.writer")
 
@@ -87,10 +85,8 @@ def _commit(conn: Connection, services: Services, watch: StoreWatch,
     requests = [request for _, request, _ in commands]
     signed = [s for _, _, s in commands]
     try:
-        watch.refresh_if_others_wrote()  # `ledger apply` or a consumer may write too
-        results = services.bus.execute(signed)
+        results = commit_batch(services, watch, signed)
     except BaseException as exc:  # nothing of the batch was written
-        log.warning("a batch of %d command(s) failed: %s", len(signed), type(exc).__name__)
         conn.send(("failed", requests, _portable(exc)))
         return
     conn.send(("answers", list(zip(requests, results, strict=True))))
