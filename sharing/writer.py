@@ -124,6 +124,11 @@ class Writer:
             self._woken = True
             self._queue.put(_WAKE)
 
+    def _in_flight(self) -> bool:
+        """Whether commands wait for an answer other than through this thread's queue:
+        never here, where every command is in the queue (sharing/writer_process.py)."""
+        return False
+
     def submit(self, signed: SignedCommand, *, expected: bool = False) -> Future[Result]:
         """Queue a command (``expected``: the one announced by :meth:`expect`)."""
         future: Future[Result] = Future()
@@ -174,6 +179,8 @@ class Writer:
                     try:
                         job = self._queue.get(timeout=IDLE_CATCH_UP if behind else None)
                     except queue.Empty:  # idle for a moment: catch up now
+                        if self._in_flight():
+                            continue  # not idle: commands wait elsewhere (a writer process)
                         job = None
                 if job is None:
                     caught_up, last = self.batches, time.monotonic()
