@@ -34,6 +34,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import fields
@@ -48,6 +51,7 @@ from ledger.store.application import Ledger
 
 log = logging.getLogger("ledger.consumers")
 
+PARENT_CHECK_SECONDS = 1.0
 CHUNK = 125  # records per task: a worker fed between GIL switches of the writer (5 ms)
 Decoded = SignedCommand | Result
 Keys = Mapping[str, tuple[str, str]]  # key_id -> (algorithm, base64 public key)
@@ -138,6 +142,24 @@ class Pending:
             future.cancel()
 
 
+def exit_with_parent(parent: int) -> None:
+    """A worker's initializer: end the worker when the consumer that started it is gone.
+
+    A consumer killed with SIGKILL (the OOM killer, ``kill -9``) never shuts its pool
+    down, and an idle worker does not notice: it holds both ends of its own call queue, so
+    it waits for work for ever (~55 MB each, one more per restart). A daemon thread looks
+    at the worker's parent every ``PARENT_CHECK_SECONDS``; once the worker has been handed
+    to another parent, it exits (a chunk it was verifying is lost with the consumer that
+    asked for it)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class VerifyPool:
     """``workers`` processes decoding and verifying for one writer; 0: all in-process."""
 
@@ -213,7 +235,8 @@ class VerifyPool:
         if self._executor is None:
             # spawn, not fork: the consumer has Kafka client threads whose locks a fork copies
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"))
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_with_parent, initargs=(os.getpid(),))
         return self._executor
 
     def broken(self, wait: bool = False) -> None:
