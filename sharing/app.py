@@ -49,6 +49,7 @@ def create_app(open_services: Callable[[], Services], settings: ServiceSettings,
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(writer.start)
+        writer.bind(asyncio.get_running_loop())
         try:
             if door is not None:
                 await asyncio.to_thread(door.start)

@@ -101,6 +101,10 @@ class Writer:
             self._thread.start()
         self._ready.result()
 
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The service's event loop, once it runs (sharing/writer_process.py serves its
+        pipe from it); nothing to do here."""
+
     def stop(self) -> None:
         """Finish the work queued so far, then close the services."""
         if self._thread.is_alive():

@@ -23,8 +23,9 @@ What happens when ...
   requests go on;
 - the database is away: the batch is answered 503 ``database`` (nothing was written), as
   in one process; so are commands while a new writer process cannot open it;
-- the writer waits (a locked table): the pipe is written by a thread of its own, so only
-  commands wait; pages and ``/healthz`` answer;
+- the writer waits (a locked table): the event loop writes to the pipe only what it takes
+  without waiting (sharing/loop_pipe.py), so only commands wait; pages and ``/healthz``
+  answer;
 - the service stops: the writer commits what it was given, closes the ledger and exits
   (it is ended if it reads nothing for ``STOP_SECONDS``); it ignores Ctrl-C itself (the
   service's process decides when it stops).
@@ -37,7 +38,6 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -50,6 +50,7 @@ from commands.bus.pipeline import Result
 from commands.setting_sections import ServiceSettings
 from commands.settings import Settings
 from commands.signed.envelope import SignedCommand
+from sharing.loop_pipe import LoopPipe
 from sharing.writer import (
     Writer,
     WriterDatabaseError,
@@ -76,17 +77,14 @@ class ProcessWriter(Writer):
         self._ids = itertools.count()
         self._pending: dict[int, Future[Any]] = {}
         self._lock = threading.Lock()  # the pending table, the outbox, the process
-        self._sending = threading.Lock()  # the pipe's sending end: whole messages, in order
         self._conn: Connection | None = None
+        self._pipe: LoopPipe | None = None  # the pipe of ``_conn``, served by ``_loop``
+        self._loop: asyncio.AbstractEventLoop | None = None  # the service's event loop
         self._child: multiprocessing.process.BaseProcess | None = None
         self._outbox: list[tuple[str, int, Any]] = []
         self._failed_at = -RESPAWN_AFTER
         self._start_error: BaseException | None = None  # why the last start failed
         self._starting: threading.Thread | None = None  # a replacement being started
-        # The event loop never writes to the pipe itself: a writer process that waits (a
-        # locked table) stops reading, and a full pipe then held every request.
-        self._wake: queue.SimpleQueue[bool] = queue.SimpleQueue()
-        self._sender = threading.Thread(target=self._sends, name="writer-sends", daemon=True)
         self._stopped = False
 
     # -- life ------------------------------------------------------------------------------
@@ -95,8 +93,14 @@ class ProcessWriter(Writer):
         with self._lock:
             if self._conn is None:
                 self._spawn()
-            if self._sender.ident is None:
-                self._sender.start()
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Serve the pipe from ``loop`` (the service's, in its thread); the first request
+        from a loop binds it too."""
+        with self._lock:
+            self._loop, pipe = loop, self._pipe
+        if pipe is not None:
+            pipe.bind(loop)
 
     def stop(self) -> None:
         with self._lock:
@@ -113,20 +117,24 @@ class ProcessWriter(Writer):
         if child is not None:
             watchdog.start()
         try:
-            with self._sending, self._lock:
+            with self._lock:
                 conn, self._conn, self._child = self._conn, None, None
-                work, self._outbox = self._outbox, []
-            if conn is not None:
-                with self._sending, contextlib.suppress(OSError):
-                    conn.send([*work, ("stop", -1, None)])
+                pipe = self._pipe
+            if pipe is not None and conn is not None:
+                pipe.send_last(self._stop_message)
             if child is not None:
                 child.join()
         finally:
             watchdog.cancel()
-        if self._sender.is_alive():
-            self._wake.put(False)
-            self._sender.join()
+        if pipe is not None and conn is not None:
+            self._gone(conn)  # a request the writer never answered is not left waiting
+            pipe.close()
         super().stop()
+
+    def _stop_message(self) -> list[tuple[str, int, Any]]:
+        with self._lock:
+            work, self._outbox = self._outbox, []
+        return [*work, ("stop", -1, None)]
 
     def _spawn(self) -> None:
         """Start the writer process and wait until its ledger is open (lock held); at the
@@ -167,13 +175,18 @@ class ProcessWriter(Writer):
         with self._lock:
             self._attach(conn, child)
             self._starting = None
-        self._flush()
+        self._flush_soon()
 
     def _attach(self, conn: Connection, child: multiprocessing.process.BaseProcess) -> None:
-        """Take ``conn`` as the writer process's pipe (lock held)."""
+        """Take ``conn`` as the writer process's pipe (lock held); the service's loop, if
+        it runs already, serves it."""
+        if self._pipe is not None:
+            self._pipe.close()
         self._conn, self._child = conn, child
-        threading.Thread(target=self._receive, args=(conn,), name="writer-answers",
-                         daemon=True).start()
+        self._pipe = pipe = LoopPipe(conn, self._received, lambda: self._gone(conn))
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(pipe.bind, loop)
 
     def _start_child(self) -> tuple[Connection, multiprocessing.process.BaseProcess]:
         ctx = multiprocessing.get_context("spawn")  # no copies of the event loop's threads
@@ -234,63 +247,62 @@ class ProcessWriter(Writer):
             self._outbox.append((kind, request, payload))
             if len(self._outbox) > 1 or self._starting is not None:
                 return future  # a flush is on its way, or the new process's start sends it
-        try:  # at the end of this turn, by the thread that sends
-            asyncio.get_running_loop().call_soon(self._wake.put, True)
-        except RuntimeError:  # not in the event loop's thread: send now
-            self._flush()
+        self._flush_soon()
         return future
 
-    def _sends(self) -> None:
-        """The thread that writes to the pipe, so that a full pipe waits here."""
-        while self._wake.get():
-            self._flush()
+    def _flush_soon(self) -> None:
+        """Send the outbox at the end of this turn of the loop (what the loop queues in
+        one turn goes as one message, and reaches the writer together: one batch)."""
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:  # another thread (a replacement's start): the service's loop
+            loop = self._loop
+            if loop is not None and loop.is_running():
+                with contextlib.suppress(RuntimeError):  # unless it closed meanwhile
+                    loop.call_soon_threadsafe(self._flush)
+                    return
+            self._flush()  # no loop runs: the message waits in the pipe for one to bind
+            return
+        if running is not self._loop:
+            self.bind(running)
+        running.call_soon(self._flush)
 
     def _flush(self) -> None:
-        """Send the outbox. The send may wait while the writer process commits (a message
-        larger than the pipe's buffer), so it holds only ``_sending``: the thread that
-        takes the answers needs ``_lock``, and if it waited the writer process would wait
-        to send its answers, never reading this message: both stuck for ever."""
-        with self._sending:
+        """Send the outbox (in the loop's thread; the pipe takes what fits, the loop
+        writes the rest when there is room)."""
+        with self._lock:
+            if self._starting is not None:
+                return  # a writer process is being started: it sends the outbox
+            work, self._outbox, pipe = self._outbox, [], self._pipe
+        if not work:
+            return
+        try:
+            if pipe is None:
+                raise OSError("no writer process")
+            pipe.send(work)
+        except Exception as exc:  # nothing of it reached the writer
+            if not isinstance(exc, OSError):
+                log.exception("could not send %d request(s) to the writer", len(work))
             with self._lock:
-                if self._starting is not None:
-                    return  # a writer process is being started: it sends the outbox
-                work, self._outbox, conn = self._outbox, [], self._conn
-            if not work:
-                return
-            try:
-                if conn is None:
-                    raise OSError("no writer process")
-                conn.send(work)
-            except Exception as exc:  # nothing of it reached the writer
-                if not isinstance(exc, OSError):
-                    log.exception("could not send %d request(s) to the writer", len(work))
-                with self._lock:
-                    lost = [self._pending.pop(request, None) for _, request, _ in work]
-            else:
-                return
-        for future in lost:
-            if future is not None and future.set_running_or_notify_cancel():
-                future.set_exception(WriterStoppedError("the writer process is gone"))
+                lost = [self._pending.pop(request, None) for _, request, _ in work]
+            for future in lost:
+                if future is not None and future.set_running_or_notify_cancel():
+                    future.set_exception(WriterStoppedError("the writer process is gone"))
 
     # -- answers ---------------------------------------------------------------------------
-    def _receive(self, conn: Connection) -> None:
-        while True:
-            try:
-                message = conn.recv()
-            except (EOFError, OSError):
-                break
-            if message[0] == "answers":  # a batch committed
-                _, answers = message
-                self.committed_elsewhere()  # the read models catch up in this process
-                for request, result in answers:
-                    self._settle(request, result, None)
-            elif message[0] == "answer":  # a call's value
-                self._settle(message[1], message[2], None)
-            else:  # ("failed", requests, exception)
-                _, requests, exc = message
-                for request in requests:
-                    self._settle(request, None, exc)
-        self._gone(conn)
+    def _received(self, message: Any) -> None:
+        """One message of the writer process (in the loop's thread)."""
+        if message[0] == "answers":  # a batch committed
+            _, answers = message
+            self.committed_elsewhere()  # the read models catch up in this process
+            for request, result in answers:
+                self._settle(request, result, None)
+        elif message[0] == "answer":  # a call's value
+            self._settle(message[1], message[2], None)
+        else:  # ("failed", requests, exception)
+            _, requests, exc = message
+            for request in requests:
+                self._settle(request, None, exc)
 
     def _settle(self, request: int, value: Any, exc: BaseException | None) -> None:
         with self._lock:
