@@ -158,7 +158,7 @@ class ProcessWriter(Writer):
         if time.monotonic() - self._failed_at < RESPAWN_AFTER:
             if isinstance(self._start_error, WriterDatabaseError):  # say why, as it did
                 raise WriterDatabaseError(str(self._start_error))
-            raise WriterStoppedError("the writer process could not start; retrying shortly")
+            raise WriterLostError("the writer process could not start; retrying shortly")
 
     def _replace(self) -> None:
         """In a thread of its own: start a writer process in place of one that died, then
@@ -204,11 +204,11 @@ class ProcessWriter(Writer):
         theirs.close()
         if not ours.poll(START_SECONDS):
             child.kill()
-            raise WriterStoppedError("the writer process did not open the ledger in time")
+            raise WriterLostError("the writer process did not open the ledger in time")
         try:
             first = ours.recv()
         except EOFError:
-            raise WriterStoppedError("the writer process exited while opening the ledger"
+            raise WriterLostError("the writer process exited while opening the ledger"
                                      " (its log says why)") from None
         if first[0] != "ready":
             child.join(timeout=10)

@@ -310,38 +310,3 @@ def test_a_stop_ends_a_writer_process_that_reads_nothing(
     finally:
         if child.is_alive():
             os.kill(child.pid, signal.SIGKILL)
-
-
-def never_opens(*_: Any) -> None:
-    """A writer process whose ledger never opens (a table locked by a migration)."""
-    time.sleep(600)
-
-
-def test_a_stop_ends_a_writer_process_that_is_still_starting(
-        town: Town, database_url: str, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A stop while a replacement writer process is opening the ledger waited for the
-    start (up to START_SECONDS, 120 s), not STOP_SECONDS: SIGTERM took over two minutes,
-    and a supervisor that kills the service sooner left the starting process behind."""
-    monkeypatch.setattr(writer_process, "STOP_SECONDS", 2, raising=False)
-    monkeypatch.setattr(writer_process, "START_SECONDS", 30, raising=False)
-    with running_service(database_url, tmp_path / "ledger-key.pem",
-                         writer="process") as served:
-        writer, _ = killed_writer(served)  # out of memory, say
-        monkeypatch.setattr(writer_process, "writer_main", never_opens)
-        envelope = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
-                             case="CASE-W-STARTING")
-        poster, answers = posting(served, envelope)
-        deadline = time.monotonic() + 10
-        while writer._starting is None:
-            assert time.monotonic() < deadline, "no new writer process was started"
-            time.sleep(0.02)
-        time.sleep(0.5)  # the new process now waits to open the ledger
-        started = time.monotonic()
-        stopper = threading.Thread(target=writer.stop, daemon=True)
-        stopper.start()
-        stopper.join(timeout=40)
-        took = time.monotonic() - started
-        poster.join(timeout=30)
-        assert took < 10, f"the stop waited {took:.0f} s for a writer process's start"
-        assert answers and answers[0].status_code == 503, answers
