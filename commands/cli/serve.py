@@ -42,7 +42,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sharing.app import create_app, open_ledger
-    from sharing.writer import serving_services
+    from sharing.writer import WriterLostError, WriterStoppedError, serving_services
     from sharing.writer_process import writer_for
 
     settings = load_settings()
@@ -54,7 +54,11 @@ def serve(args: argparse.Namespace) -> int:
     writer = writer_for(settings, settings.service, kafka=kafka is not None, asked=args.writer)
     app = create_app(serving_services(settings), settings.service, kafka, settings.pages,
                      writer=writer)
-    open_ledger(app)
+    try:
+        open_ledger(app)
+    except (WriterLostError, WriterStoppedError) as exc:  # its process died while opening
+        writer.stop()
+        return fail(f"the ledger's writer process could not start: {exc}")
     logging.getLogger("sharing.access").setLevel(logging.INFO)
     # One access line per request: skip what no line of ours prints (the caller's file and
     # line, thread and process names), which cost the service ~10 µs a request (the

@@ -79,3 +79,18 @@ def test_while_a_new_writer_process_dies_opening_the_ledger_commands_are_not_tol
             answer = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
             assert answer.status_code == 503, answer.text
             assert answer.json()["code"] == "unavailable", answer.text
+
+
+def test_ledger_serve_says_so_when_its_writer_process_dies_opening_the_ledger(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """At start-up: a plain error and exit status 2, not a traceback."""
+    from commands.cli.main import main
+
+    monkeypatch.setenv("LEDGER_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
+    monkeypatch.setenv("LEDGER_KEY_FILE", str(tmp_path / "ledger-key.pem"))
+    monkeypatch.setattr(writer_process, "writer_main", dies_opening)
+    assert main(["serve", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "error: the ledger's writer process could not start" in err, err
+    assert "Traceback" not in err
