@@ -227,12 +227,18 @@ def test_while_a_new_writer_process_cannot_open_the_database_commands_say_so(
                          writer="process") as served:
         killed_writer(served)  # out of memory, say
         monkeypatch.setattr(ProcessWriter, "_start_child", away)
-        for case in ("CASE-W-DB-1", "CASE-W-DB-2"):  # the start, then within RESPAWN_AFTER
-            envelope = town.read(town.a, town.ident("001"), "G-A",
-                                 command_type="VerifyLicence", case=case)
-            answer = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
-            assert answer.status_code == 503, answer.text
-            assert answer.json()["code"] == "database", answer.text
+        refused_at_restart(served, town, "CASE-W-DB", "database")
+
+
+def refused_at_restart(served: Served, town: Town, case: str, code: str) -> None:
+    """A command that starts a new writer process, then one within RESPAWN_AFTER (no new
+    attempt yet): both answered 503 ``code``."""
+    for n in (1, 2):
+        envelope = town.read(town.a, town.ident("001"), "G-A", command_type="VerifyLicence",
+                             case=f"{case}-{n}")
+        answer = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["code"] == code, answer.text
 
 
 def test_a_writer_process_that_is_stuck_does_not_stall_the_other_requests(

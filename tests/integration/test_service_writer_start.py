@@ -10,13 +10,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 from sharing import writer_process
 from tests.integration.service_fixtures import clock
 from tests.integration.service_server import running_service
-from tests.integration.test_service_writer_process import killed_writer, posting
+from tests.integration.test_service_writer_process import (
+    killed_writer,
+    posting,
+    refused_at_restart,
+)
 from tests.integration.use_town import Town
 
 __all__ = ["clock"]  # fixtures, used by name
@@ -73,12 +76,7 @@ def test_while_a_new_writer_process_dies_opening_the_ledger_commands_are_not_tol
                          writer="process") as served:
         killed_writer(served)  # out of memory, say
         monkeypatch.setattr(writer_process, "writer_main", dies_opening)
-        for case in ("CASE-W-DIES-1", "CASE-W-DIES-2"):  # the start, then within RESPAWN_AFTER
-            envelope = town.read(town.a, town.ident("001"), "G-A",
-                                 command_type="VerifyLicence", case=case)
-            answer = served.http.post("/api/v1/commands", content=orjson.dumps(envelope))
-            assert answer.status_code == 503, answer.text
-            assert answer.json()["code"] == "unavailable", answer.text
+        refused_at_restart(served, town, "CASE-W-DIES", "unavailable")
 
 
 def test_ledger_serve_says_so_when_its_writer_process_dies_opening_the_ledger(
