@@ -6,8 +6,8 @@ lock (held by the busy event loop, up to the 5 ms switch interval) before it cou
 answers waited the same way in the reading thread. Here the event loop writes what it
 can at once without waiting (the rest when the pipe has room again, so a writer process
 that reads nothing never blocks it) and reads answers as soon as they arrive, between
-requests. Alternating runs of 16,000 verifications at concurrency 16: 897-1,157 requests/s
-against 763-933 with the two threads (docs/benchmarks.md, "HTTP (issue 14)").
+requests. Alternating runs of 16,000 verifications at concurrency 16: 940-1,126 requests/s
+against 810-920 with the two threads (docs/benchmarks.md, "HTTP (issue 14)").
 
 Messages are framed as :class:`multiprocessing.connection.Connection` frames them (a
 4-byte big-endian length, then the pickle), so the writer process keeps a plain
@@ -46,11 +46,11 @@ class LoopPipe:
 
     ``on_message`` gets each message the writer process sends; ``on_closed`` is called
     once when the pipe closes (the process exited or died). Everything but
-    :meth:`send_blocking` and :meth:`close` runs in the bound loop's thread."""
+    :meth:`send_last` and :meth:`close` runs in the bound loop's thread (or in any thread
+    while no loop is bound: what is sent then waits for one)."""
 
     def __init__(self, conn: Connection, on_message: Callable[[Any], None],
                  on_closed: Callable[[], None]) -> None:
-        self.conn = conn
         # A socket of our own over the same pipe (a socket pair on Unix), so that a read or
         # a write can be asked not to wait (MSG_DONTWAIT) while the pipe itself stays
         # blocking for the writer process's start and for a stop without a loop.
@@ -150,19 +150,17 @@ class LoopPipe:
         if _in_its_thread(loop):
             self.send(make())
             return
-        if loop is not None and loop.is_running():
-            sent: Future[None] = Future()
+        sent: Future[None] = Future()
 
-            def send() -> None:
-                try:
-                    self.send(make())
-                finally:
-                    sent.set_result(None)
+        def send() -> None:
+            try:
+                self.send(make())
+            finally:
+                sent.set_result(None)
 
-            with contextlib.suppress(RuntimeError):  # unless the loop closed meanwhile
-                loop.call_soon_threadsafe(send)
-                sent.result()
-                return
+        if call_soon_in(loop, send):
+            sent.result()
+            return
         self.unbind()
         data, self._out = bytes(self._out) + frame(make()), bytearray()
         with contextlib.suppress(OSError):
@@ -170,14 +168,22 @@ class LoopPipe:
 
     def close(self) -> None:
         """Stop serving the pipe (in the loop's thread, where the loop reads it)."""
-        loop = self.loop
-        if loop is not None and loop.is_running() and not _in_its_thread(loop):
-            with contextlib.suppress(RuntimeError):  # unless the loop closed meanwhile
-                loop.call_soon_threadsafe(self.close)
-                return
+        if not _in_its_thread(self.loop) and call_soon_in(self.loop, self.close):
+            return
         self._closed = True
         self.unbind()
         self._sock.close()
+
+
+def call_soon_in(loop: asyncio.AbstractEventLoop | None, fn: Callable[[], None]) -> bool:
+    """Have ``fn`` run in ``loop`` (from another thread); False if no such loop runs."""
+    if loop is None or not loop.is_running():
+        return False
+    try:
+        loop.call_soon_threadsafe(fn)
+    except RuntimeError:  # it closed meanwhile
+        return False
+    return True
 
 
 def _in_its_thread(loop: asyncio.AbstractEventLoop | None) -> bool:

@@ -34,7 +34,7 @@ What happens when ...
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import itertools
 import logging
 import multiprocessing
@@ -50,7 +50,7 @@ from commands.bus.pipeline import Result
 from commands.setting_sections import ServiceSettings
 from commands.settings import Settings
 from commands.signed.envelope import SignedCommand
-from sharing.loop_pipe import LoopPipe
+from sharing.loop_pipe import LoopPipe, call_soon_in
 from sharing.writer import (
     Writer,
     WriterDatabaseError,
@@ -189,8 +189,8 @@ class ProcessWriter(Writer):
         self._conn, self._child = conn, child
         self._pipe = pipe = LoopPipe(conn, self._received, lambda: self._gone(conn))
         loop = self._loop
-        if loop is not None and loop.is_running():
-            loop.call_soon_threadsafe(pipe.bind, loop)
+        if loop is not None:
+            call_soon_in(loop, functools.partial(pipe.bind, loop))
 
     def _start_child(self) -> tuple[Connection, multiprocessing.process.BaseProcess]:
         ctx = multiprocessing.get_context("spawn")  # no copies of the event loop's threads
@@ -258,20 +258,16 @@ class ProcessWriter(Writer):
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:  # another thread (a replacement's start): the service's loop
-            loop = self._loop
-            if loop is not None and loop.is_running():
-                with contextlib.suppress(RuntimeError):  # unless it closed meanwhile
-                    loop.call_soon_threadsafe(self._flush)
-                    return
-            self._flush()  # no loop runs: the message waits in the pipe for one to bind
+            if not call_soon_in(self._loop, self._flush):
+                self._flush()  # no loop runs: the message waits in the pipe for one to bind
             return
         if running is not self._loop:
             self.bind(running)
         running.call_soon(self._flush)
 
     def _flush(self) -> None:
-        """Send the outbox (in the loop's thread; the pipe takes what fits, the loop
-        writes the rest when there is room)."""
+        """Send the outbox (in the loop's thread, or any while none runs; the pipe takes
+        what fits, the loop writes the rest when there is room)."""
         with self._lock:
             if self._starting is not None:
                 return  # a writer process is being started: it sends the outbox
