@@ -46,6 +46,7 @@ class _Connection(asyncio.Protocol):
         self.waiter: asyncio.Future[int] | None = None
         self.need = -1  # bytes of the whole answer once its head is in
         self.status = 0
+        self.closed = False  # the server closes a connection idle past its keep-alive
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
@@ -77,6 +78,7 @@ class _Connection(asyncio.Protocol):
                 self.waiter.set_result(self.status)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
         self._fail(exc or ConnectionResetError("the server closed the connection"))
 
     def _fail(self, exc: Exception) -> None:
@@ -104,6 +106,8 @@ class Client:
 
     async def send(self, raw: bytes) -> int:
         """Send one encoded request; its answer's status."""
+        while self._idle and self._idle[-1].closed:  # closed by the server while idle
+            self._all.remove(self._idle.pop())
         connection = self._idle.pop() if self._idle else await self._open()
         try:
             status = await connection.send(raw)
