@@ -11,7 +11,8 @@ request is answered only after that transaction committed, so nothing is acknowl
 before it is durable. Other work (public reads, proofs) runs between batches, and so
 does bringing inline read models up to date (embedded SQLite): when no work came for
 ``IDLE_CATCH_UP`` seconds, or at least every ``CATCH_UP_EVERY`` seconds under load, rather
-than after every commit.
+than after every commit; after work that may have written (:meth:`Writer.on_writer`: a
+checkpoint) as after a batch; and once more when the service stops.
 """
 
 from __future__ import annotations
@@ -93,6 +94,10 @@ class Writer:
         self._expected = 0
         self._watch = StoreWatch()
         self._woken = False
+        # Writes the read models may not have seen: batches, here or in the writer process,
+        # and calls that may have written (a checkpoint); counted from two threads.
+        self._writes = 0
+        self._writes_lock = threading.Lock()
 
     def start(self) -> None:
         """Open the services in the writer thread; raises what opening raised. Starting
@@ -124,8 +129,15 @@ class Writer:
         the read models up to date as after its own batches (when idle, or every
         ``CATCH_UP_EVERY`` under load)."""
         self.batches += 1
-        if not self._woken:
-            self._woken = True
+        self._wrote()
+
+    def _wrote(self, *, wake: bool = True) -> None:
+        """The ledger changed: the read models catch up when this thread is idle, or
+        every ``CATCH_UP_EVERY`` under load (``wake``: tell the thread, if it waits)."""
+        with self._writes_lock:
+            self._writes += 1
+            wake, self._woken = wake and not self._woken, self._woken or wake
+        if wake:
             self._queue.put(_WAKE)
 
     def _in_flight(self) -> bool:
@@ -153,7 +165,14 @@ class Writer:
         """``fn(services, *args)`` where the ledger is written: work that writes to it (a
         checkpoint) goes here, not to :meth:`call` (sharing/writer_process.py runs the
         two in different processes)."""
-        return await self.call(lambda services: fn(services, *args))
+        try:
+            return await self.call(lambda services: fn(services, *args))
+        finally:
+            # A checkpoint it published is two events the read models must show too:
+            # before, they waited for the next command's batch (`ledger show` said
+            # "read models are 2 event(s) behind"). Catching up when nothing was written
+            # is one query, so a health check may wake it as well.
+            self._wrote()
 
     # -- the thread ------------------------------------------------------------------------
     def _run(self) -> None:
@@ -176,7 +195,7 @@ class Writer:
         inline = services.settings.inline_projections
         try:
             while True:
-                behind = inline and self.batches != caught_up
+                behind = inline and self._writes != caught_up
                 if behind and time.monotonic() - last >= CATCH_UP_EVERY:
                     job = None  # sustained load: catch up now, every CATCH_UP_EVERY at least
                 else:
@@ -187,7 +206,7 @@ class Writer:
                             continue  # not idle: commands wait elsewhere (a writer process)
                         job = None
                 if job is None:
-                    caught_up, last = self.batches, time.monotonic()
+                    caught_up, last = self._writes, time.monotonic()
                     catch_up(services)
                 elif job is _WAKE:
                     self._woken = False
@@ -195,6 +214,8 @@ class Writer:
                     break
         finally:
             self._drain()
+            if inline and self._writes != caught_up:  # the last batches, before closing:
+                catch_up(services)  # `ledger show` after a stop finds nothing behind
             services.close()
 
     def _step(self, services: Services, job: Any) -> bool:
@@ -242,6 +263,7 @@ class Writer:
                 command.future.set_exception(exc)
             return
         self.batches += 1
+        self._wrote(wake=False)  # this thread: it looks before it waits again
         for command, result in zip(batch, results, strict=True):
             command.future.set_result(result)
 

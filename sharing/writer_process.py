@@ -231,8 +231,12 @@ class ProcessWriter(Writer):
         return bool(self._pending)
 
     async def on_writer(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn(services, *args)`` in the writer process (a module-level function)."""
-        return await asyncio.wrap_future(self._send("call", (fn, args)))
+        """``fn(services, *args)`` in the writer process (a module-level function); the
+        read models here catch up after it, as after a batch (a checkpoint it published)."""
+        try:
+            return await asyncio.wrap_future(self._send("call", (fn, args)))
+        finally:
+            self._wrote()
 
     def _send(self, kind: str, payload: Any) -> Future[Any]:
         """Queue the work; what the event loop queues in one turn goes as one message
