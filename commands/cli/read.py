@@ -76,8 +76,7 @@ def print_json(data: Any) -> int:
 
 
 def warn_if_behind(services: Services) -> None:
-    head = services.store.max_notification_id()
-    behind = head - min(services.projections.positions().values(), default=head)
+    behind = services.projections.behind()
     if behind > 0:
         err.print(f"note: read models are {behind} event(s) behind the ledger;"
                   " run `ledger project` (or keep `ledger project --follow` running)")

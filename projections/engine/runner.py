@@ -82,6 +82,11 @@ class ProjectionRunner:
         wanted = {p.name for p in self.all_projections}
         return {str(name): int(pos) for name, pos in rows if name in wanted}
 
+    def behind(self) -> int:
+        """How many events the slowest read model lags the ledger (0: up to date)."""
+        head = self.store.max_notification_id()
+        return head - min(self.positions().values(), default=head)
+
     @staticmethod
     def _locked_positions(db: ProjectionDB, projections: Sequence[Projection]
                           ) -> dict[str, int]:

@@ -30,8 +30,7 @@ def head_and_behind(database_url: str, key_file: Path) -> tuple[int, int]:
                                         "LEDGER_KEY_FILE": str(key_file),
                                         "LEDGER_INLINE_PROJECTIONS": "false"}))
     try:
-        head = services.store.max_notification_id()
-        return head, head - min(services.projections.positions().values(), default=head)
+        return services.store.max_notification_id(), services.projections.behind()
     finally:
         services.close()
 
