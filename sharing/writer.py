@@ -136,7 +136,10 @@ class Writer:
         every ``CATCH_UP_EVERY`` under load (``wake``: tell the thread, if it waits)."""
         with self._writes_lock:
             self._writes += 1
-            wake, self._woken = wake and not self._woken, self._woken or wake
+            if self._woken:
+                wake = False  # told already, and not yet looked
+            elif wake:
+                self._woken = True
         if wake:
             self._queue.put(_WAKE)
 
@@ -166,13 +169,17 @@ class Writer:
         checkpoint) goes here, not to :meth:`call` (sharing/writer_process.py runs the
         two in different processes)."""
         try:
-            return await self.call(lambda services: fn(services, *args))
+            return await self._on_writer(fn, args)
         finally:
             # A checkpoint it published is two events the read models must show too:
             # before, they waited for the next command's batch (`ledger show` said
             # "read models are 2 event(s) behind"). Catching up when nothing was written
             # is one query, so a health check may wake it as well.
             self._wrote()
+
+    async def _on_writer(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        """Where :meth:`on_writer` runs ``fn``: this thread."""
+        return await self.call(lambda services: fn(services, *args))
 
     # -- the thread ------------------------------------------------------------------------
     def _run(self) -> None:

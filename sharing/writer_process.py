@@ -230,13 +230,9 @@ class ProcessWriter(Writer):
         holds commands here: 1,513 catch-ups in 24,000 verifications, not 310-370)."""
         return bool(self._pending)
 
-    async def on_writer(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn(services, *args)`` in the writer process (a module-level function); the
-        read models here catch up after it, as after a batch (a checkpoint it published)."""
-        try:
-            return await asyncio.wrap_future(self._send("call", (fn, args)))
-        finally:
-            self._wrote()
+    async def _on_writer(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        """In the writer process (``fn``: a module-level function)."""
+        return await asyncio.wrap_future(self._send("call", (fn, args)))
 
     def _send(self, kind: str, payload: Any) -> Future[Any]:
         """Queue the work; what the event loop queues in one turn goes as one message
