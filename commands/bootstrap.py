@@ -19,7 +19,9 @@ from commands.settings import Settings
 from ledger.integrity.signing import SigningKey, load_signing_key, save_signing_key
 from ledger.store.application import Ledger
 from ledger.store.event_store import EventStore
+from ledger.store.read_database import ReadSource
 from ledger.store.sql import ProjectionDB
+from ledger.transparency import log as transparency
 from ledger.transparency.checkpoint import Checkpoint
 from ledger.transparency.log import TransparencyLog
 from ledger.transparency.proofs import Prove, proof_at
@@ -38,6 +40,8 @@ class Services:
 
     def transparency_log(self) -> TransparencyLog:
         """The transparency log of this store, with its leaf table in the read database."""
+        if self.projections.source is not None:
+            self.projections.source.check()
         return TransparencyLog(self.store, self.read_db)
 
     def proof(self, size: int | None, leaves: int | None, prove: Prove) -> dict[str, Any]:
@@ -64,6 +68,16 @@ class Services:
         never apply one (consumers.results.DryRun)."""
         ledger = Ledger(self.store.read_only(), self.ledger.signer, self.ledger.lane)
         return MessageBus(ledger, clock=self.bus.clock)
+
+
+def read_source(settings: Settings, store: EventStore, db: ProjectionDB
+                ) -> ReadSource | None:
+    """Where the read models have a database of their own (SQLite), the check that they
+    were built from this ledger (ledger/store/read_database.py); else None."""
+    if settings.read_models_url == settings.database_url:
+        return None
+    tables = [t for p in all_projections() for t in p.tables]
+    return ReadSource(store, db, [*tables, "projection_positions"], transparency.LEAVES_TABLE)
 
 
 def ledger_signing_key(settings: Settings) -> SigningKey:
@@ -102,8 +116,11 @@ def bootstrap(
     store = open_store(settings)
     ledger = Ledger(store, signer or ledger_signing_key(settings), lane or settings.lane,
                     cache_size=settings.cache_size)
-    read_db = ProjectionDB(settings.database_url)
-    runner = ProjectionRunner(store, read_db, all_projections())
+    read_db = ProjectionDB(settings.read_models_url)
+    source = read_source(settings, store, read_db)
+    if source is not None:
+        source.check()  # before anything reads them: the archive export, the proofs
+    runner = ProjectionRunner(store, read_db, all_projections(), source)
     if after_commit is None and settings.inline_projections:
         # Embedded mode: read models are brought up to date right after each batch.
         def after_commit(_ids: list[int]) -> None:

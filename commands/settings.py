@@ -133,6 +133,7 @@ from commands.setting_sections import (
 from ledger.errors import ConfigurationError
 from ledger.store.application import DEFAULT_CACHE_SIZE
 from ledger.store.event_store import redact
+from ledger.store.read_database import read_models_url
 
 DEFAULT_HOME = Path(".ledger")
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_HOME / 'ledger.db'}"
@@ -174,6 +175,11 @@ class Settings:
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgresql:", "postgres:"))
+
+    @property
+    def read_models_url(self) -> str:
+        """The read models' database: on SQLite a file of their own beside the ledger's."""
+        return read_models_url(self.database_url)
 
     @property
     def kafka(self) -> KafkaClientSettings:

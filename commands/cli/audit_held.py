@@ -8,8 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from commands.bootstrap import read_source
 from commands.cli.output import err
+from commands.settings import Settings
 from ledger.errors import ConfigurationError
+from ledger.store.event_store import DRIVER_ERRORS, EventStore
+from ledger.store.read_database import own_file
 from ledger.store.sql import ProjectionDB
 from ledger.transparency.checkpoint import Checkpoint, CheckpointError, parse_held
 from ledger.transparency.checkpoint_audit import CheckpointAuditor
@@ -17,19 +21,39 @@ from ledger.transparency.log import stored_leaves
 
 
 @contextmanager
-def checkpoint_auditor(url: str, held: Path | None) -> Iterator[CheckpointAuditor]:
+def checkpoint_auditor(settings: Settings, store: EventStore, held: Path | None
+                       ) -> Iterator[CheckpointAuditor]:
     """A checkpoint auditor that also proves the leaf table equal to the events, and
     judges the checkpoint in ``held`` if given (a bad file is bad usage: exit 2)."""
     checkpoint = None if held is None else read_held_checkpoint(held)
-    try:
-        db: ProjectionDB | None = ProjectionDB(url)
-    except ConfigurationError:  # unopenable storage: the event audit reports the damage
-        db = None
+    db = _leaf_database(settings, store)
     try:
         yield CheckpointAuditor(checkpoint, None if db is None else stored_leaves(db))
     finally:
         if db is not None:
             db.close()
+
+
+def _leaf_database(settings: Settings, store: EventStore) -> ProjectionDB | None:
+    """The read database holding the leaf table, or None: none built yet (an SQLite file of
+    its own that does not exist is not created by an audit), or unopenable storage (the
+    event audit reports the damage). Read models of another ledger are dropped first, so
+    their leaves are not reported as this ledger's damage (ledger/store/read_database.py)."""
+    own = own_file(settings.database_url)
+    if own is not None and not own.exists():
+        return None
+    try:
+        db = ProjectionDB(settings.read_models_url)
+    except ConfigurationError:
+        return None
+    try:
+        source = read_source(settings, store, db)
+        if source is not None:
+            source.check()
+    except DRIVER_ERRORS:
+        db.close()
+        return None
+    return db
 
 
 def read_held_checkpoint(path: Path) -> Checkpoint:

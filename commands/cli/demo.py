@@ -23,6 +23,7 @@ from commands.settings import DEFAULT_HOME, Settings, load_settings
 from ledger.domain.localtime import beijing_date
 from ledger.integrity.canonical import format_instant
 from ledger.store.event_store import redact
+from ledger.store.read_database import SUFFIX as READ
 from projections.models.summary import status_label, summarise
 
 
@@ -50,7 +51,8 @@ def _fresh_default_database(settings: Settings) -> None:
     db = DEFAULT_HOME / "ledger.db"
     if settings.database_is_default and db.exists():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        for suffix in ("", "-wal", "-shm"):
+        # The ledger's files and its read models' (ledger/store/read_database.py).
+        for suffix in ("", "-wal", "-shm", *(f"{READ}{s}" for s in ("", "-wal", "-shm"))):
             old = Path(f"{db}{suffix}")
             if old.exists():
                 old.rename(DEFAULT_HOME / f"ledger-{stamp}.db{suffix}")

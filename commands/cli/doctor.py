@@ -16,6 +16,7 @@ from commands.settings import Settings, load_settings
 from ledger.errors import LedgerError
 from ledger.integrity.signing import load_signing_key
 from ledger.store.event_store import EventStore, redact
+from ledger.store.read_database import own_file
 from ledger.store.sql import ProjectionDB
 from projections.registry import all_projections
 
@@ -89,7 +90,10 @@ def _read_models(settings: Settings, _fs: FileSettings) -> list[Check]:
             head = store.max_notification_id()
         finally:
             store.close()
-        db = ProjectionDB(settings.database_url)
+        own = own_file(settings.database_url)
+        if own is not None and not own.exists():  # not created here: doctor only reads
+            return [("read models", NOTE, "not built yet; `ledger project` builds them")]
+        db = ProjectionDB(settings.read_models_url)
         try:
             rows = db.query("SELECT name, position FROM projection_positions")
         finally:

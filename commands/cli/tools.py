@@ -244,7 +244,7 @@ def audit(args: argparse.Namespace) -> int:
     # Never create tables here: a dropped events table is damage to report, not to mend.
     store = EventStore(settings.database_url, create_table=False)
     try:  # the checkpoint auditor shares the first pass's read of the rows
-        with checkpoint_auditor(settings.database_url, args.checkpoint) as checkpoints:
+        with checkpoint_auditor(settings, store, args.checkpoint) as checkpoints:
             report = audit_with_progress(store, checkpoints.observe)
             checkpoints.fold_into(report)
         replayed = run_replay(store) if args.replay else None

@@ -34,6 +34,7 @@ from ledger.integrity.audit import audit_store
 from ledger.integrity.ledger_keys import LedgerKeyHistory
 from ledger.integrity.mapper import decode_stored
 from ledger.store.event_store import redact
+from ledger.store.read_database import read_models_files
 from ledger.transparency.checkpoint import CheckpointError, from_json, verify_checkpoint
 from ledger.transparency.checkpoint_audit import CheckpointAuditor
 
@@ -124,6 +125,8 @@ def _restore_sqlite(path: Path, source: Path, force: bool) -> None:
                           " (move it aside, or pass --force)")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for derived in read_models_files(path):  # the old ledger's: built again from the copy
+        derived.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     _sqlite_copy(source, path)
 

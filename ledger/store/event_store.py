@@ -239,6 +239,21 @@ class EventStore:
     def max_notification_id(self) -> int:
         return int(self.recorder.max_notification_id() or 0)
 
+    def count_up_to(self, nid: int) -> int:
+        """How many events are stored with a notification id up to ``nid`` (ids can have
+        gaps on PostgreSQL: a sequence value taken by a transaction that rolled back)."""
+        recorder: Any = self.recorder
+        table = recorder.events_table_name
+        if self.url.startswith("sqlite"):
+            with recorder.datastore.transaction(commit=False) as c:
+                c.execute(f"SELECT COUNT(*) FROM {table} WHERE rowid <= ?", [nid])
+                return int(c.fetchone()[0])
+        statement = psycopg.sql.SQL("SELECT COUNT(*) AS n FROM {}.{} WHERE notification_id <= %s"
+                                    ).format(psycopg.sql.Identifier(recorder.datastore.schema),
+                                             psycopg.sql.Identifier(table))
+        with recorder.datastore.get_connection() as conn:  # rows are dicts there
+            return int(conn.execute(statement, [nid]).fetchone()["n"])
+
     def position(self, name: str) -> int | None:
         """The last position an append tracked under ``name`` (a consumer's offset in a
         topic partition, say), or None if none was. A database that cannot answer raises

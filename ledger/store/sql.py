@@ -2,7 +2,8 @@
 
 Statements are written with ``?`` placeholders and portable types (TEXT, BIGINT); for
 PostgreSQL (psycopg 3) placeholders become ``%s`` and the connection's search_path is
-the schema named in the URL. Read models live beside the events, in tables of their own.
+the schema named in the URL. Read models live in tables of their own: on PostgreSQL beside
+the events, on SQLite in a file of their own (ledger/store/read_database.py).
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ from ledger.transparency.sealed_rows import SEAL_TOPIC, SealMismatch, sealed_pre
 LANE: Final = "transparency"
 PAGE: Final = 5000
 MAX_UNSEALED: Final = 320_000  # rows read to find one batch's seal before calling it damage
+LEAVES_TABLE: Final = "transparency_leaves"
 LEAVES_DDL: Final = (
     "CREATE TABLE IF NOT EXISTS transparency_leaves (leaf_index BIGINT PRIMARY KEY,"
     " notification_id BIGINT NOT NULL UNIQUE, leaf_hash TEXT NOT NULL)"
@@ -181,11 +182,7 @@ class TransparencyLog:
         return count
 
     def _events_up_to(self, nid: int) -> int:
-        recorder: Any = self.store.recorder
-        column = "rowid" if self.db.dialect == "sqlite" else "notification_id"
-        rows = self.db.query(f"SELECT COUNT(*) FROM {recorder.events_table_name}"
-                             f" WHERE {column} <= ?", [nid])
-        return int(rows[0][0])
+        return self.store.count_up_to(nid)
 
     @property
     def size(self) -> int:

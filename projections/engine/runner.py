@@ -23,6 +23,7 @@ from typing import Any
 from commands.bus.failures import is_outage, log_unexpected
 from ledger.integrity.mapper import Record, decode_stored
 from ledger.store.event_store import EventStore
+from ledger.store.read_database import ReadSource
 from ledger.store.sql import ProjectionDB
 from projections.engine.base import Projection, apply_records, unapplied
 from projections.engine.pipeline import PipelinedPages, PositionsMoved
@@ -36,9 +37,13 @@ POSITIONS = ("CREATE TABLE IF NOT EXISTS projection_positions (name TEXT PRIMARY
 
 class ProjectionRunner:
     def __init__(self, store: EventStore, db: ProjectionDB,
-                 projections: Sequence[Projection]) -> None:
+                 projections: Sequence[Projection], source: ReadSource | None = None
+                 ) -> None:
         self.store = store
         self.db = db
+        # Where the read models have a database of their own: checked to belong to this
+        # ledger before they are read or applied to (ledger/store/read_database.py).
+        self.source = source
         self.all_projections = list(projections)
         self.stuck: dict[str, StuckProjection] = {}  # stopped alone, see projections.engine.stuck
         self._ready = False
@@ -49,6 +54,8 @@ class ProjectionRunner:
         return [p for p in self.all_projections if p.name not in self.stuck]
 
     def _prepare(self) -> None:
+        if self.source is not None and self.source.check():
+            self._ready = False  # another ledger's tables were dropped: create them again
         if self._ready:
             return
         with self.db.transaction():

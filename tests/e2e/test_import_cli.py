@@ -271,7 +271,7 @@ def test_a_required_column_missing_is_one_header_finding(city: dict[str, Any]) -
 
 
 def licences(folder: Path) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(folder / ".ledger" / "ledger.db") as db:
+    with sqlite3.connect(folder / ".ledger" / "ledger.db-read") as db:
         try:
             rows = db.execute("SELECT l.licence_number, l.issue_date, v.fields FROM licences l"
                               " JOIN licence_versions v ON v.identifier = l.identifier"

@@ -39,7 +39,7 @@ def command(city: dict[str, Any], path: Path) -> list[str]:
 
 
 def issued(folder: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(folder / ".ledger" / "ledger.db", timeout=30) as db:
+    with sqlite3.connect(folder / ".ledger" / "ledger.db-read", timeout=30) as db:
         try:
             return db.execute("SELECT identifier, licence_number, issue_date, valid_until"
                               " FROM licences ORDER BY identifier").fetchall()
@@ -48,7 +48,7 @@ def issued(folder: Path) -> list[tuple[Any, ...]]:
 
 
 def receipts(folder: Path) -> int:
-    with sqlite3.connect(folder / ".ledger" / "ledger.db", timeout=30) as db:
+    with sqlite3.connect(folder / ".ledger" / "ledger.db-read", timeout=30) as db:
         try:
             return int(db.execute("SELECT COUNT(*) FROM licences").fetchone()[0])
         except sqlite3.OperationalError:

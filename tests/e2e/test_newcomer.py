@@ -286,10 +286,13 @@ def test_doctor_says_how_far_the_read_models_are_behind(
     cwd, _ = demo
     (tmp_path / ".ledger").mkdir()
     copy = tmp_path / ".ledger" / "ledger.db"
-    with sqlite3.connect(cwd / ".ledger" / "ledger.db") as source, sqlite3.connect(copy) as to:
-        source.backup(to)  # a copy whose read models lag: the demo's own stays untouched
+    for name in ("ledger.db", "ledger.db-read"):  # the ledger and its read models' file
+        with sqlite3.connect(cwd / ".ledger" / name) as source, \
+                sqlite3.connect(copy.parent / name) as to:
+            source.backup(to)  # a copy whose read models lag: the demo's own stays untouched
     with sqlite3.connect(copy) as db:
         head = db.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
+    with sqlite3.connect(copy.parent / "ledger.db-read") as db:
         db.execute("UPDATE projection_positions SET position = ? WHERE name = 'access_log'",
                    [head - 5])
     doctor = ledger(tmp_path, "doctor", "--json")

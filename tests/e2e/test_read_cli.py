@@ -160,7 +160,7 @@ def test_project_rebuild_check_and_a_tampered_row(work: Path) -> None:
     assert checked.returncode == 0, checked.stderr
     assert "equal" in checked.stdout
 
-    db = sqlite3.connect(work / ".ledger" / "ledger.db")
+    db = sqlite3.connect(work / ".ledger" / "ledger.db-read")  # the read models' own file
     with db:
         changed = db.execute("UPDATE licences SET status = '03' WHERE rowid ="
                              " (SELECT MIN(rowid) FROM licences)").rowcount
@@ -175,7 +175,7 @@ def test_a_database_error_midway_is_a_message_and_writes_nothing_half(work: Path
     """A read-model table of the wrong shape (made by hand, say): ``ledger project`` stops
     with the database's own words and no traceback, and the page it failed on leaves no
     trace: every position stays where it was."""
-    db = sqlite3.connect(work / ".ledger" / "ledger.db")
+    db = sqlite3.connect(work / ".ledger" / "ledger.db-read")
     with db:
         db.execute("DROP TABLE licences")
         db.execute("CREATE TABLE licences (stream TEXT PRIMARY KEY)")
@@ -187,7 +187,7 @@ def test_a_database_error_midway_is_a_message_and_writes_nothing_half(work: Path
     message = " ".join(result.stderr.split())
     assert "the database failed: no such column" in message
     assert "run the command again" in message
-    db = sqlite3.connect(work / ".ledger" / "ledger.db")
+    db = sqlite3.connect(work / ".ledger" / "ledger.db-read")
     positions = {row[0] for row in db.execute("SELECT position FROM projection_positions")}
     db.close()
     assert positions == {0}

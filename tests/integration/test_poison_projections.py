@@ -79,7 +79,7 @@ def test_one_read_model_stuck_on_an_event_never_holds_the_others(
 
     # `ledger project --follow`'s loop, on a restarted runner: it finds the stuck one
     # again, reports it, and keeps the others current as events arrive.
-    follower = ProjectionRunner(services.store, ProjectionDB(database_url),
+    follower = ProjectionRunner(services.store, ProjectionDB(services.settings.read_models_url),
                                 runner.all_projections)
     stop = threading.Event()
     thread = threading.Thread(target=follower.follow, args=(stop.is_set, 0.05))

@@ -57,7 +57,7 @@ def test_racing_runners_apply_every_event_once(services: Services, clock: Clock,
     monkeypatch.setattr("projections.engine.runner.PAGE", 9)
     city(services, clock)
     head = services.store.max_notification_id()
-    runners = [ProjectionRunner(services.store, ProjectionDB(services.settings.database_url),
+    runners = [ProjectionRunner(services.store, ProjectionDB(services.settings.read_models_url),
                                 all_projections()) for _ in range(3)]
     for runner in runners:
         runner.positions()  # each makes the tables before the race (CREATE … IF NOT EXISTS)

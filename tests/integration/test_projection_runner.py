@@ -199,7 +199,7 @@ def test_two_runners_never_move_a_position_back(services: Services, clock: Clock
     sent = small_city(services, clock)
     sent.batch(sent.s.lifecycle(clock.now.date()))
     head = services.store.max_notification_id()
-    other = ProjectionRunner(services.store, ProjectionDB(services.settings.database_url),
+    other = ProjectionRunner(services.store, ProjectionDB(services.settings.read_models_url),
                              all_projections())
     seen: list[int] = []
 
