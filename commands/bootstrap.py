@@ -7,6 +7,7 @@ services wired for the configured database; nothing connects at import time.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from commands.settings import Settings
 from ledger.integrity.signing import SigningKey, load_signing_key, save_signing_key
 from ledger.store.application import Ledger
 from ledger.store.event_store import EventStore
-from ledger.store.read_database import ReadSource
+from ledger.store.read_database import ReadSource, sqlite_file
 from ledger.store.sql import ProjectionDB
 from ledger.transparency import log as transparency
 from ledger.transparency.checkpoint import Checkpoint
@@ -37,6 +38,15 @@ class Services:
     bus: MessageBus
     read_db: ProjectionDB
     projections: ProjectionRunner
+
+    @functools.cached_property
+    def state_db(self) -> ProjectionDB:
+        """The service's small tables that no event rebuilds (single-use download
+        references, ended sessions): in the ledger's own database, never beside the read
+        models, which may be dropped and built again (ledger/store/read_database.py)."""
+        if self.settings.read_models_url == self.settings.database_url:
+            return self.read_db
+        return ProjectionDB(self.settings.database_url)
 
     def transparency_log(self) -> TransparencyLog:
         """The transparency log of this store, with its leaf table in the read database."""
@@ -59,6 +69,8 @@ class Services:
         return own_writes.rotate_ledger_key(self.bus, previous, at)
 
     def close(self) -> None:
+        if self.__dict__.get("state_db", self.read_db) is not self.read_db:
+            self.state_db.close()
         self.read_db.close()
         self.store.close()
 
@@ -74,10 +86,12 @@ def read_source(settings: Settings, store: EventStore, db: ProjectionDB
                 ) -> ReadSource | None:
     """Where the read models have a database of their own (SQLite), the check that they
     were built from this ledger (ledger/store/read_database.py); else None."""
-    if settings.read_models_url == settings.database_url:
+    ledger_file = sqlite_file(settings.database_url)
+    if settings.read_models_url == settings.database_url or ledger_file is None:
         return None
     tables = [t for p in all_projections() for t in p.tables]
-    return ReadSource(store, db, [*tables, "projection_positions"], transparency.LEAVES_TABLE)
+    return ReadSource(store, db, [*tables, "projection_positions"], transparency.LEAVES_TABLE,
+                      transparency.LEAVES_DDL, ledger_file)
 
 
 def ledger_signing_key(settings: Settings) -> SigningKey:

@@ -142,7 +142,7 @@ def _reference(services: Services, downloads: Downloads, files: FileStore,
         matter, case = cmd.matter_code, cmd.case_number
     binding = Binding(signed.actor, cmd.operator, matter, case, signed.command_id, kind,
                       *found)
-    reference, expires = downloads.issue(services.read_db, binding, int(time.time() * 1000))
+    reference, expires = downloads.issue(services.state_db, binding, int(time.time() * 1000))
     return {"reference": reference, "url": f"/api/v1/files/{reference}", "kind": kind,
             "format": found[1], "file_hash": found[0],
             "expires_at": datetime.fromtimestamp(expires / 1000, UTC).isoformat(

@@ -4,8 +4,9 @@ A ``DownloadLicence`` or ``MakeAnnotatedCopy`` accepted over HTTP is answered wi
 random 128-bit reference instead of the file: bound to the department that signed the
 read, its operator, matter and case number, valid ``LEDGER_DOWNLOAD_TTL`` seconds, and
 redeemable once at ``GET /api/v1/files/{reference}``. The references live in a small
-table of the read-model database (``download_refs``), so they survive a restart of the
-service and every service process in front of one PostgreSQL ledger sees the same ones.
+table of the ledger's database (``download_refs``; not among the read models, which can
+be dropped and rebuilt), so they survive a restart of the service and every service
+process in front of one PostgreSQL ledger sees the same ones.
 Only the SHA-256 of a reference is stored: whoever reads the table cannot redeem it.
 Redemption is one conditional ``UPDATE … RETURNING``, so two requests racing for one
 reference get the file once.

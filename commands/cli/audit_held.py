@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from commands.bootstrap import read_source
 from commands.cli.output import err
 from commands.settings import Settings
 from ledger.errors import ConfigurationError
-from ledger.store.event_store import DRIVER_ERRORS, EventStore
+from ledger.store.event_store import EventStore
 from ledger.store.read_database import own_file
 from ledger.store.sql import ProjectionDB
 from ledger.transparency.checkpoint import Checkpoint, CheckpointError, parse_held
@@ -35,22 +36,29 @@ def checkpoint_auditor(settings: Settings, store: EventStore, held: Path | None
 
 
 def _leaf_database(settings: Settings, store: EventStore) -> ProjectionDB | None:
-    """The read database holding the leaf table, or None: none built yet (an SQLite file of
-    its own that does not exist is not created by an audit), or unopenable storage (the
-    event audit reports the damage). Read models of another ledger are dropped first, so
-    their leaves are not reported as this ledger's damage (ledger/store/read_database.py)."""
+    """The database whose leaf table the audit proves equal to the events, opened without
+    changing what the audit judges: the read models' (on SQLite a file of their own; while
+    none exists, the ledger's own file, where a ledger written before the split keeps its
+    leaf table: ledger/store/read_database.py). None when it cannot be opened (the event
+    audit reports the damage), or when the read file was built from another ledger: its
+    leaves are not this ledger's damage, and that is said on stderr."""
+    url = settings.read_models_url
     own = own_file(settings.database_url)
     if own is not None and not own.exists():
-        return None
+        url = settings.database_url
     try:
-        db = ProjectionDB(settings.read_models_url)
+        db = ProjectionDB(url)
     except ConfigurationError:
         return None
-    try:
-        source = read_source(settings, store, db)
-        if source is not None:
-            source.check()
-    except DRIVER_ERRORS:
+    source = read_source(settings, store, db) if url != settings.database_url else None
+    verdict = None
+    # Any error here means the events cannot be read (the driver's, eventsourcing's or the
+    # store's own type): the event audit, which runs next, reports the damage.
+    with contextlib.suppress(Exception):
+        verdict = None if source is None else source.verdict()
+    if verdict == "another":
+        err.print(f"the leaf table in {own} was built from another ledger: not compared"
+                  " (the next command that opens the ledger builds it again)", markup=False)
         db.close()
         return None
     return db

@@ -49,7 +49,9 @@ def _positive(text: str) -> int:
 def _fresh_default_database(settings: Settings) -> None:
     """Keep a previous demo's data: move the default database aside, never delete it."""
     db = DEFAULT_HOME / "ledger.db"
-    if settings.database_is_default and db.exists():
+    # Read models left without their ledger (deleted by hand) would be dropped with a
+    # warning by the first command; they go aside with it instead.
+    if settings.database_is_default and (db.exists() or Path(f"{db}{READ}").exists()):
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         # The ledger's files and its read models' (ledger/store/read_database.py).
         for suffix in ("", "-wal", "-shm", *(f"{READ}{s}" for s in ("", "-wal", "-shm"))):

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -57,13 +58,20 @@ def read_models_url(database_url: str) -> str:
     return f"{path}{SUFFIX}?{query}" if query else f"{path}{SUFFIX}"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of an ``sqlite:///FILE`` URL (percent-escapes decoded, as every connection
+    to it decodes them), or None for PostgreSQL and in-memory SQLite."""
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite" or parts.path.endswith(":memory:"):
+        return None
+    path = unquote(parts.path)
+    return Path(path[1:] if path.startswith("/") else path)
+
+
 def own_file(database_url: str) -> Path | None:
     """The read models' own SQLite file for the ledger at ``database_url``, or None where
     they share the ledger's database."""
-    url = read_models_url(database_url)
-    if url == database_url:
-        return None
-    return Path(unquote(urlsplit(url).path)[1:])
+    return sqlite_file(read_models_url(database_url))
 
 
 def read_models_files(ledger_path: Path) -> list[Path]:
@@ -82,53 +90,91 @@ class ReadSource:
 
     ``read_models`` are the projections' tables (with their positions), dropped when the
     read models belong to another ledger or are ahead of it; ``leaves`` is the transparency
-    log's leaf table, dropped only with another ledger's. Only used where the read database
-    is not the ledger's own (SQLite): on PostgreSQL both are restored and dropped together.
+    log's leaf table (``leaves_ddl`` creates it), dropped only with another ledger's. Only
+    used where the read database is not the ledger's own (SQLite); ``ledger_file`` is the
+    ledger's file, whose leaf table a ledger written before the split still holds.
     """
 
     def __init__(self, store: EventStore, db: ProjectionDB, read_models: Sequence[str],
-                 leaves: str) -> None:
+                 leaves: str, leaves_ddl: str, ledger_file: Path) -> None:
         self.store = store
         self.db = db
         self.read_models = list(read_models)
-        self.leaves = leaves
+        self.leaves, self.leaves_ddl = leaves, leaves_ddl
+        self.ledger_file = ledger_file
         self._recorded = False
 
+    def verdict(self) -> str | None:
+        """Without writing anything: "another" (built from another ledger), "ahead" (ahead
+        of this ledger's last event: events were removed since), or None (this ledger's,
+        or nothing to tell yet). For ``ledger audit``, which must not change what it
+        judges."""
+        recorded = self._recorded_source() if self.db.table_exists("read_model_source") \
+            else None
+        positions = self._positions()  # before the head: the head only grows
+        first = first_event_hash(self.store)
+        if recorded is not None and recorded != first:
+            return "another"
+        if max(positions, default=0) > self.store.max_notification_id():
+            return "ahead"
+        return None
+
     def check(self) -> bool:
-        """Compare (once the ledger has an event; a cached no-op afterwards); True when
-        read models were dropped (their tables must be created again)."""
+        """Compare and mend (once the ledger has an event; a cached no-op afterwards);
+        True when read models were dropped (their tables must be created again)."""
         if self._recorded:
             return False
+        self._adopt_old_leaves()
         with self.db.transaction():
             self.db.execute(SOURCE_DDL)
-            rows = self.db.query("SELECT value FROM read_model_source WHERE name = 'ledger'")
-            positions = self._positions()  # before the head: the head only grows
-            first = first_event_hash(self.store)
-            head = self.store.max_notification_id()
-            recorded = str(rows[0][0]) if rows else None
-            # Unrecorded with positions: built by a process that never saw the first
-            # event, which cannot be (the first catch-up with events records it).
-            foreign = recorded != first if recorded is not None else any(positions)
-            ahead = max(positions, default=0) > head
-            if foreign:
+            verdict = self.verdict()
+            if verdict == "another":
                 log.warning("the read models (%s) were built from another ledger: dropping"
                             " them and their leaf table; they are built again from this"
                             " ledger", self.db.url)
                 self._drop([*self.read_models, self.leaves])
                 self.db.execute("DELETE FROM read_model_source")
-            elif ahead:
-                log.warning("the read models (%s) are ahead of this ledger (at event %d,"
-                            " the ledger ends at %d): events were removed since they were"
-                            " built, by a tail cut or a copy put back by hand (run `ledger"
-                            " audit`); building them again, keeping the leaf table as"
-                            " evidence", self.db.url, max(positions), head)
+            elif verdict == "ahead":
+                log.warning("the read models (%s) are ahead of this ledger: events were"
+                            " removed since they were built, by a tail cut or a copy put"
+                            " back by hand (run `ledger audit`); building them again,"
+                            " keeping the leaf table as evidence", self.db.url)
                 self._drop(self.read_models)
+            # Unrecorded read models with positions are this ledger's too: another process
+            # may have applied its first events between this check and the head it read.
+            first = first_event_hash(self.store)
             if first is not None:
                 self.db.execute("INSERT INTO read_model_source (name, value) VALUES"
                                 " ('ledger', ?) ON CONFLICT (name) DO UPDATE SET"
                                 " value = excluded.value", [first])
                 self._recorded = True
-        return foreign or ahead
+        return verdict is not None
+
+    def _adopt_old_leaves(self) -> None:
+        """A ledger written before the split keeps its leaf table in its own file: the
+        leaves of events since cut off are evidence, so a new read file starts from them
+        (the leaf table checks them against the events before any use)."""
+        if self.db.table_exists(self.leaves) or self.db.table_exists("read_model_source"):
+            return  # not a new read file
+        if not self.ledger_file.exists():
+            return
+        self.db.execute("ATTACH DATABASE ? AS old_ledger", [str(self.ledger_file)])
+        try:
+            with self.db.transaction():
+                if self.db.query("SELECT 1 FROM old_ledger.sqlite_master WHERE type ="
+                                 " 'table' AND name = ?", [self.leaves]):
+                    self.db.create_table(self.leaves_ddl)
+                    self.db.execute(f"INSERT OR IGNORE INTO main.{self.leaves} SELECT *"
+                                    f" FROM old_ledger.{self.leaves}")
+        except sqlite3.Error as exc:  # a table of another shape: built from the events
+            log.warning("the leaf table in %s was not carried over (%s): it is built again"
+                        " from the events", self.ledger_file, exc)
+        finally:
+            self.db.execute("DETACH DATABASE old_ledger")
+
+    def _recorded_source(self) -> str | None:
+        rows = self.db.query("SELECT value FROM read_model_source WHERE name = 'ledger'")
+        return str(rows[0][0]) if rows else None
 
     def _drop(self, tables: Sequence[str]) -> None:
         for table in tables:

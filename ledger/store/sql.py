@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 import psycopg
 
@@ -68,7 +68,8 @@ class ProjectionDB:
         self.dialect = "sqlite" if parts.scheme == "sqlite" else "postgres"
         try:
             if self.dialect == "sqlite":
-                path = parts.path[1:] if parts.path.startswith("/") else parts.path
+                raw = unquote(parts.path)  # as the event store decodes it
+                path = raw[1:] if raw.startswith("/") else raw
                 if path != ":memory:":
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
                 self._sqlite = sqlite3.connect(path, timeout=30, isolation_level=None,

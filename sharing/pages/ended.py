@@ -2,9 +2,10 @@
 
 The session itself lives in its signed cookie (sharing/pages/session.py); what the server
 keeps is only the SHA-256 of each logged-out session's random id until the session would
-have expired anyway, in a small table of the read-model database (``ended_sessions``), so
-every service process in front of one PostgreSQL ledger refuses it, and a restart does
-not bring it back. Used only from the writer thread, like ``download_refs``.
+have expired anyway, in a small table of the ledger's database (``ended_sessions``; not
+among the read models, which can be dropped and rebuilt), so every service process in
+front of one PostgreSQL ledger refuses it, and a restart does not bring it back. Used
+only from the writer thread, like ``download_refs``.
 """
 
 from __future__ import annotations

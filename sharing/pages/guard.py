@@ -41,7 +41,7 @@ async def login_first(request: Request, role: str) -> Session | Response:
     session = sessions.current(request)
     if not session.signed_in(role):
         return redirect(request, "/portal")
-    if await on_ledger(request, lambda s: ended(s.read_db, session.sid)):
+    if await on_ledger(request, lambda s: ended(s.state_db, session.sid)):
         sessions.signed_out(request)
         return redirect(request, "/portal")
     return session

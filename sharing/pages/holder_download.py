@@ -72,7 +72,7 @@ async def _serve(request: Request, department: str, download: dict[str, Any] | N
     downloads: Downloads = request.app.state.downloads
     try:
         binding: Binding = await on_ledger(request, lambda s: downloads.redeem(
-            s.read_db, download["reference"], department, OPERATOR, int(time.time() * 1000)))
+            s.state_db, download["reference"], department, OPERATOR, int(time.time() * 1000)))
     except DownloadRefusedError:  # just issued to this very party: only a race spends it
         return refused(request, 410, "下载凭据已失效，请返回后重新下载。")
     files: FileStore = request.app.state.files

@@ -102,5 +102,5 @@ async def log_out(request: Request) -> Response:
 async def _end(request: Request, session: Session) -> None:
     """A signed-in session ends for good: a kept copy of its cookie signs in no more."""
     if session.role is not None:
-        await on_ledger(request, lambda s: end(s.read_db, session.sid, session.expires * 1000,
+        await on_ledger(request, lambda s: end(s.state_db, session.sid, session.expires * 1000,
                                                int(time.time() * 1000)))

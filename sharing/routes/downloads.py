@@ -41,7 +41,7 @@ async def get_file(request: Request, reference: str) -> Response:
     operator = unquote(request.headers.get("x-ledger-operator", ""))
     try:
         binding: Binding = await on_ledger(request, lambda s: downloads.redeem(
-            s.read_db, reference, department, operator, int(time.time() * 1000)))
+            s.state_db, reference, department, operator, int(time.time() * 1000)))
     except DownloadRefusedError as exc:
         return problem(exc.status, exc.code, exc.detail)
     files: FileStore = request.app.state.files

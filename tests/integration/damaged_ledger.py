@@ -82,10 +82,11 @@ SQLITE_DAMAGE: dict[str, Callable[[Path], None]] = {
 
 
 def _schema_text_not_utf8(db: Path) -> None:
-    """A byte of a read model's CREATE statement turned into one that is not UTF-8: SQLite
-    calls the schema malformed and quotes the bytes, which Python then cannot decode."""
+    """A byte of a CREATE statement (the tracking table's: the read models have a file of
+    their own) turned into one that is not UTF-8: SQLite calls the schema malformed and
+    quotes the bytes, which Python then cannot decode."""
     data = bytearray(db.read_bytes())
-    at = data.find(b"CREATE TABLE access_log")
+    at = data.find(b"CREATE TABLE tracking")
     assert at > 0
     data[at + 7] = 0xF2
     db.write_bytes(bytes(data))

@@ -75,7 +75,7 @@ def test_a_reference_opens_its_file_once(city: FileCity, served: Served) -> None
     assert first.headers["content-type"] == "application/pdf"
     assert first.headers["cache-control"] == "no-store"
     assert_problem(fetch(served.http, ref["url"], city.user.code), 410, "reference_used")
-    stored = [r[0] for r in city.services.read_db.query("SELECT ref_hash FROM download_refs")]
+    stored = [r[0] for r in city.services.state_db.query("SELECT ref_hash FROM download_refs")]
     assert stored == [sha256_hex(ref["reference"].encode())]  # never the reference itself
 
 
