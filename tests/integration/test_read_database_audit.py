@@ -97,27 +97,6 @@ def test_the_audit_does_not_change_read_models_of_another_ledger(
     assert (tmp_path / "ledger.db-read").read_bytes() == before
 
 
-def test_read_models_without_their_record_are_kept(
-        tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
-    """Another process may apply a fresh ledger's first events between a check that saw
-    none and the head it reads: unrecorded read models at or behind the head stay."""
-    services = sqlite_services(tmp_path, clock)
-    build_city(services, clock, licences=3, lifecycle=False)
-    services.close()
-    with closing(sqlite3.connect(tmp_path / "ledger.db-read")) as db, db:
-        db.execute("DROP TABLE read_model_source")
-        db.execute("UPDATE licences SET licence_number = 'KEPT'")
-    services = sqlite_services(tmp_path, clock)
-    try:
-        services.projections.catch_up()
-        kept = services.read_db.query("SELECT COUNT(*) FROM licences WHERE licence_number"
-                                      " = 'KEPT'")
-    finally:
-        services.close()
-    assert kept == [(3,)]
-    assert "ledger" not in caplog.text
-
-
 def test_logged_out_sessions_stay_ended_without_the_read_models(
         tmp_path: Path, clock: FakeClock) -> None:
     services = sqlite_services(tmp_path, clock)
