@@ -143,6 +143,11 @@ class Writer:
         if wake:
             self._queue.put(_WAKE)
 
+    def _catches_up(self) -> bool:
+        """Whether this thread keeps the embedded read models (sharing/writer_process.py
+        may leave them to a process of their own)."""
+        return True
+
     def _in_flight(self) -> bool:
         """Whether commands wait for an answer other than through this thread's queue:
         never here, where every command is in the queue (sharing/writer_process.py)."""
@@ -202,7 +207,7 @@ class Writer:
         inline = services.settings.inline_projections
         try:
             while True:
-                behind = inline and self._writes != caught_up
+                behind = inline and self._writes != caught_up and self._catches_up()
                 if behind and time.monotonic() - last >= CATCH_UP_EVERY:
                     job = None  # sustained load: catch up now, every CATCH_UP_EVERY at least
                 else:
@@ -221,8 +226,8 @@ class Writer:
                     break
         finally:
             self._drain()
-            if inline and self._writes != caught_up:  # the last batches, before closing:
-                catch_up(services)  # `ledger show` after a stop finds nothing behind
+            if inline and self._writes != caught_up and self._catches_up():  # the last
+                catch_up(services)  # batches: `ledger show` after a stop finds none behind
             services.close()
 
     def _step(self, services: Services, job: Any) -> bool:

@@ -10,11 +10,12 @@ a book of keys the writer sent back, cost this process more than it saved the wr
 1,930-2,010 verifications/s, alternating runs), so the writer verifies, as the bus always
 does. The writer process gathers what is waiting on its pipe into one bus batch (group
 commit: whatever arrived while the previous batch committed), commits and answers each
-request. The service's process brings the embedded read models up to date (it has a core
-to spare), and runs the reads that need no writer (pages, public status, downloads) on its
-own connections, in the thread that :class:`~sharing.writer.Writer` keeps for them; the
-few that write to the ledger (publishing a checkpoint, proofs) and ``/healthz`` go to the
-writer process by name (:meth:`ProcessWriter.on_writer`).
+request. A projector process keeps the embedded read models (sharing/projector.py; the
+service's process did, and does if it dies). The service's process runs the reads that need
+no writer (pages, public status, downloads) on its own connections, in the thread that
+:class:`~sharing.writer.Writer` keeps for them; the few that write to the ledger
+(publishing a checkpoint, proofs) and ``/healthz`` go to the writer process by name
+(:meth:`ProcessWriter.on_writer`).
 
 What happens when ...
 - the writer process dies (killed, out of memory): every request it held is answered 503
@@ -47,16 +48,15 @@ from typing import Any
 
 from commands.bootstrap import Services
 from commands.bus.pipeline import Result
-from commands.setting_sections import ServiceSettings
 from commands.settings import Settings
 from commands.signed.envelope import SignedCommand
 from sharing.loop_pipe import LoopPipe, call_soon_in
+from sharing.projector import Projector
 from sharing.writer import (
     Writer,
     WriterDatabaseError,
     WriterLostError,
     WriterStoppedError,
-    serving_services,
 )
 from sharing.writer_child import writer_main
 
@@ -71,9 +71,10 @@ class ProcessWriter(Writer):
     the inherited thread serves :meth:`call` on the service process's own services."""
 
     def __init__(self, settings: Settings, open_services: Callable[[], Services], *,
-                 window: float, max_batch: int) -> None:
+                 window: float, max_batch: int, projector: Projector | None = None) -> None:
         super().__init__(open_services, window=window, max_batch=max_batch)
         self._settings = settings
+        self._projector = projector  # keeps the read models, if given (sharing/projector.py)
         self._ids = itertools.count()
         self._pending: dict[int, Future[Any]] = {}
         self._lock = threading.Lock()  # the pending table, the outbox, the process
@@ -94,6 +95,20 @@ class ProcessWriter(Writer):
         with self._lock:
             if self._conn is None:
                 self._spawn()
+        if self._projector is not None:
+            self._projector.start()
+
+    def _catches_up(self) -> bool:
+        """Whether the inherited thread keeps the read models: only while no projector
+        process does (none was given, or it died: said once)."""
+        projector = self._projector
+        if projector is None or projector.alive():
+            return projector is None
+        if not self._stopped:
+            log.error("the projector process exited; the read models catch up in the"
+                      " service's process")
+            self._projector = None
+        return True
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Serve the pipe from ``loop`` (the service's, in its thread); the first request
@@ -133,6 +148,8 @@ class ProcessWriter(Writer):
         if pipe is not None and conn is not None:
             self._gone(conn)  # a request the writer never answered is not left waiting
             pipe.close()
+        if self._projector is not None:
+            self._projector.stop()  # after the last write: it catches up once more
         super().stop()
 
     def _stop_message(self) -> list[tuple[str, int, Any]]:
@@ -330,16 +347,3 @@ def _end(child: multiprocessing.process.BaseProcess | None) -> None:
     if child is not None and child.is_alive():
         log.error("the writer process did not stop within %d s; it was ended", STOP_SECONDS)
         child.kill()
-
-
-def writer_for(settings: Settings, service: ServiceSettings, *, kafka: bool,
-               asked: str | None = None) -> Writer:
-    """The writer ``ledger serve`` uses: a process of its own unless there is nothing for
-    it to write (with Kafka the consumers write) or no file to share (an in-memory SQLite
-    database lives in one process); ``asked``: ``process`` or ``thread`` (``--writer``)."""
-    kind = asked or ("thread" if kafka else "process")
-    if kind == "process" and ":memory:" not in settings.database_url:
-        return ProcessWriter(settings, serving_services(settings),
-                             window=service.group_commit_seconds, max_batch=service.max_batch)
-    return Writer(serving_services(settings), window=service.group_commit_seconds,
-                  max_batch=service.max_batch)

@@ -43,7 +43,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from sharing.app import create_app, open_ledger
     from sharing.writer import WriterLostError, WriterStoppedError, serving_services
-    from sharing.writer_process import writer_for
+    from sharing.writers import writer_for
 
     settings = load_settings()
     kafka = None

@@ -19,7 +19,7 @@ from commands.settings import load_settings
 from consumers.config import KafkaOptions
 from sharing.app import create_app
 from sharing.writer import serving_services
-from sharing.writer_process import writer_for
+from sharing.writers import writer_for
 
 
 def free_port() -> int:

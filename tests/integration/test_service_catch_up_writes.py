@@ -53,10 +53,12 @@ def test_a_checkpoint_published_over_http_reaches_the_read_models(
         assert now_head > head  # the checkpoint was written: there was something to see
 
 
-@pytest.mark.parametrize("writer", ["process", "thread"])
 def test_the_read_models_catch_up_when_the_service_stops(
-        town: Town, database_url: str, tmp_path: Path, writer: str,
+        town: Town, database_url: str, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the writer in a thread; with a writer process the projector process keeps the
+    read models, and its stop is tested in test_service_projector.py."""
+    writer = "thread"
     # Neither idle long enough nor due under load while it runs: only the stop catches up.
     monkeypatch.setattr(writer_module, "IDLE_CATCH_UP", 600.0)
     monkeypatch.setattr(writer_module, "CATCH_UP_EVERY", 600.0)

@@ -24,7 +24,8 @@ from commands.signed.envelope import decode_envelope
 from ledger.domain.streams import receipt_stream
 from sharing import writer_process
 from sharing.writer import Writer, WriterDatabaseError, serving_services
-from sharing.writer_process import ProcessWriter, writer_for
+from sharing.writer_process import ProcessWriter
+from sharing.writers import writer_for
 from tests.integration.service_fixtures import clock
 from tests.integration.service_server import Served, running_service
 from tests.integration.use_town import Town

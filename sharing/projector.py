@@ -1,0 +1,121 @@
+"""The embedded ledger's read models kept up to date by a process of their own.
+
+With the writer in a process of its own (sharing/writer_process.py), the service's process
+used to catch the read models up in a thread: its Python held the event loop's interpreter
+lock for each page, and on SQLite it held the one write lock the writer commits under.
+Since the read models have a file of their own (ledger/store/read_database.py) a process
+that only reads the ledger's file can keep them, beside the writer, on whatever CPU the
+other two leave: HTTP ÷ bus 0.714-0.720 against 0.551-0.603 for the thread, p99 at half the
+peak 10.3-12.0 ms against 9.8-11.7 (alternating ``python -m benchmarks.suite_http`` runs,
+docs/benchmarks.md, "A projector process"). It catches up as ``ledger project --follow``
+does: page after page while there are new events, then it looks again every ``IDLE``
+seconds, so the read models lag the ledger by about that much when the load stops.
+
+What happens when ...
+- the projector dies (killed, out of memory): the service's writer thread catches up
+  instead, as before there was a projector (logged once);
+- the service dies, even by SIGKILL: the projector's pipe closes and it exits;
+- the service stops: after the writer process has committed its last batch, the projector
+  catches up once more and exits, so ``ledger show`` afterwards finds nothing behind;
+  one that does not finish within ``STOP_SECONDS`` is ended (the read models then catch up
+  on the next start: pages are idempotent);
+- a page fails: as for ``ledger project --follow`` (projections/engine/runner.py): a
+  projection that fails on an event stops alone, an outage is logged and retried after
+  ``RETRY_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import signal
+import sys
+from multiprocessing.connection import Connection
+
+from commands.bootstrap import Services
+from commands.settings import Settings
+
+log = logging.getLogger("sharing.projector")
+IDLE = 0.05  # seconds between looks when the read models are up to date
+RETRY_SECONDS = 5.0  # after a catch-up failed (the database away)
+STOP_SECONDS = 60
+
+
+class Projector:
+    """The projector process's handle, in the service's process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._conn: Connection | None = None
+        self._child: multiprocessing.process.BaseProcess | None = None
+
+    def start(self) -> None:
+        ctx = multiprocessing.get_context("spawn")  # no copies of the event loop's threads
+        ours, theirs = ctx.Pipe()
+        level = logging.getLogger().getEffectiveLevel()  # the service's --verbose
+        self._child = ctx.Process(target=projector_main, args=(theirs, self._settings, level),
+                                  name="ledger-projector", daemon=True)
+        self._child.start()
+        theirs.close()
+        self._conn = ours
+
+    def alive(self) -> bool:
+        return self._child is not None and self._child.is_alive()
+
+    def stop(self) -> None:
+        """Catch up once more and end (call after the last write)."""
+        conn, child, self._conn, self._child = self._conn, self._child, None, None
+        if conn is None or child is None:
+            return
+        with contextlib.suppress(OSError):  # it is gone already
+            conn.send("stop")
+        child.join(STOP_SECONDS)
+        if child.is_alive():
+            log.error("the projector process did not stop within %d s; it was ended",
+                      STOP_SECONDS)
+            child.kill()
+            child.join()
+        conn.close()
+
+
+def projector_main(conn: Connection, settings: Settings, log_level: int) -> None:
+    """The projector process: catch up until told to stop or the service is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # service decides when this one stops
+    logging.basicConfig(level=log_level, stream=sys.stderr,  # as commands/cli/main.py
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from commands.bootstrap import bootstrap
+
+    project_until_stopped(conn, bootstrap(settings, after_commit=lambda _ids: None))
+
+
+def project_until_stopped(conn: Connection, services: Services) -> None:
+    """Catch up while there are new events, look again every ``IDLE`` seconds; on "stop"
+    catch up once more; on the pipe's end (the service gone) just end. Closes ``services``."""
+    try:
+        wait = 0.0
+        while True:
+            if conn.poll(wait):
+                try:
+                    conn.recv()  # "stop"
+                except EOFError:
+                    return  # the service is gone: its next start catches up
+                _catch_up_once_more(services)
+                return
+            try:
+                wait = 0.0 if services.projections.catch_up() else IDLE
+            except Exception as exc:  # the database away: say so, wait, try again
+                log.error("read models did not catch up (%s: %s); retrying in %.0f s",
+                          type(exc).__name__, str(exc)[:200], RETRY_SECONDS)
+                wait = RETRY_SECONDS
+    finally:
+        services.close()
+
+
+def _catch_up_once_more(services: Services) -> None:
+    try:
+        services.projections.catch_up()
+    except Exception as exc:  # they catch up on the next start
+        log.error("read models did not catch up at the stop (%s: %s)",
+                  type(exc).__name__, str(exc)[:200])
