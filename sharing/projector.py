@@ -5,11 +5,11 @@ used to catch the read models up in a thread: its Python held the event loop's i
 lock for each page, and on SQLite it held the one write lock the writer commits under.
 Since the read models have a file of their own (ledger/store/read_database.py) a process
 that only reads the ledger's file can keep them, beside the writer, on whatever CPU the
-other two leave: HTTP ÷ bus 0.714-0.720 against 0.551-0.603 for the thread, p99 at half the
-peak 10.3-12.0 ms against 9.8-11.7 (alternating ``python -m benchmarks.suite_http`` runs,
+other two leave: HTTP ÷ bus 0.67-0.75 against 0.56-0.60 for the thread, p99 at half the
+peak 10.8-12.7 ms against 11.6-12.8 (alternating ``python -m benchmarks.suite_http`` runs,
 docs/benchmarks.md, "A projector process"). It catches up as ``ledger project --follow``
 does: page after page while there are new events, then it looks again every ``IDLE``
-seconds, so the read models lag the ledger by about that much when the load stops.
+seconds, so the read models lag the ledger by up to that much.
 
 What happens when ...
 - the projector dies (killed, out of memory): the service's writer thread catches up
@@ -37,7 +37,12 @@ from commands.bootstrap import Services
 from commands.settings import Settings
 
 log = logging.getLogger("sharing.projector")
-IDLE = 0.05  # seconds between looks when the read models are up to date
+# Seconds between looks once the read models are up to date. Not less: under load each
+# look then found a few commands' events, and small pages cost more CPU a command, taken
+# from the writer (HTTP ÷ bus 0.61-0.62 at 0.05 s, 0.67-0.68 at 0.2 s, 0.67-0.75 at 0.5 s;
+# p99 at half the peak 16-24, 17-25 and 11-13 ms). Reads that must see every committed
+# event (signed queries, the signed-in pages: sharing/pages/guard.py) catch up first.
+IDLE = 0.5
 RETRY_SECONDS = 5.0  # after a catch-up failed (the database away)
 STOP_SECONDS = 60
 
