@@ -31,6 +31,7 @@ import logging
 import multiprocessing
 import signal
 import sys
+import time
 from multiprocessing.connection import Connection
 
 from commands.bootstrap import Services
@@ -44,6 +45,7 @@ log = logging.getLogger("sharing.projector")
 # event (signed queries, the signed-in pages: sharing/pages/guard.py) catch up first.
 IDLE = 0.5
 RETRY_SECONDS = 5.0  # after a catch-up failed (the database away)
+REPEAT_SECONDS = 300.0  # a failure that lasts is said again this often
 STOP_SECONDS = 60
 
 
@@ -56,6 +58,10 @@ class Projector:
         self._child: multiprocessing.process.BaseProcess | None = None
 
     def start(self) -> None:
+        """Start it, unless it runs (the service's start and its lifespan both start the
+        writer: a second projector would replace the first's pipe and end it)."""
+        if self._child is not None:
+            return
         ctx = multiprocessing.get_context("spawn")  # no copies of the event loop's threads
         ours, theirs = ctx.Pipe()
         level = logging.getLogger().getEffectiveLevel()  # the service's --verbose
@@ -92,12 +98,19 @@ def projector_main(conn: Connection, settings: Settings, log_level: int) -> None
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from commands.bootstrap import bootstrap
 
-    project_until_stopped(conn, bootstrap(settings, after_commit=lambda _ids: None))
+    try:
+        services = bootstrap(settings, after_commit=lambda _ids: None)
+    except Exception as exc:  # the service's thread keeps them meanwhile (it sees us go)
+        log.error("the projector could not open the ledger (%s); the service's process"
+                  " keeps the read models instead", _said(exc))
+        return
+    project_until_stopped(conn, services)
 
 
 def project_until_stopped(conn: Connection, services: Services) -> None:
     """Catch up while there are new events, look again every ``IDLE`` seconds; on "stop"
     catch up once more; on the pipe's end (the service gone) just end. Closes ``services``."""
+    failing = Failing()
     try:
         wait = 0.0
         while True:
@@ -111,16 +124,50 @@ def project_until_stopped(conn: Connection, services: Services) -> None:
             try:
                 wait = 0.0 if services.projections.catch_up() else IDLE
             except Exception as exc:  # the database away: say so, wait, try again
-                log.error("read models did not catch up (%s: %s); retrying in %.0f s",
-                          type(exc).__name__, str(exc)[:200], RETRY_SECONDS)
+                failing.failed(exc)
                 wait = RETRY_SECONDS
+            else:
+                failing.recovered()
     finally:
         services.close()
+
+
+class Failing:
+    """Says that catching up fails once, again only when the reason changes or every
+    ``REPEAT_SECONDS``, and when it works again: not a line every 5 s for hours."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+        self.tries = 0
+        self._said: tuple[str, float] | None = None  # what was said last, and when
+
+    def failed(self, exc: Exception) -> None:
+        now, reason = time.monotonic(), _said(exc)
+        self.tries += 1
+        if self.since is None:
+            self.since = now
+        said = self._said
+        if said is None or said[0] != reason or now - said[1] >= REPEAT_SECONDS:
+            hint = (" (a damaged read-model file: run `ledger audit`, then delete the"
+                    " FILE-read files; they are built again)") if "malformed" in reason \
+                else ""
+            log.error("read models did not catch up (%s)%s; retrying every %.0f s (%d"
+                      " tries)", reason, hint, RETRY_SECONDS, self.tries)
+            self._said = (reason, now)
+
+    def recovered(self) -> None:
+        if self.since is not None:
+            log.warning("read models catch up again, after %.0f s and %d failed tries",
+                        time.monotonic() - self.since, self.tries)
+            self.since, self.tries, self._said = None, 0, None
+
+
+def _said(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
 
 
 def _catch_up_once_more(services: Services) -> None:
     try:
         services.projections.catch_up()
     except Exception as exc:  # they catch up on the next start
-        log.error("read models did not catch up at the stop (%s: %s)",
-                  type(exc).__name__, str(exc)[:200])
+        log.error("read models did not catch up at the stop (%s)", _said(exc))

@@ -127,7 +127,7 @@ class Writer:
     def committed_elsewhere(self) -> None:
         """A batch was committed by another process for this service: this thread brings
         the read models up to date as after its own batches (when idle, or every
-        ``CATCH_UP_EVERY`` under load)."""
+        ``CATCH_UP_EVERY`` under load), unless a projector process keeps them."""
         self.batches += 1
         self._wrote()
 

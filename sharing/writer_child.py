@@ -54,8 +54,8 @@ def writer_main(conn: Connection, settings: Settings, max_batch: int,
 
 def _serve(conn: Connection, services: Services, watch: StoreWatch, max_batch: int) -> None:
     """Batches until told to stop. The read models are not brought up to date here: the
-    service's process does it (sharing/writer.py ``committed_elsewhere``), where there is
-    a core to spare, so this process only writes the ledger."""
+    projector process does it (sharing/projector.py; the service's process if that one
+    died: sharing/writer.py ``committed_elsewhere``), so this process only writes."""
     batches = commands_written = 0
     while True:
         try:

@@ -148,8 +148,9 @@ class ProcessWriter(Writer):
         if pipe is not None and conn is not None:
             self._gone(conn)  # a request the writer never answered is not left waiting
             pipe.close()
-        if self._projector is not None:
-            self._projector.stop()  # after the last write: it catches up once more
+        projector = self._projector  # the writer thread drops it if it died
+        if projector is not None:
+            projector.stop()  # after the last write: it catches up once more
         super().stop()
 
     def _stop_message(self) -> list[tuple[str, int, Any]]:
@@ -309,7 +310,7 @@ class ProcessWriter(Writer):
         """One message of the writer process (in the loop's thread)."""
         if message[0] == "answers":  # a batch committed
             _, answers = message
-            self.committed_elsewhere()  # the read models catch up in this process
+            self.committed_elsewhere()  # for the read models (the projector's, or ours)
             for request, result in answers:
                 self._settle(request, result, None)
         elif message[0] == "answer":  # a call's value

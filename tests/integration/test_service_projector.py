@@ -4,6 +4,7 @@ with the service however that ends, and if it dies the service's process takes o
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -62,6 +63,20 @@ def test_the_projector_keeps_the_read_models_and_a_dead_one_is_taken_over(
                                 ).status_code == 200
         caught_up(database_url, key)  # by the service's own thread now
         assert writer._projector is None
+
+
+def test_a_projector_started_twice_is_one_process(database_url: str, tmp_path: Path) -> None:
+    """``ledger serve`` starts the writer at its start and again in its lifespan."""
+    projector = projector_module.Projector(load_settings({
+        "LEDGER_DATABASE_URL": database_url, "LEDGER_KEY_FILE": str(tmp_path / "k.pem")}))
+    projector.start()
+    projector.start()
+    try:
+        names = [p.name for p in multiprocessing.active_children()]
+        assert names.count("ledger-projector") == 1, names
+    finally:
+        projector.stop()
+    assert "ledger-projector" not in [p.name for p in multiprocessing.active_children()]
 
 
 def test_the_projector_catches_up_once_more_at_the_stop(
@@ -128,3 +143,25 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as stat:  # a zombie is gone, only not yet reaped
         return stat.read().split(") ", 1)[1][0] != "Z"
+
+
+def test_a_failure_that_lasts_is_said_once_and_its_end_too(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(projector_module.time, "monotonic", lambda: now[0])
+    failing = projector_module.Failing()
+    with caplog.at_level(logging.WARNING, logger="sharing.projector"):
+        for _ in range(10):  # 50 s of retries: one line
+            failing.failed(OSError("database or disk is full"))
+            now[0] += projector_module.RETRY_SECONDS
+        failing.failed(OSError("database disk image is malformed"))  # another reason
+        now[0] += projector_module.REPEAT_SECONDS
+        failing.failed(OSError("database disk image is malformed"))  # still, much later
+        failing.recovered()
+        failing.recovered()  # nothing more to say
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 4, lines
+    assert "disk is full" in lines[0] and "(1 tries)" in lines[0]
+    assert "malformed" in lines[1] and "delete the FILE-read files" in lines[1]
+    assert "(12 tries)" in lines[2]
+    assert lines[3].startswith("read models catch up again, after") and "12 failed" in lines[3]
