@@ -87,7 +87,7 @@ def read_source(settings: Settings, store: EventStore, db: ProjectionDB
     """Where the read models have a database of their own (SQLite), the check that they
     were built from this ledger (ledger/store/read_database.py); else None."""
     ledger_file = sqlite_file(settings.database_url)
-    if settings.read_models_url == settings.database_url or ledger_file is None:
+    if ledger_file is None:  # PostgreSQL or in memory: one database for both
         return None
     tables = [t for p in all_projections() for t in p.tables]
     return ReadSource(store, db, [*tables, "projection_positions"], transparency.LEAVES_TABLE,

@@ -15,7 +15,7 @@ from commands.setting_sections import FileSettings
 from commands.settings import Settings, load_settings
 from ledger.errors import LedgerError
 from ledger.integrity.signing import load_signing_key
-from ledger.store.event_store import EventStore, redact
+from ledger.store.event_store import EventStore, redact, sqlite_path
 from ledger.store.read_database import own_file
 from ledger.store.sql import ProjectionDB
 from projections.registry import all_projections
@@ -54,13 +54,17 @@ def doctor(args: argparse.Namespace) -> int:
     return 1 if any(s == PROBLEM for _, s, _ in checks) else 0
 
 
+def _no_ledger_file(settings: Settings) -> bool:
+    """An embedded ledger whose file does not exist (doctor creates nothing)."""
+    path = sqlite_path(settings.database_url)
+    return path is not None and not Path(path).exists()
+
+
 def _database(settings: Settings, _fs: FileSettings) -> list[Check]:
     shown = redact(settings.database_url)
-    if settings.database_url.startswith("sqlite:///"):
-        path = Path(settings.database_url.removeprefix("sqlite:///"))
-        if not path.exists():
-            return [("database", PROBLEM, f"{shown}: no ledger yet; run `ledger demo` (or"
-                     " `ledger apply FILE`), or set LEDGER_DATABASE_URL")]
+    if _no_ledger_file(settings):
+        return [("database", PROBLEM, f"{shown}: no ledger yet; run `ledger demo` (or"
+                 " `ledger apply FILE`), or set LEDGER_DATABASE_URL")]
     try:
         store = EventStore(settings.database_url, create_table=False)
     except LedgerError as exc:
@@ -81,8 +85,7 @@ def _read_models(settings: Settings, _fs: FileSettings) -> list[Check]:
     """How far the read models (show, wallet, stats, the pages) are behind the ledger: a
     note, not a problem (`ledger project` or a running `project --follow` catches up).
     Only reads: a database without a ledger was reported above and is left untouched."""
-    if settings.database_url.startswith("sqlite:///") and not Path(
-            settings.database_url.removeprefix("sqlite:///")).exists():
+    if _no_ledger_file(settings):
         return []
     try:
         store = EventStore(settings.database_url, create_table=False)

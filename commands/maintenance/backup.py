@@ -33,7 +33,7 @@ from ledger.errors import ConfigurationError, LedgerError
 from ledger.integrity.audit import audit_store
 from ledger.integrity.ledger_keys import LedgerKeyHistory
 from ledger.integrity.mapper import decode_stored
-from ledger.store.event_store import redact
+from ledger.store.event_store import redact, sqlite_path
 from ledger.store.read_database import read_models_files
 from ledger.transparency.checkpoint import CheckpointError, from_json, verify_checkpoint
 from ledger.transparency.checkpoint_audit import CheckpointAuditor
@@ -153,10 +153,8 @@ def _restore_postgres(target: dict[str, Any], source: Path, force: bool) -> None
 
 def _target(url: str) -> dict[str, Any]:
     parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        path = unquote(parts.path)
-        return {"kind": "sqlite", "schema": None, "path": path[1:] if path.startswith("/")
-                else path}
+    if (path := sqlite_path(url)) is not None:
+        return {"kind": "sqlite", "schema": None, "path": path}
     if parts.scheme not in ("postgresql", "postgres"):
         raise ConfigurationError(f"cannot back up {redact(url)}: unsupported database")
     dbname = unquote(parts.path.lstrip("/"))

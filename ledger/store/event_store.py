@@ -42,6 +42,16 @@ STORE_ERRORS: tuple[type[Exception], ...] = (StoreUnavailable, PersistenceError,
 DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
 
 
+def sqlite_path(url: str) -> str | None:
+    """The file (or ``:memory:``) an ``sqlite:///FILE`` URL names, percent-escapes decoded
+    as every connection to it decodes them; None for another scheme."""
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite":
+        return None
+    path = unquote(parts.path)
+    return path[1:] if path.startswith("/") else path
+
+
 def persistence_env(url: str) -> dict[str, str]:
     """Translate ``sqlite:///path`` or ``postgresql://user:pw@host:port/db?schema=s``."""
     parts = urlsplit(url)
@@ -52,7 +62,7 @@ def persistence_env(url: str) -> dict[str, str]:
                 f"LEDGER_DATABASE_URL {url!r}: expected sqlite:///relative/path.db or"
                 " sqlite:////absolute/path.db"
             )
-        db = path[1:] if path.startswith("/") else path
+        db = sqlite_path(url) or path
         if db != ":memory:":
             Path(db).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": db,

@@ -35,9 +35,9 @@ import logging
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-from ledger.store.event_store import EventStore
+from ledger.store.event_store import EventStore, sqlite_path
 from ledger.store.sql import ProjectionDB
 
 log = logging.getLogger("ledger.projections")
@@ -61,11 +61,8 @@ def read_models_url(database_url: str) -> str:
 def sqlite_file(url: str) -> Path | None:
     """The file of an ``sqlite:///FILE`` URL (percent-escapes decoded, as every connection
     to it decodes them), or None for PostgreSQL and in-memory SQLite."""
-    parts = urlsplit(url)
-    if parts.scheme != "sqlite" or parts.path.endswith(":memory:"):
-        return None
-    path = unquote(parts.path)
-    return Path(path[1:] if path.startswith("/") else path)
+    path = sqlite_path(url)
+    return None if path is None or path == ":memory:" else Path(path)
 
 
 def own_file(database_url: str) -> Path | None:
@@ -109,15 +106,19 @@ class ReadSource:
         of this ledger's last event: events were removed since), or None (this ledger's,
         or nothing to tell yet). For ``ledger audit``, which must not change what it
         judges."""
+        return self._judge()[0]
+
+    def _judge(self) -> tuple[str | None, str | None]:
+        """The verdict, and the hash of the ledger's first event it was judged against."""
         recorded = self._recorded_source() if self.db.table_exists("read_model_source") \
             else None
         positions = self._positions()  # before the head: the head only grows
         first = first_event_hash(self.store)
         if recorded is not None and recorded != first:
-            return "another"
+            return "another", first
         if max(positions, default=0) > self.store.max_notification_id():
-            return "ahead"
-        return None
+            return "ahead", first
+        return None, first
 
     def check(self) -> bool:
         """Compare and mend (once the ledger has an event; a cached no-op afterwards);
@@ -127,7 +128,7 @@ class ReadSource:
         self._adopt_old_leaves()
         with self.db.transaction():
             self.db.execute(SOURCE_DDL)
-            verdict = self.verdict()
+            verdict, first = self._judge()
             if verdict == "another":
                 log.warning("the read models (%s) were built from another ledger: dropping"
                             " them and their leaf table; they are built again from this"
@@ -142,7 +143,6 @@ class ReadSource:
                 self._drop(self.read_models)
             # Unrecorded read models with positions are this ledger's too: another process
             # may have applied its first events between this check and the head it read.
-            first = first_event_hash(self.store)
             if first is not None:
                 self.db.execute("INSERT INTO read_model_source (name, value) VALUES"
                                 " ('ledger', ?) ON CONFLICT (name) DO UPDATE SET"

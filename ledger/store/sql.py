@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
-from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import psycopg
 
 from ledger.errors import ConfigurationError
-from ledger.store.event_store import redact
+from ledger.store.event_store import redact, sqlite_path
 from ledger.store.packed_columns import NULL_SQL, SEP_SQL, packed
 
 BATCH_FROM = 8  # rows: below this a batch goes by executemany on PostgreSQL too
@@ -68,8 +68,7 @@ class ProjectionDB:
         self.dialect = "sqlite" if parts.scheme == "sqlite" else "postgres"
         try:
             if self.dialect == "sqlite":
-                raw = unquote(parts.path)  # as the event store decodes it
-                path = raw[1:] if raw.startswith("/") else raw
+                path = sqlite_path(url) or ""
                 if path != ":memory:":
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
                 self._sqlite = sqlite3.connect(path, timeout=30, isolation_level=None,
