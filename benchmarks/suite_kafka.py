@@ -118,6 +118,10 @@ def consume(env: dict[str, str], progress: Callable[[], int], total: int, consum
     def per_command(pids: Any) -> float:
         return round(between(low[2], high[2], pids) / middle * 1e6, 1)
 
+    # The rate in each tenth of the stream: where the set-up, parking or an unequal
+    # share of partitions slows the run down (docs/benchmarks.md, issue 18).
+    marks = [first] + [reached(total * k / 10) for k in range(1, 10)] + [last]
+    tenths = [round((b[1] - a[1]) / max(b[0] - a[0], 1e-3)) for a, b in zip(marks, marks[1:])]
     writer_us = per_command([p.pid for p in procs])
     workers_us = per_command(watch.workers)
     consumer_us = round(writer_us + workers_us, 1)
@@ -141,6 +145,7 @@ def consume(env: dict[str, str], progress: Callable[[], int], total: int, consum
         "core_utilisation": round(window / steady_s / bound, 3),
         "load_average": round(os.getloadavg()[0], 2),
         "consumer_rss_mb": max(peaks.values(), default=None),
+        "tenths_per_s": tenths,
     }
 
 
@@ -329,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
                       f" {row['broker_cpu_us_per_command']}; in-process"
                       f" {row['in_process_per_s']}/s at"
                       f" {row['in_process_cpu_us_per_command']} µs; cores used"
-                      f" {row['core_utilisation']}, load {row['load_average']}",
+                      f" {row['core_utilisation']}, load {row['load_average']}; by tenths"
+                      f" {row['tenths_per_s']}",
                       file=sys.stderr)
     result = {"licences": args.licences, "partitions": args.partitions, "runs": rows}
     if args.json:
