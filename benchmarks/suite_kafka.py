@@ -31,6 +31,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,7 @@ def consume(env: dict[str, str], progress: Callable[[], int], total: int, consum
     # The rate in each tenth of the stream: where the set-up, parking or an unequal
     # share of partitions slows the run down (docs/benchmarks.md, issue 18).
     marks = [first] + [reached(total * k / 10) for k in range(1, 10)] + [last]
-    tenths = [round((b[1] - a[1]) / max(b[0] - a[0], 1e-3)) for a, b in zip(marks, marks[1:])]
+    tenths = [round((b[1] - a[1]) / max(b[0] - a[0], 1e-3)) for a, b in pairwise(marks)]
     writer_us = per_command([p.pid for p in procs])
     workers_us = per_command(watch.workers)
     consumer_us = round(writer_us + workers_us, 1)
