@@ -24,7 +24,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from consumers import kafka_io
-from consumers.ports import AnswerApplied, FinishAnswers, Publish, WaitForDatabase
+from consumers.ports import AnswerApplied, Publish, WaitForDatabase
 from consumers.records import Incoming, Positions, stored_position
 from consumers.side_reader import spans
 from consumers.store_watch import DATABASE_ERRORS, DatabaseUnavailable, describe
@@ -47,17 +47,16 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
 
     It is given the group's Kafka consumer, the ledger's stored positions, the side
     reader, and the command consumer's ``forget_parked`` (:meth:`ParkingWatch.forget`),
-    ``answer_applied``, ``publish``, ``finish_answers`` and ``wait_for_database``.
+    ``answer_applied``, ``publish`` and ``wait_for_database``.
     """
 
     def __init__(self, *, consumer: KafkaConsumer, positions: Positions, reader: RangeReader,
                  forget_parked: Callable[[Sequence[TopicPartition]], None],
                  answer_applied: AnswerApplied, publish: Publish,
-                 finish_answers: FinishAnswers, wait_for_database: WaitForDatabase) -> None:
+                 wait_for_database: WaitForDatabase) -> None:
         self.consumer, self.positions, self.reader = consumer, positions, reader
         self.forget_parked, self.answer_applied = forget_parked, answer_applied
         self.publish, self.wait_for_database = publish, wait_for_database
-        self.finish_answers = finish_answers
         self.assigned_once = False
         self.last_assigned = 0.0  # time.monotonic() of the last assignment
         self.to_recover: dict[TopicPartition, int] = {}  # partition -> the ledger's position
@@ -79,9 +78,6 @@ class Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
 
     # -- called inside poll() by kafka-python ----------------------------------------
     def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        # Commit what was answered while the partitions are still ours: their next
-        # owner (or this consumer, given them back) re-answers from Kafka's offset.
-        self.finish_answers()
         self.rebalances += 1
         self.forget_parked(list(revoked))
         for tp in revoked:

@@ -64,9 +64,6 @@ from consumers.verify_pool import Pending, VerifyPool
 from ledger.errors import ConcurrencyError
 
 log = logging.getLogger("ledger.consumers")
-# Committing Kafka's offsets is advisory; without a bound, kafka-python waits for ever
-# for a coordinator (a broker gone as the consumer stops).
-COMMIT_TIMEOUT_MS = 5_000
 
 
 class CommandConsumer:
@@ -83,8 +80,6 @@ class CommandConsumer:
         producer = kafka_io.connect(lambda: kafka_io.make_producer(options), options,
                                     "the results producer", connect_timeout, self._stopped)
         self.publisher = kafka_io.Publisher(producer, self._stopped)
-        # A round's answers, sent and not yet settled, and the Kafka offsets they cover.
-        self.in_flight: tuple[kafka_io.InFlight, dict[TopicPartition, int]] | None = None
         self.reader = kafka_io.connect(lambda: SideReader(options, kafka_io.client_id("consume")),
                                        options, "the side reader", connect_timeout,
                                        self._stopped)
@@ -101,8 +96,7 @@ class CommandConsumer:
         self.assignments = Assignments(
             consumer=self.consumer, positions=self.store, reader=self.reader,
             forget_parked=self.parking.forget, answer_applied=self.answer_applied,
-            publish=self.publish, finish_answers=self.finish_answers,
-            wait_for_database=self.wait_for_database)
+            publish=self.publish, wait_for_database=self.wait_for_database)
         self.verify = VerifyPool(options.verify_workers, options.max_record_bytes)
         self.verify.warm()  # decoding and verifying ahead of the writer: verify_pool.py
         self.ahead = ReadAhead(self.consumer, lambda: self.assignments.rebalances)
@@ -139,9 +133,7 @@ class CommandConsumer:
                 if current is not None:
                     self.last_activity = time.monotonic()
                     self._round(current)
-                    continue
-                self.finish_answers()  # nothing new: settle the last round's answers
-                if until_idle is not None and self._idle_for(until_idle, started):
+                elif until_idle is not None and self._idle_for(until_idle, started):
                     log.info("no new records for %.0fs: stopping", until_idle)
                     break
         finally:
@@ -313,43 +305,25 @@ class CommandConsumer:
 
     # -- answering -----------------------------------------------------------------------
     def publish(self, answers: list[Answer], commits: dict[TopicPartition, int]) -> None:
-        """Send a round's answers, then finish the round before (its acknowledgements, its
-        Kafka offsets): so the broker's round trip overlaps the next round's work. An
-        offset is committed only after every answer up to it is acknowledged."""
         out: list[Outgoing] = []
         for a in answers:
             out.append(result_message(a.result, a.record, self.options.results_topic,
                                       recovered=a.recovered))
             if a.poison:
                 out.append(dead_letter(a.record, a.result, self.options.dlq_topic, a.error))
-        sent = self.publisher.send(out)
-        if self.finish_answers():
-            self.in_flight = (sent, commits)
-
-    def finish_answers(self) -> bool:
-        """Wait for the answers in flight (sending again what failed), then commit their
-        Kafka offsets. Called before the next round's, when idle, before a rebalance
-        takes partitions away, during a database outage and at the stop. False if told
-        to stop first: no offset is committed then (a restart answers them again)."""
-        flight, self.in_flight = self.in_flight, None
-        if flight is None:
-            return True
-        sent, commits = flight
-        if not self.publisher.settle(sent):
-            return False
+        if out and not self.publisher.publish(out):
+            return  # stopping: Kafka's offsets stay put, so these are answered on restart
         owned = {tp: OffsetAndMetadata(o, "", -1) for tp, o in commits.items()
                  if tp in self.consumer.assignment()}
         if owned:
             try:
-                self.consumer.commit(owned, timeout_ms=COMMIT_TIMEOUT_MS)
+                self.consumer.commit(owned)
             except KafkaError as exc:  # advisory only: at worst results are sent twice
                 log.warning("could not commit Kafka offsets %s (%s); the ledger's positions"
                             " stand", {str(k): v.offset for k, v in owned.items()}, exc)
-        return True
 
     # -- outages ------------------------------------------------------------------------
     def wait_for_database(self, exc: Exception) -> None:
-        self.finish_answers()  # what was applied before the outage is answered meanwhile
         delay = self.db_backoff.next()
         log.warning("the ledger database is unavailable (%s); nothing of the batch in hand was"
                     " applied; retrying in %.1fs", exc, delay)
@@ -363,10 +337,6 @@ class CommandConsumer:
                                          and not self.assignments.waiting(tp)])
 
     def close(self) -> None:
-        try:
-            self.finish_answers()
-        except Exception as exc:  # closing must not hide why we stopped
-            log.info("while settling the last answers: %s", exc)
         for closing in (self.consumer.close, self.publisher.producer.close, self.reader.close,
                         self.verify.close):
             try:

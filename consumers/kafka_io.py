@@ -12,7 +12,6 @@ import os
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -100,27 +99,8 @@ def make_producer(options: KafkaOptions, role: str = "publish") -> KafkaProducer
     )
 
 
-ACK_TIMEOUT = 30.0  # seconds to wait for the broker's acknowledgements of one round
-
-
-@dataclass
-class InFlight:
-    """Records handed to the producer and not yet known to be acknowledged; ``unsent``:
-    those it refused at once (no metadata within max_block_ms: the broker is away)."""
-
-    sent: list[tuple[Outgoing, Any]] = field(default_factory=list)
-    unsent: list[Outgoing] = field(default_factory=list)
-    error: str = ""
-
-
 class Publisher:
-    """Sends records and waits until the broker has them all, retrying what failed.
-
-    :meth:`send` only hands records to the producer (its own thread sends them);
-    :meth:`settle` waits for their acknowledgements. The consumer settles a round's
-    answers while it applies the next (consumers/command_consumer.py), so the broker's
-    round trip is not spent idle; :meth:`publish` does both at once.
-    """
+    """Sends records and waits until the broker has them all, retrying what failed."""
 
     def __init__(self, producer: KafkaProducer, stopping: Callable[[], bool]) -> None:
         self.producer = producer
@@ -129,26 +109,11 @@ class Publisher:
 
     def publish(self, records: Sequence[Outgoing]) -> bool:
         """True once every record is acknowledged; False if told to stop first."""
-        return self.settle(self.send(records))
-
-    def send(self, records: Sequence[Outgoing]) -> InFlight:
-        flight = InFlight()
-        for i, record in enumerate(records):
-            try:
-                flight.sent.append((record, self.producer.send(
-                    record.topic, key=record.key, value=record.value,
-                    headers=list(record.headers))))
-            except KafkaError as exc:  # e.g. no metadata within max_block_ms: broker away
-                flight.error = f"{type(exc).__name__}: {exc}"
-                flight.unsent = list(records[i:])
-                break
-        return flight
-
-    def settle(self, flight: InFlight) -> bool:
-        """True once every record of ``flight`` is acknowledged, sending again what
-        failed with growing pauses; False if told to stop first."""
-        remaining, error = self._unacknowledged(flight)
+        remaining = list(records)
         while remaining:
+            remaining, error = self._attempt(remaining)
+            if not remaining:
+                break
             if self.stopping():
                 log.warning("stopping with %d results unpublished: they will be published again"
                             " when their partitions are next assigned", len(remaining))
@@ -157,22 +122,32 @@ class Publisher:
             log.warning("cannot publish %d records to Kafka (%s); retrying in %.1fs",
                         len(remaining), error, delay)
             time.sleep(delay)
-            remaining, error = self._unacknowledged(self.send(remaining))
         self.backoff.reset()
         return True
 
-    def _unacknowledged(self, flight: InFlight) -> tuple[list[Outgoing], str]:
-        failed, error = list(flight.unsent), flight.error
-        deadline = time.monotonic() + ACK_TIMEOUT
-        for record, future in flight.sent:
-            if future.is_done and future.succeeded():
-                continue
-            try:  # a record still lingering in the producer is sent within linger_ms
-                future.get(timeout=max(0.0, deadline - time.monotonic()))
-            except Exception as exc:  # its failure (a KafkaError), or not acknowledged in time
+    def _attempt(self, records: list[Outgoing]) -> tuple[list[Outgoing], str]:
+        sent: list[tuple[Outgoing, Any]] = []
+        failed: list[Outgoing] = []
+        error = ""
+        for i, record in enumerate(records):
+            try:
+                sent.append((record, self.producer.send(
+                    record.topic, key=record.key, value=record.value,
+                    headers=list(record.headers))))
+            except KafkaError as exc:  # e.g. no metadata within max_block_ms: broker away
+                error = f"{type(exc).__name__}: {exc}"
+                failed.extend(records[i:])
+                break
+        try:
+            self.producer.flush(timeout=30)
+        except KafkaError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        for record, future in sent:
+            if not future.is_done or future.failed():
                 failed.append(record)
-                error = error or f"{type(exc).__name__}: {exc}"
-        return failed, error
+                if future.is_done and not error:
+                    error = repr(future.exception)
+        return failed, error or "timed out"
 
 
 def resume(consumer: KafkaConsumer, *partitions: Any) -> None:

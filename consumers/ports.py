@@ -31,12 +31,9 @@ class Answer:
     error: str | None = None
 
 
-# Publish the answers, then (once acknowledged) commit Kafka's offsets (partition -> next
-# offset) of those still assigned: CommandConsumer.publish.
+# Publish the answers, then commit Kafka's offsets (partition -> next offset) of those
+# still assigned: CommandConsumer.publish.
 Publish = Callable[[list[Answer], dict[TopicPartition, int]], None]
-# Wait for the answers in flight and commit their Kafka offsets; False if stopping
-# first: CommandConsumer.finish_answers.
-FinishAnswers = Callable[[], bool]
 # Answers for records already applied, by a dry run: CommandConsumer.answer_applied.
 AnswerApplied = Callable[[list[Incoming]], list[Answer]]
 # Someone else applied (part of) these records: answer those, seek past them.
