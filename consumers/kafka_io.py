@@ -103,8 +103,8 @@ def make_producer(options: KafkaOptions, role: str = "publish") -> KafkaProducer
     return KafkaProducer(
         bootstrap_servers=options.servers, client_id=client_id(role),
         enable_idempotence=True, acks="all",  # no duplicates or reordering from retries
-        linger_ms=5, batch_size=PRODUCER_BATCH_BYTES, max_block_ms=10_000, reconnect_backoff_max_ms=10_000,
-        bootstrap_timeout_ms=BOOTSTRAP_MS,
+        linger_ms=5, batch_size=PRODUCER_BATCH_BYTES, max_block_ms=10_000,
+        reconnect_backoff_max_ms=10_000, bootstrap_timeout_ms=BOOTSTRAP_MS,
     )
 
 

@@ -21,6 +21,9 @@ from consumers.kafka_io import BOOTSTRAP_MS
 from consumers.records import Incoming
 
 log = logging.getLogger("ledger.consumers.side_reader")
+SIDE_FETCH_BYTES = 64 * 1024
+SIDE_FETCH_WAIT_MS = 5  # an empty partition's fetch comes back at once, high watermark and all
+POLL_MS = 5
 
 
 class SideReader:
@@ -31,8 +34,13 @@ class SideReader:
     def __init__(self, options: KafkaOptions, client_id: str) -> None:
         self._consumer = KafkaConsumer(
             bootstrap_servers=options.servers, group_id=None, enable_auto_commit=False,
-            client_id=f"{client_id}-side", fetch_max_wait_ms=50, bootstrap_timeout_ms=BOOTSTRAP_MS,
-            max_poll_records=max(options.batch_size, 500),
+            client_id=f"{client_id}-side", bootstrap_timeout_ms=BOOTSTRAP_MS,
+            max_poll_records=max(options.batch_size, 500), fetch_max_wait_ms=SIDE_FETCH_WAIT_MS,
+            # The parking rule asks for one record a partition, often while a partition is
+            # parked: kafka-python decodes every record a fetch brings, and with its 1 MB
+            # a partition that was ~80 ms of the writer's time a look (issue 18). The
+            # broker still sends a whole record batch when it is larger than this.
+            max_partition_fetch_bytes=SIDE_FETCH_BYTES, fetch_max_bytes=4 * SIDE_FETCH_BYTES,
         )
 
     def _start(self, positions: Mapping[TopicPartition, int]) -> None:
@@ -57,7 +65,10 @@ class SideReader:
         found: dict[TopicPartition, int | None] = {}
         deadline = time.monotonic() + timeout
         while len(found) < len(wanted) and time.monotonic() < deadline:
-            batch = self._consumer.poll(timeout_ms=100)
+            # Short polls: a partition with nothing at its position answers an empty
+            # fetch, which does not end a poll early, and only then is its high
+            # watermark known (a 100 ms poll made each look at a drained partition 100 ms).
+            batch = self._consumer.poll(timeout_ms=POLL_MS)
             for tp, records in batch.items():
                 first = next((r for r in records if r.offset >= wanted[tp]), None)
                 if first is not None and tp not in found:
