@@ -41,7 +41,7 @@ def lock_holds(base: str, lines: list[bytes], batch: int) -> dict[str, Any]:
     with pg_schema(base, "scaling") as url:
         services = bootstrap(load_settings(ledger_env(url, key)))
         store, recorder = services.store, services.store.recorder
-        lock_table, append = recorder._lock_table, store.append  # type: ignore[attr-defined]
+        lock_table, append = recorder._lock_table, store.append_chunks  # type: ignore[attr-defined]
         granted: list[float] = []
 
         def timed_lock(curs: Any) -> None:
@@ -50,16 +50,25 @@ def lock_holds(base: str, lines: list[bytes], batch: int) -> dict[str, Any]:
             granted.append(time.perf_counter())
             waits.append(granted[-1] - asked)
 
-        def timed_append(records: Any, tracking: Any = None) -> list[int]:
+        def timed_append(chunks: Any, tracking: Any = None) -> list[int]:
             granted.clear()
-            ids: list[int] = append(records, tracking)
+            rows = [0]
+
+            def counted() -> Any:
+                for chunk in chunks:
+                    rows[0] += len(chunk)
+                    yield chunk
+
+            # The lock is sent before the first chunk, and later chunks are made while it
+            # is held (ledger/store/pg_recorder.py): the hold includes their making.
+            ids: list[int] = append(counted(), tracking)
             if granted:
-                holds.append((waits[-1], time.perf_counter() - granted[-1], len(records)))
+                holds.append((waits[-1], time.perf_counter() - granted[-1], rows[0]))
             return ids
 
         waits: list[float] = []
         recorder._lock_table = timed_lock  # type: ignore[attr-defined]
-        store.append = timed_append  # type: ignore[method-assign]
+        store.append_chunks = timed_append  # type: ignore[method-assign]
         try:
             started = time.perf_counter()
             for i in range(0, len(lines), batch):

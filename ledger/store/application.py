@@ -14,7 +14,7 @@ uniqueness claims.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, KeysView
+from collections.abc import Callable, Iterator, KeysView
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
@@ -39,6 +39,9 @@ from ledger.store.own_write import OwnWrite
 
 S = TypeVar("S")
 Fold = Callable[[Any, DomainEvent], Any]
+# Records a batch sends to the store at a time: PostgreSQL inserts one chunk while the
+# next is hashed and chained (a batch of 200 commands is ~570 records).
+CHUNK_RECORDS = 100
 DEFAULT_CACHE_SIZE = 50_000  # streams; ~80 MB here, see commands/settings.py
 
 
@@ -255,31 +258,43 @@ class UnitOfWork:
             return []
         ledger = self.ledger
         heads: dict[UUID, str | None] = {}
-        records: list[Record] = []
-        for stream, version, evt, cause in self._pending:
-            if stream not in heads:
-                heads[stream] = self._base_heads[stream]
-            record = encode_record(stream, version, evt, self.at, cause, heads[stream])
-            heads[stream] = record.hash
-            records.append(record)
+        hashes: list[str] = []
         lane = ledger._lane(self.lane)
-        hashes = [r.hash for r in records]
         seal_version = lane.version + 1
-        signature = ledger.signer.sign(
-            seal_message(self.lane, seal_version, lane.head, hashes, ledger.signer.key_id,
-                         self.at)
-        )
-        seal = encode_record(
-            streams.seal_stream(self.lane), seal_version,
-            BatchSealed(self.lane, tuple(hashes), ledger.signer.key_id, b64encode(signature)),
-            self.at, None, lane.head,
-        )
-        records.append(seal)
+        sealed: list[Record] = []
+
+        def chunks() -> Iterator[list[Record]]:
+            # Drawn by the store as it sends them: on PostgreSQL the server inserts one
+            # chunk while the next is hashed and chained here (EventStore.append_chunks).
+            chunk: list[Record] = []
+            for stream, version, evt, cause in self._pending:
+                if stream not in heads:
+                    heads[stream] = self._base_heads[stream]
+                record = encode_record(stream, version, evt, self.at, cause, heads[stream])
+                heads[stream] = record.hash
+                hashes.append(record.hash)
+                chunk.append(record)
+                if len(chunk) == CHUNK_RECORDS:
+                    yield chunk
+                    chunk = []
+            signature = ledger.signer.sign(
+                seal_message(self.lane, seal_version, lane.head, hashes, ledger.signer.key_id,
+                             self.at)
+            )
+            sealed.append(encode_record(
+                streams.seal_stream(self.lane), seal_version,
+                BatchSealed(self.lane, tuple(hashes), ledger.signer.key_id,
+                            b64encode(signature)),
+                self.at, None, lane.head,
+            ))
+            yield [*chunk, *sealed]
+
         try:
-            ids = ledger.store.append(records, tracking)
+            ids = ledger.store.append_chunks(chunks(), tracking)
         except ConcurrencyError:
             ledger.forget()
             raise
+        seal = sealed[0]
         lane.version, lane.head = seal_version, seal.hash
         for stream, view in self._views.items():
             if stream in heads and stream not in self._once:

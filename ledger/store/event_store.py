@@ -8,7 +8,7 @@ every stored row is the canonical, hash-chained :class:`~ledger.integrity.mapper
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -25,14 +25,12 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.persistence import Tracking as Tracking  # a position, for callers (consumers)
-from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
-from psycopg import Cursor
-from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from ledger.errors import ConcurrencyError, ConfigurationError, StoreUnavailable
 from ledger.integrity.mapper import LedgerMapper, Record, decode_stored, to_stored
 from ledger.store.pg_probe import check_schema_name, probe
+from ledger.store.pg_recorder import BinaryInsertRecorder, Replayable
 
 # What the store raises when the database cannot be reached or used: its own translated
 # error, eventsourcing's PersistenceError (wrapping the driver's), and psycopg's own (its
@@ -94,41 +92,6 @@ def persistence_env(url: str) -> dict[str, str]:
     )
 
 
-class BinaryInsertRecorder(PostgresProcessRecorder):
-    """eventsourcing's PostgreSQL recorder, sending a batch's rows as binary arrays.
-
-    The parent binds the rows as one array of a composite type in *text* format, and
-    psycopg escapes every ``bytea`` with a regular expression: ~35 µs of CPU a row here,
-    a third of the ledger's cost per command. This sends the same single
-    ``INSERT … SELECT FROM unnest(…) RETURNING notification_id`` with four binary arrays
-    (~1 µs a row). Everything else is the parent's: the table lock that orders
-    notification ids, the NOTIFY, the tracking record and the one transaction.
-    """
-
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events",
-                 tracking_table_name: str = "notification_tracking") -> None:
-        super().__init__(datastore, events_table_name=events_table_name,
-                         tracking_table_name=tracking_table_name)
-        self.insert_rows_statement = SQL(
-            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state)"
-            " SELECT * FROM unnest(%b::{id_type}[], %b::int8[], %b::text[], %b::bytea[])"
-            " RETURNING notification_id"
-        ).format(schema=Identifier(datastore.schema), table=Identifier(events_table_name),
-                 id_type=Identifier(datastore.originator_id_type))
-
-    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
-                              **_: Any) -> None:
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        # unnest yields the rows in array order, so notification ids follow the batch.
-        curs.execute(self.insert_rows_statement, [
-            [e.originator_id for e in stored_events],
-            [e.originator_version for e in stored_events],
-            [e.topic for e in stored_events],
-            [e.state for e in stored_events],
-        ], prepare=True)
-
-
 class LedgerApplication(Application[UUID]):
     """eventsourcing Application whose recorder also stores tracking records."""
 
@@ -148,7 +111,8 @@ class EventStore:
         env = persistence_env(url)
         env["CREATE_TABLE"] = "n"  # created below, on a new database only
         if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
-            env["PROCESS_RECORDER_TOPIC"] = f"{__name__}:{BinaryInsertRecorder.__name__}"
+            recorder_class = BinaryInsertRecorder
+            env["PROCESS_RECORDER_TOPIC"] = f"{recorder_class.__module__}:{recorder_class.__name__}"
             probe(env, redact(url))  # named in a second or two, not after the pool's 10 s
         self.url = url
         try:
@@ -246,6 +210,23 @@ class EventStore:
             ) from None
         return list(ids or [])
 
+    def append_chunks(self, chunks: Iterable[Sequence[Record]],
+                      tracking: Tracking | None = None) -> list[int]:
+        """:meth:`append` of every record of ``chunks``, in order and in one transaction;
+        on PostgreSQL each chunk is sent as it is drawn, so the server inserts it while
+        the caller makes the next (:meth:`BinaryInsertRecorder.insert_chunks`)."""
+        recorder = self.recorder
+        if not isinstance(recorder, BinaryInsertRecorder):
+            return self.append([r for chunk in chunks for r in chunk], tracking)
+        try:
+            ids: list[int] = recorder.insert_chunks(
+                Replayable([to_stored(r) for r in chunk] for chunk in chunks), tracking)
+        except IntegrityError as exc:
+            raise ConcurrencyError(
+                f"another writer got there first (stream version or position taken): {exc}"
+            ) from None
+        return ids
+
     def max_notification_id(self) -> int:
         return int(self.recorder.max_notification_id() or 0)
 
@@ -301,6 +282,12 @@ class _ReadOnlyStore(EventStore):
         self.recorder = inner.recorder
 
     def append(self, records: Sequence[Record], tracking: Tracking | None = None) -> list[int]:
+        return []
+
+    def append_chunks(self, chunks: Iterable[Sequence[Record]],
+                      tracking: Tracking | None = None) -> list[int]:
+        for _ in chunks:  # made as for a write (the caller's chain and seal), written nowhere
+            pass
         return []
 
 

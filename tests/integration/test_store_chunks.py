@@ -1,0 +1,120 @@
+"""A batch's records sent in chunks as they are made (EventStore.append_chunks): one
+transaction all the same, on both stores. On PostgreSQL each chunk goes to the server
+as soon as it is drawn (ledger/store/pg_recorder.py), so the cases that matter are the
+ones where something goes wrong half-way: nothing may be left written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import StoredEvent, Tracking
+
+from ledger.domain.departments import DepartmentRegistered
+from ledger.errors import ConcurrencyError
+from ledger.integrity.mapper import Record, encode_record
+from ledger.store.event_store import EventStore
+from ledger.store.pg_recorder import Replayable
+
+AT = "2026-12-07T08:00:00.000000Z"
+EVT = DepartmentRegistered("C", "名称", ("issuing",), "320581")
+
+
+def chain(stream: UUID, count: int, first: int = 1) -> list[Record]:
+    records: list[Record] = []
+    for version in range(first, first + count):
+        prev = records[-1].hash if records else None
+        records.append(encode_record(stream, version, EVT, AT, None, prev))
+    return records
+
+
+def stored(store: EventStore) -> list[tuple[int, UUID, int]]:
+    return [(nid, row.originator_id, row.originator_version) for nid, row in store.iter_rows()]
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[EventStore]:
+    store = EventStore(database_url)
+    yield store
+    store.close()
+
+
+def test_chunks_are_stored_in_order_as_one_append(store: EventStore) -> None:
+    a, b = uuid4(), uuid4()
+    first, second = chain(a, 3), chain(b, 2)
+    ids = store.append_chunks(iter([first[:2], [], first[2:] + second]),
+                              Tracking("licence.commands:0", 7))
+    assert len(ids) == 5 and ids == sorted(ids)
+    assert [(s, v) for _, s, v in stored(store)] == [(a, 1), (a, 2), (a, 3), (b, 1), (b, 2)]
+    assert [nid for nid, _, _ in stored(store)] == ids
+    assert store.position("licence.commands:0") == 7
+
+
+def test_a_chunk_that_cannot_be_made_leaves_nothing_written(store: EventStore) -> None:
+    a = uuid4()
+    store.append(chain(a, 1))
+    before = stored(store)
+
+    def chunks() -> Iterator[list[Record]]:
+        yield chain(a, 2, first=2)  # sent to the server already, on PostgreSQL
+        raise RuntimeError("the seal could not be signed")
+
+    with pytest.raises(RuntimeError, match="could not be signed"):
+        store.append_chunks(chunks(), Tracking("licence.commands:0", 9))
+    assert stored(store) == before
+    assert store.position("licence.commands:0") is None
+    store.append(chain(a, 1, first=2))  # the store is usable, and version 2 is still free
+    assert [v for _, s, v in stored(store) if s == a] == [1, 2]
+
+
+def test_a_collision_in_a_later_chunk_is_a_conflict_and_writes_nothing(
+        store: EventStore) -> None:
+    a, b = uuid4(), uuid4()
+    store.append(chain(a, 1))
+    before = stored(store)
+    with pytest.raises(ConcurrencyError, match="another writer got there first"):
+        store.append_chunks(iter([chain(b, 2), chain(a, 1)]),  # version 1 of a is taken
+                            Tracking("licence.commands:0", 3))
+    assert stored(store) == before
+    assert store.position("licence.commands:0") is None
+
+
+def test_a_position_already_tracked_is_a_conflict(store: EventStore) -> None:
+    store.append_chunks(iter([chain(uuid4(), 1)]), Tracking("licence.commands:0", 3))
+    with pytest.raises(ConcurrencyError):
+        store.append_chunks(iter([chain(uuid4(), 1)]), Tracking("licence.commands:0", 3))
+    assert len(stored(store)) == 1
+
+
+def test_a_read_only_store_makes_every_chunk_and_writes_none(store: EventStore) -> None:
+    made: list[int] = []
+
+    def chunks() -> Iterator[list[Record]]:
+        for i in range(3):
+            made.append(i)
+            yield chain(uuid4(), 1)
+
+    assert store.read_only().append_chunks(chunks()) == []
+    assert made == [0, 1, 2]
+    assert stored(store) == []
+
+
+def test_a_retried_transaction_sends_the_same_rows_and_makes_each_once() -> None:
+    made: list[int] = []
+
+    def chunks() -> Iterator[list[StoredEvent]]:
+        for i in range(3):
+            made.append(i)
+            yield [StoredEvent(uuid4(), i, "T", b"{}")]
+
+    replay = Replayable(chunks())
+    first_try = []
+    for chunk in replay:  # the connection fails after two chunks
+        first_try.append(chunk)
+        if len(first_try) == 2:
+            break
+    second_try = list(replay)
+    assert second_try[:2] == first_try
+    assert len(second_try) == 3 and made == [0, 1, 2]
+    assert list(replay) == second_try  # and again, all drawn already
