@@ -129,7 +129,7 @@ def bootstrap(
     tune_garbage_collector()
     store = open_store(settings)
     ledger = Ledger(store, signer or ledger_signing_key(settings), lane or settings.lane,
-                    cache_size=settings.cache_size)
+                    cache_size=settings.cache_size, insert_chunk=settings.insert_chunk)
     read_db = ProjectionDB(settings.read_models_url)
     source = read_source(settings, store, read_db)
     if source is not None:

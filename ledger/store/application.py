@@ -40,8 +40,8 @@ from ledger.store.own_write import OwnWrite
 S = TypeVar("S")
 Fold = Callable[[Any, DomainEvent], Any]
 # Records a batch sends to the store at a time: PostgreSQL inserts one chunk while the
-# next is hashed and chained (a batch of 200 commands is ~570 records).
-CHUNK_RECORDS = 100
+# next is hashed and chained (a batch of 200 commands is ~570 records). 0: one chunk.
+DEFAULT_INSERT_CHUNK = 100
 DEFAULT_CACHE_SIZE = 50_000  # streams; ~80 MB here, see commands/settings.py
 
 
@@ -57,9 +57,10 @@ class Ledger:
 
     def __init__(
         self, store: EventStore, signer: SigningKey, lane: str = "local",
-        cache_size: int = DEFAULT_CACHE_SIZE,
+        cache_size: int = DEFAULT_CACHE_SIZE, insert_chunk: int = DEFAULT_INSERT_CHUNK,
     ) -> None:
         self.store = store
+        self.insert_chunk = insert_chunk
         self.signer = signer
         self.lane = lane
         self._cache: OrderedDict[UUID, _View] = OrderedDict()
@@ -274,7 +275,7 @@ class UnitOfWork:
                 heads[stream] = record.hash
                 hashes.append(record.hash)
                 chunk.append(record)
-                if len(chunk) == CHUNK_RECORDS:
+                if len(chunk) == ledger.insert_chunk:
                     yield chunk
                     chunk = []
             signature = ledger.signer.sign(

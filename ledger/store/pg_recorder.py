@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
+from itertools import chain
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent, Tracking
@@ -80,8 +81,9 @@ class BinaryInsertRecorder(PostgresProcessRecorder):
         chunk is sent as soon as it is drawn (pipeline mode): PostgreSQL inserts a chunk
         while the caller makes the next (the ledger hashes and chains its records there).
         The writer used to wait for the whole insert after making every row: a fifth of
-        its time (issue 18). The table lock is taken before the first chunk, so it is
-        held while the later chunks are made (docs/scaling.md says what that costs).
+        its time (issue 18). The table lock is asked for once the first chunk is made,
+        so it is held while the later chunks are made (docs/scaling.md says what that
+        costs, and ``LEDGER_INSERT_CHUNK=0`` makes the whole batch one chunk).
 
         A chunk that cannot be made (an exception from the caller's generator) rolls
         the transaction back: nothing is written. A retried transaction (the connection
@@ -94,6 +96,8 @@ class BinaryInsertRecorder(PostgresProcessRecorder):
 
     def _insert_chunks(self, conn: Any, chunks: Replayable, tracking: Tracking | None
                        ) -> tuple[Exception | None, list[int]]:
+        drawn = iter(chunks)
+        first = next(drawn, [])  # made before the lock is asked for: not part of its hold
         with conn.pipeline() as pipeline, conn.transaction(), ExitStack() as cursors:
             curs = cursors.enter_context(conn.cursor())
             if tracking is not None:
@@ -101,7 +105,7 @@ class BinaryInsertRecorder(PostgresProcessRecorder):
             self._lock_table(curs)
             self._notify_channel(curs)
             inserts = []
-            for chunk in chunks:  # the caller's errors propagate: the transaction rolls back
+            for chunk in chain([first], drawn):  # the caller's errors roll the transaction back
                 if chunk:
                     inserts.append(cursors.enter_context(conn.cursor()))
                     self._insert_rows(inserts[-1], chunk)

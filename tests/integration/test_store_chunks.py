@@ -6,16 +6,24 @@ ones where something goes wrong half-way: nothing may be left written."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from uuid import UUID, uuid4
 
+import orjson
 import pytest
 from eventsourcing.persistence import StoredEvent, Tracking
 
+from commands.bootstrap import bootstrap
+from commands.settings import load_settings
+from consumers.loadgen import LoadGenerator
 from ledger.domain.departments import DepartmentRegistered
 from ledger.errors import ConcurrencyError
+from ledger.integrity.audit import audit_store
 from ledger.integrity.mapper import Record, encode_record
 from ledger.store.event_store import EventStore
 from ledger.store.pg_recorder import Replayable
+from tests.conftest import FakeClock, fresh_schema
 
 AT = "2026-12-07T08:00:00.000000Z"
 EVT = DepartmentRegistered("C", "名称", ("issuing",), "320581")
@@ -118,3 +126,32 @@ def test_a_retried_transaction_sends_the_same_rows_and_makes_each_once() -> None
     assert second_try[:2] == first_try
     assert len(second_try) == 3 and made == [0, 1, 2]
     assert list(replay) == second_try  # and again, all drawn already
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("chunk", ["0", "1", "7"])
+def test_the_ledger_is_the_same_whatever_the_chunk(pg_database: str, tmp_path: Path,
+                                                  chunk: str) -> None:
+    """LEDGER_INSERT_CHUNK changes how rows travel, never what is stored: the same stream
+    with the same clock and key gives the same rows, byte for byte, as the default, and
+    every chain and seal audits."""
+    key = tmp_path / "ledger-key.pem"
+    stream = [orjson.dumps(e) for e in LoadGenerator(5, start=datetime(2026, 12, 1, tzinfo=UTC))
+              .stream(20)]
+
+    def ledger(chunk: str | None) -> list[tuple[int, UUID, int, bytes]]:
+        with fresh_schema(pg_database) as url:
+            env = {"LEDGER_DATABASE_URL": url, "LEDGER_KEY_FILE": str(key)}
+            services = bootstrap(load_settings({**env, "LEDGER_INSERT_CHUNK": chunk} if chunk
+                                               else env),
+                                 clock=FakeClock(datetime(2026, 12, 1, 9, tzinfo=UTC)))
+            try:
+                for i in range(0, len(stream), 25):
+                    services.bus.execute(stream[i:i + 25])
+                assert audit_store(services.store).ok
+                return [(nid, row.originator_id, row.originator_version, bytes(row.state))
+                        for nid, row in services.store.iter_rows()]
+            finally:
+                services.close()
+
+    assert ledger(chunk) == ledger(None)

@@ -45,7 +45,7 @@ def test_every_variable_is_read() -> None:
     s = load_settings({
         "LEDGER_DATABASE_URL": " postgresql://u:pw@h:5432/db?schema=x ",
         "LEDGER_KEY_FILE": "/k/ledger.pem", "LEDGER_LANE": "lane-2",
-        "LEDGER_BATCH_SIZE": "7", "LEDGER_CACHE_SIZE": "0",
+        "LEDGER_BATCH_SIZE": "7", "LEDGER_CACHE_SIZE": "0", "LEDGER_INSERT_CHUNK": "0",
         "LEDGER_INLINE_PROJECTIONS": "yes", "LEDGER_MAX_RECORD_BYTES": "256",
         "LEDGER_BATCH_BYTES": "1024", "LEDGER_POISON_ATTEMPTS": "9",
         "KAFKA_BOOTSTRAP_SERVERS": "a:1,b:2", "LEDGER_CONSUMER_GROUP": "g",
@@ -65,6 +65,7 @@ def test_every_variable_is_read() -> None:
         "postgresql://u:pw@h:5432/db?schema=x", False, True)
     assert (s.key_file, s.lane, s.batch_size, s.cache_size, s.inline_projections) == (
         Path("/k/ledger.pem"), "lane-2", 7, 0, True)
+    assert s.insert_chunk == 0 and load_settings({}).insert_chunk == 100
     assert (s.max_record_bytes, s.batch_bytes, s.poison_attempts) == (256, 1024, 9)
     options = kafka_options(s)
     assert (options.servers, options.group, options.commands_topic, options.results_topic,
@@ -100,7 +101,8 @@ def test_secrets_stay_out_of_the_repr() -> None:
 
 
 COUNTS = [  # (variable, smallest accepted): the top level stops load_settings itself
-    ("LEDGER_BATCH_SIZE", 1), ("LEDGER_CACHE_SIZE", 0), ("LEDGER_MAX_RECORD_BYTES", 256),
+    ("LEDGER_BATCH_SIZE", 1), ("LEDGER_CACHE_SIZE", 0), ("LEDGER_INSERT_CHUNK", 0),
+    ("LEDGER_MAX_RECORD_BYTES", 256),
     ("LEDGER_BATCH_BYTES", 1024), ("LEDGER_POISON_ATTEMPTS", 1),
 ]
 
