@@ -16,8 +16,9 @@ off longer when everything is slow). The stages are the issue's:
   (commands/authorisation/policy.py) the handlers call;
 - handle: the bus's handling of a command (deduplication, handlers, reading and folding
   state), and the batch's prefetch of the streams it reads;
-- encode: ``UnitOfWork.commit`` without the insert: hashing, chaining, the seal's signature;
-- insert: ``EventStore.append``: rows, the table lock, the transaction's commit;
+- encode: ``UnitOfWork.commit`` without the insert: hashing, chaining, the seal's signature
+  (made chunk by chunk as the store draws them, on PostgreSQL: LEDGER_INSERT_CHUNK);
+- insert: ``EventStore.append`` / ``append_chunks``: rows, the table lock, the commit;
 - answer: ``CommandConsumer.publish``: result messages, dead letters, Kafka offsets;
 - and beyond the issue's stages: parking (the readiness check of each command before its
   batch), hand-over (waiting for and unpickling what the verify workers return), poll
@@ -45,6 +46,10 @@ STAGES: dict[tuple[str, str], str] = {
     ("commands/signed/authenticate.py", "authenticate"): "authorise",
     ("commands/authorisation/policy.py", "*"): "authorise",
     ("ledger/store/event_store.py", "append"): "insert",
+    ("ledger/store/event_store.py", "append_chunks"): "insert",
+    # the records are made as the store draws them (UnitOfWork.commit's chunks, called
+    # from inside append_chunks): the innermost match, so making them stays "encode"
+    ("ledger/store/application.py", "chunks"): "encode",
     ("ledger/store/application.py", "commit"): "encode",
     ("commands/bus/pipeline.py", "apply"): "handle",
     ("ledger/store/application.py", "prefetch"): "handle",
