@@ -87,6 +87,11 @@ def _cpu(k: dict[str, Any]) -> None:
               ("broker (Tansu)", k.get("broker_cpu_us_per_command")),
               ("CPU bound with both cores busy (commands/s)", k.get("cpu_bound_per_s_2_cores")),
               ("core utilisation (end to end ÷ that bound)", k.get("core_utilisation"))])
+    tenths = k.get("tenths_per_s")
+    if tenths:  # where the steady rate is lost: set-up and parking first, barriers last
+        table("end to end through Kafka: commands/s in each tenth of the stream (the middle"
+              f" 10-90 %: {k.get('middle_per_s')}/s)", ["tenth", "commands/s"],
+              [(f"{i * 10}-{i * 10 + 10} %", rate) for i, rate in enumerate(tenths)])
     split = (k.get("split") or {}).get("us_per_command")
     wall = (k.get("split") or {}).get("wall_us_per_command") or {}
     if split:
