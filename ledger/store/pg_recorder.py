@@ -9,14 +9,15 @@ only how the rows travel (:class:`BinaryInsertRecorder`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from itertools import chain
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent, Tracking
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from eventsourcing.utils import retry
-from psycopg import Cursor, InterfaceError, OperationalError
+from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
@@ -100,19 +101,25 @@ class BinaryInsertRecorder(PostgresProcessRecorder):
         first = next(drawn, [])  # made before the lock is asked for: not part of its hold
         with conn.pipeline() as pipeline, conn.transaction(), ExitStack() as cursors:
             curs = cursors.enter_context(conn.cursor())
-            if tracking is not None:
-                self._insert_tracking(curs, tracking=tracking)
-            self._lock_table(curs)
-            self._notify_channel(curs)
-            inserts = []
-            for chunk in chain([first], drawn):  # the caller's errors roll the transaction back
-                if chunk:
-                    inserts.append(cursors.enter_context(conn.cursor()))
-                    self._insert_rows(inserts[-1], chunk)
+            inserts: list[Cursor[DictRow]] = []
             try:
-                # As the parent does: a constraint violation surfaces here, as an
-                # IntegrityError, and the transaction is left rolled back.
+                if tracking is not None:
+                    self._insert_tracking(curs, tracking=tracking)
+                self._lock_table(curs)
+                self._notify_channel(curs)
+                # The caller's own errors (a chunk that cannot be made) are not caught:
+                # they leave the transaction, which rolls back.
+                for chunk in chain([first], drawn):
+                    if chunk:
+                        inserts.append(cursors.enter_context(conn.cursor()))
+                        self._insert_rows(inserts[-1], chunk)
                 pipeline.sync()
                 return None, [row["notification_id"] for c in inserts for row in c.fetchall()]
-            except Exception as exc:
+            except psycopg.Error as exc:
+                # The server's: a collision (an IntegrityError), a lock timeout. In pipeline
+                # mode it surfaces at the next statement sent or at the sync; the rest of
+                # the pipeline is skipped and the transaction ends rolled back, as the
+                # parent's does (the error is raised once the pipeline is left).
+                with suppress(psycopg.Error):
+                    pipeline.sync()
                 return exc, []

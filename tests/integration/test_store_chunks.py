@@ -11,6 +11,7 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import orjson
+import psycopg
 import pytest
 from eventsourcing.persistence import StoredEvent, Tracking
 
@@ -155,3 +156,38 @@ def test_the_ledger_is_the_same_whatever_the_chunk(pg_database: str, tmp_path: P
                 services.close()
 
     assert ledger(chunk) == ledger(None)
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_half_way_is_retried_with_the_same_rows(pg_url: str) -> None:
+    """PostgreSQL drops the writer's connection after the first chunk was sent: the
+    transaction is retried on a new connection (eventsourcing's retry, as for a plain
+    append), the chunks already made are sent again and the rest made once."""
+    store = EventStore(pg_url)
+    schema = pg_url.split("?schema=")[1]
+    base = pg_url.split("?")[0]
+    a, b = uuid4(), uuid4()
+    made: list[str] = []
+
+    def chunks() -> Iterator[list[Record]]:
+        made.append("first")
+        yield chain(a, 2)
+        if made.count("first") == 1 and "killed" not in made:
+            with psycopg.connect(base, autocommit=True) as admin:
+                killed = admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE pid <> pg_backend_pid() AND query LIKE %s",
+                    (f"%{schema}%",)).fetchall()
+            assert killed, "the writer's connection was not found"
+            made.append("killed")
+        made.append("second")
+        yield chain(b, 1)
+
+    try:
+        ids = store.append_chunks(chunks(), Tracking("licence.commands:0", 5))
+        assert made == ["first", "killed", "second"]  # each chunk made once
+        assert len(ids) == 3
+        assert [(s, v) for _, s, v in stored(store)] == [(a, 1), (a, 2), (b, 1)]
+        assert store.position("licence.commands:0") == 5
+    finally:
+        store.close()
