@@ -272,8 +272,9 @@ class UnitOfWork:
                 if stream not in heads:
                     heads[stream] = self._base_heads[stream]
                 record = encode_record(stream, version, evt, self.at, cause, heads[stream])
-                heads[stream] = record.hash
-                hashes.append(record.hash)
+                digest = record.hash  # a property: sha256 of the record's bytes, made once here
+                heads[stream] = digest
+                hashes.append(digest)
                 chunk.append(record)
                 if len(chunk) == ledger.insert_chunk:
                     yield chunk
