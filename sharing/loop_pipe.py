@@ -62,6 +62,7 @@ class LoopPipe:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._writing = False
         self._closed = False
+        self._drained: Future[None] | None = None  # send_last waits for an empty queue
 
     # -- the loop --------------------------------------------------------------------------
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -97,6 +98,8 @@ class LoopPipe:
             self._out.clear()
             sent = 0
         del self._out[:sent]
+        if not self._out and self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)  # send_last is waiting for this
         if self._out and not self._writing:
             self.loop.add_writer(self._sock.fileno(), self._write_now)
             self._writing = True
@@ -145,24 +148,39 @@ class LoopPipe:
     def send_last(self, make: Callable[[], Any]) -> None:
         """Send ``make()``, from any thread: through the bound loop while it runs (it may
         be writing to the pipe), else directly, waiting for room (a stop after the
-        service's loop ended). Nothing if the writer process is gone already."""
+        service's loop ended). Nothing if the writer process is gone already.
+
+        From another thread it returns once the loop has written everything queued, or,
+        if the loop stops first (the service's loop ending right after), writes the rest
+        itself: the last message must not stay queued in a loop that never runs again."""
         loop = self.loop
         if _in_its_thread(loop):
             self.send(make())
             return
-        sent: Future[None] = Future()
+        drained: Future[None] = Future()
+        queued: list[bool] = []
 
         def send() -> None:
             try:
                 self.send(make())
+                queued.append(True)
             finally:
-                sent.set_result(None)
+                if self._out:
+                    self._drained = drained  # _write_now resolves it once the queue empties
+                elif not drained.done():
+                    drained.set_result(None)
 
-        if call_soon_in(loop, send):
-            sent.result()
-            return
+        if loop is not None and call_soon_in(loop, send):
+            while not _wait(drained, 0.05):
+                if not loop.is_running():  # it ended with the message (maybe) still queued
+                    break
+            else:
+                return
+        if not queued:  # no loop ran ``send``: the message is made here
+            self._out += frame(make())
+        self._drained = None
         self.unbind()
-        data, self._out = bytes(self._out) + frame(make()), bytearray()
+        data, self._out = bytes(self._out), bytearray()
         with contextlib.suppress(OSError):
             self._sock.sendall(data)
 
@@ -173,6 +191,8 @@ class LoopPipe:
         self._closed = True
         self.unbind()
         self._sock.close()
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)  # the writer process is gone: nothing to wait for
 
 
 def call_soon_in(loop: asyncio.AbstractEventLoop | None, fn: Callable[[], None]) -> bool:
@@ -182,6 +202,14 @@ def call_soon_in(loop: asyncio.AbstractEventLoop | None, fn: Callable[[], None])
     try:
         loop.call_soon_threadsafe(fn)
     except RuntimeError:  # it closed meanwhile
+        return False
+    return True
+
+
+def _wait(future: Future[None], seconds: float) -> bool:
+    try:
+        future.result(timeout=seconds)
+    except TimeoutError:
         return False
     return True
 

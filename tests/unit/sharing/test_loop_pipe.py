@@ -144,3 +144,19 @@ def test_a_gone_peer_loses_the_message_without_an_error() -> None:
     theirs.close()
     pipe.send_last(lambda: ("stop", b""))  # the writer process is gone: nothing to do
     pipe.close()
+
+
+def test_a_last_message_waiting_for_room_ends_when_the_writer_process_goes() -> None:
+    pipe, theirs, _, closed = pipe_pair()
+
+    async def main() -> None:
+        pipe.bind(asyncio.get_running_loop())
+        pipe.send(("first", b"v" * 4_000_000))  # more than the pipe holds: nobody reads
+        waiting = asyncio.create_task(asyncio.to_thread(pipe.send_last, lambda: ("stop", b"")))
+        await asyncio.sleep(0.2)
+        assert not waiting.done()  # it waits for the queue to empty...
+        theirs.close()  # ...until the writer process is gone
+        await asyncio.wait_for(waiting, 10)
+
+    asyncio.run(main())
+    assert closed == ["closed"]
