@@ -22,6 +22,7 @@ import os
 import pickle
 import socket
 import struct
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
@@ -29,6 +30,9 @@ from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 READ_SIZE = 1 << 20
+# The longest send_last waits for a running loop to write the last message: the stop's
+# watchdog (sharing/writer_process.py, STOP_SECONDS) ends a writer process sooner.
+LAST_WAIT_SECONDS = 90.0
 _LENGTH = struct.Struct("!i")
 _LONG_LENGTH = struct.Struct("!Q")
 
@@ -145,38 +149,45 @@ class LoopPipe:
         self._on_closed()
 
     # -- from another thread ---------------------------------------------------------------
-    def send_last(self, make: Callable[[], Any]) -> None:
+    def send_last(self, make: Callable[[], Any], wait: float = LAST_WAIT_SECONDS) -> None:
         """Send ``make()``, from any thread: through the bound loop while it runs (it may
         be writing to the pipe), else directly, waiting for room (a stop after the
         service's loop ended). Nothing if the writer process is gone already.
 
-        From another thread it returns once the loop has written everything queued, or,
-        if the loop stops first (the service's loop ending right after), writes the rest
-        itself: the last message must not stay queued in a loop that never runs again."""
+        From another thread it returns once the loop has written everything queued (the
+        stop used to return once it was queued, and a loop ending at once left it
+        unwritten), or when the pipe closes, or after ``wait`` seconds (the caller's
+        watchdog ends a writer process that reads nothing). Only once the loop is closed,
+        so that it can never write again, does it write the rest itself."""
         loop = self.loop
         if _in_its_thread(loop):
             self.send(make())
             return
         drained: Future[None] = Future()
-        queued: list[bool] = []
+        made: list[bool] = []
 
         def send() -> None:
+            made.append(True)  # before make(): never made twice, even if it raises
             try:
                 self.send(make())
-                queued.append(True)
             finally:
-                if self._out:
+                if self._out and not self._closed and self.loop is loop:
                     self._drained = drained  # _write_now resolves it once the queue empties
                 elif not drained.done():
                     drained.set_result(None)
 
         if loop is not None and call_soon_in(loop, send):
+            deadline = time.monotonic() + wait
             while not _wait(drained, 0.05):
-                if not loop.is_running():  # it ended with the message (maybe) still queued
-                    break
+                if loop.is_closed():
+                    break  # it can never write again: the rest is written below
+                if self._closed or self.loop is not loop or time.monotonic() > deadline:
+                    return
             else:
                 return
-        if not queued:  # no loop ran ``send``: the message is made here
+        if self._closed:
+            return
+        if not made:  # no loop ran ``send``: the message is made here
             self._out += frame(make())
         self._drained = None
         self.unbind()

@@ -160,3 +160,32 @@ def test_a_last_message_waiting_for_room_ends_when_the_writer_process_goes() -> 
 
     asyncio.run(main())
     assert closed == ["closed"]
+
+
+def test_a_last_message_after_the_pipe_closed_in_the_loop_returns_at_once() -> None:
+    pipe, theirs, _, _ = pipe_pair()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        pipe.bind(loop)
+        pipe.send(("first", b"v" * 4_000_000))  # queued: nobody reads
+        loop.call_soon(pipe.close)  # the writer process went, seen before the stop's send
+        await asyncio.wait_for(asyncio.to_thread(pipe.send_last, lambda: ("stop", b"")), 5)
+
+    asyncio.run(main())
+    theirs.close()
+
+
+def test_a_last_message_nobody_reads_is_given_up_after_the_wait() -> None:
+    pipe, theirs, _, _ = pipe_pair()
+
+    async def main() -> None:
+        pipe.bind(asyncio.get_running_loop())
+        pipe.send(("first", b"v" * 4_000_000))  # more than the pipe holds: nobody reads
+        started = time.monotonic()
+        await asyncio.to_thread(pipe.send_last, lambda: ("stop", b""), 0.3)
+        assert 0.3 <= time.monotonic() - started < 5
+
+    asyncio.run(main())
+    pipe.close()
+    theirs.close()
