@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -202,12 +203,8 @@ class EventStore:
     def append(self, records: Sequence[Record], tracking: Tracking | None = None) -> list[int]:
         """Insert atomically with the optional tracking position; conflicts raise."""
         kwargs: dict[str, Any] = {"tracking": tracking} if tracking is not None else {}
-        try:
+        with _taken_is_conflict():
             ids = self.recorder.insert_events([to_stored(r) for r in records], **kwargs)
-        except IntegrityError as exc:
-            raise ConcurrencyError(
-                f"another writer got there first (stream version or position taken): {exc}"
-            ) from None
         return list(ids or [])
 
     def append_chunks(self, chunks: Iterable[Sequence[Record]],
@@ -218,13 +215,9 @@ class EventStore:
         recorder = self.recorder
         if not isinstance(recorder, BinaryInsertRecorder):
             return self.append([r for chunk in chunks for r in chunk], tracking)
-        try:
+        with _taken_is_conflict():
             ids: list[int] = recorder.insert_chunks(
                 Replayable([to_stored(r) for r in chunk] for chunk in chunks), tracking)
-        except IntegrityError as exc:
-            raise ConcurrencyError(
-                f"another writer got there first (stream version or position taken): {exc}"
-            ) from None
         return ids
 
     def max_notification_id(self) -> int:
@@ -271,6 +264,17 @@ class EventStore:
 
     def close(self) -> None:
         self.app.close()
+
+
+@contextmanager
+def _taken_is_conflict() -> Iterator[None]:
+    """A stream version or tracked position already taken: another writer's, a conflict."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise ConcurrencyError(
+            f"another writer got there first (stream version or position taken): {exc}"
+        ) from None
 
 
 class _ReadOnlyStore(EventStore):

@@ -146,12 +146,17 @@ def test_a_gone_peer_loses_the_message_without_an_error() -> None:
     pipe.close()
 
 
+def stall(pipe: LoopPipe) -> None:
+    """Bind ``pipe`` to the running loop and queue more than the pipe holds: nobody reads."""
+    pipe.bind(asyncio.get_running_loop())
+    pipe.send(("first", b"v" * 4_000_000))
+
+
 def test_a_last_message_waiting_for_room_ends_when_the_writer_process_goes() -> None:
     pipe, theirs, _, closed = pipe_pair()
 
     async def main() -> None:
-        pipe.bind(asyncio.get_running_loop())
-        pipe.send(("first", b"v" * 4_000_000))  # more than the pipe holds: nobody reads
+        stall(pipe)
         waiting = asyncio.create_task(asyncio.to_thread(pipe.send_last, lambda: ("stop", b"")))
         await asyncio.sleep(0.2)
         assert not waiting.done()  # it waits for the queue to empty...
@@ -166,10 +171,9 @@ def test_a_last_message_after_the_pipe_closed_in_the_loop_returns_at_once() -> N
     pipe, theirs, _, _ = pipe_pair()
 
     async def main() -> None:
-        loop = asyncio.get_running_loop()
-        pipe.bind(loop)
-        pipe.send(("first", b"v" * 4_000_000))  # queued: nobody reads
-        loop.call_soon(pipe.close)  # the writer process went, seen before the stop's send
+        stall(pipe)
+        # the writer process went, seen before the stop's send
+        asyncio.get_running_loop().call_soon(pipe.close)
         await asyncio.wait_for(asyncio.to_thread(pipe.send_last, lambda: ("stop", b"")), 5)
 
     asyncio.run(main())
@@ -180,8 +184,7 @@ def test_a_last_message_nobody_reads_is_given_up_after_the_wait() -> None:
     pipe, theirs, _, _ = pipe_pair()
 
     async def main() -> None:
-        pipe.bind(asyncio.get_running_loop())
-        pipe.send(("first", b"v" * 4_000_000))  # more than the pipe holds: nobody reads
+        stall(pipe)
         started = time.monotonic()
         await asyncio.to_thread(pipe.send_last, lambda: ("stop", b""), 0.3)
         assert 0.3 <= time.monotonic() - started < 5
